@@ -1,0 +1,215 @@
+import { z } from 'zod';
+
+/** The one schema for luna.yaml. Every key is documented in configs/luna.example.yaml. */
+
+const price = z.strictObject({
+  inputPerMTok: z.number().nonnegative(),
+  outputPerMTok: z.number().nonnegative(),
+  cachedInputPerMTok: z.number().nonnegative().optional(),
+});
+
+const modelBase = {
+  /** Per-model price override (USD per million tokens); otherwise configs/pricing.yaml is consulted by model id. */
+  price: price.optional(),
+  timeoutMs: z.number().int().positive().default(120_000),
+  maxRetries: z.number().int().min(0).max(10).default(2),
+  /** Max tokens a single request may generate unless the agent says otherwise. */
+  maxTokens: z.number().int().positive().optional(),
+};
+
+export const localModelSchema = z.strictObject({
+  provider: z.literal('local'),
+  /** GGUF path; relative paths resolve against the config file's folder. `~` expands to the home dir. */
+  path: z.string().min(1),
+  /** CPU threads for inference. Always explicit: node-llama-cpp's default oversubscribes small machines. */
+  threads: z.number().int().min(1).max(256).default(1),
+  contextSize: z.number().int().min(128).default(2048),
+  gpu: z.union([z.literal(false), z.literal('auto'), z.enum(['cuda', 'vulkan', 'metal'])]).default(false),
+  /** Wrap prompts in the model's chat template; off for base models such as TinyStories. */
+  chat: z.boolean().default(false),
+  ...modelBase,
+});
+
+export const openaiModelSchema = z.strictObject({
+  provider: z.literal('openai-compatible'),
+  model: z.string().min(1),
+  baseUrl: z.string().url().default('https://api.openai.com/v1'),
+  /** Name of the env var holding the key (never put the key itself in a shared file). */
+  apiKeyEnv: z.string().default('OPENAI_API_KEY'),
+  apiKey: z.string().optional(),
+  /** Ask the server for schema-constrained JSON (response_format json_schema). */
+  jsonSchema: z.boolean().default(true),
+  ...modelBase,
+});
+
+export const anthropicModelSchema = z.strictObject({
+  provider: z.literal('anthropic'),
+  model: z.string().min(1),
+  baseUrl: z.string().url().optional(),
+  apiKeyEnv: z.string().default('ANTHROPIC_API_KEY'),
+  apiKey: z.string().optional(),
+  ...modelBase,
+});
+
+export const modelSchema = z.discriminatedUnion('provider', [localModelSchema, openaiModelSchema, anthropicModelSchema]);
+
+const agentBase = {
+  model: z.string().min(1),
+  /** Tried in order when the primary model fails after its retries. */
+  fallbacks: z.array(z.string()).default([]),
+  maxTokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+};
+
+export const agentsSchema = z.strictObject({
+  preprocessor: z.strictObject({
+    ...agentBase,
+    /** A model used only for embeddings (vector retrieval). Unset: BM25 only. */
+    embeddingModel: z.string().optional(),
+  }),
+  strategist: z.strictObject({ ...agentBase }),
+  writer: z.strictObject({ ...agentBase }),
+  dreamer: z.strictObject({
+    ...agentBase,
+    /** Write an arc summary every N turns on a branch. */
+    arcEvery: z.number().int().min(2).default(10),
+    /** Run queued Dreamer jobs in-process after each turn (off when separate `luna dream` workers run). */
+    inProcess: z.boolean().default(true),
+    imagePrompts: z.boolean().default(true),
+  }),
+});
+
+export const contextSchema = z.strictObject({
+  /** Token budget for the curated context handed to the Strategist and Writer. */
+  budgetTokens: z.number().int().min(200).default(3000),
+  recentTurns: z.number().int().min(0).default(3),
+  relevantTurns: z.number().int().min(0).default(6),
+  maxEntities: z.number().int().min(0).default(12),
+  maxLore: z.number().int().min(0).default(8),
+});
+
+const shardSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+  engine: z.enum(['vllm', 'llamacpp', 'local']),
+  model: z.string().min(1),
+  /** Model names from `models:` that this shard serves (its endpoint becomes theirs). */
+  serves: z.array(z.string()).default([]),
+  gpus: z.union([z.number().int().min(0), z.array(z.union([z.number().int().min(0), z.string()]))]).default(0),
+  /** GPU memory the shard needs per GPU, in MiB (for placement by free memory). */
+  memoryMiB: z.number().int().min(0).default(0),
+  tensorParallel: z.number().int().min(1).optional(),
+  contextLength: z.number().int().positive().optional(),
+  parallel: z.number().int().positive().default(4),
+  port: z.union([z.number().int().min(1).max(65535), z.literal('auto')]).default('auto'),
+  gpuMemoryUtilization: z.number().min(0.05).max(1).default(0.9),
+  threads: z.number().int().min(1).default(1),
+  extraArgs: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+});
+
+export const serveSchema = z.strictObject({
+  binaries: z.strictObject({
+    vllm: z.string().default('vllm'),
+    llamacpp: z.string().default('llama-server'),
+    nvidiaSmi: z.string().default('nvidia-smi'),
+  }).prefault({}),
+  healthIntervalMs: z.number().int().positive().default(5000),
+  healthTimeoutMs: z.number().int().positive().default(3000),
+  readyTimeoutMs: z.number().int().positive().default(600_000),
+  stopGraceMs: z.number().int().positive().default(10_000),
+  maxRestarts: z.number().int().min(0).default(5),
+  restartWindowMs: z.number().int().positive().default(600_000),
+  metricsPort: z.number().int().min(0).max(65535).default(9464),
+  shards: z.array(shardSchema).default([]),
+});
+
+export const burstProviderSchema = z.strictObject({
+  apiKeyEnv: z.string().optional(),
+  apiKey: z.string().optional(),
+  baseUrl: z.string().url().optional(),
+});
+
+export const burstSchema = z.strictObject({
+  deployment: z.string().regex(/^[a-z0-9-]+$/).default('default'),
+  provider: z.enum(['runpod', 'vast', 'lambda']).optional(),
+  providers: z.strictObject({
+    runpod: burstProviderSchema.optional(),
+    vast: burstProviderSchema.optional(),
+    lambda: burstProviderSchema.optional(),
+  }).prefault({}),
+  image: z.string().default('vllm/vllm-openai:latest'),
+  model: z.string().optional(),
+  serves: z.array(z.string()).default([]),
+  gpuType: z.string().optional(),
+  gpuCount: z.number().int().min(1).default(1),
+  minInstances: z.number().int().min(0).default(0),
+  maxInstances: z.number().int().min(0).default(2),
+  maxPricePerHour: z.number().positive().optional(),
+  maxHourlySpend: z.number().positive().optional(),
+  monthlyBudgetUsd: z.number().positive().optional(),
+  scaleUpQueueDepth: z.number().int().min(1).default(8),
+  scaleUpWindowMs: z.number().int().positive().default(60_000),
+  idleTtlMs: z.number().int().positive().default(900_000),
+  maxLifetimeMs: z.number().int().positive().default(43_200_000),
+  cooldownMs: z.number().int().min(0).default(300_000),
+});
+
+const budgetSchema = z.strictObject({
+  period: z.enum(['day', 'month']).default('month'),
+  softUsd: z.number().nonnegative().optional(),
+  hardUsd: z.number().nonnegative().optional(),
+});
+
+export const costSchema = z.strictObject({
+  /** Extra pricing file merged over configs/pricing.yaml. */
+  pricingFile: z.string().optional(),
+  selfHosted: z.strictObject({
+    /** What an hour of a self-hosted GPU costs you (amortised hardware + power). 0 = free. */
+    gpuHourUsd: z.number().nonnegative().default(0),
+    /** Tokens a shard produces per GPU-hour, to spread gpuHourUsd over calls. */
+    tokensPerGpuHour: z.number().positive().default(3_000_000),
+  }).prefault({}),
+  budgets: z.strictObject({
+    global: budgetSchema.optional(),
+    accounts: z.record(z.string(), budgetSchema).default({}),
+  }).prefault({}),
+  tiers: z.record(z.string(), z.strictObject({
+    turnsPerMonth: z.number().int().nonnegative().nullable(),
+    priceUsdPerMonth: z.number().nonnegative().default(0),
+  })).default({}),
+});
+
+export const configSchema = z.strictObject({
+  database: z.strictObject({
+    /** `sqlite:PATH`, a file path, or `postgres://…`. Default: `<home>/luna.db`. */
+    url: z.string().optional(),
+    poolSize: z.number().int().min(1).max(200).default(10),
+  }).prefault({}),
+  /** `store` (the database's own job table) or `redis://…` (BullMQ). */
+  queue: z.string().default('store'),
+  models: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore'), modelSchema).default({}),
+  agents: agentsSchema,
+  context: contextSchema.prefault({}),
+  serve: serveSchema.prefault({}),
+  burst: burstSchema.prefault({}),
+  cost: costSchema.prefault({}),
+  demo: z.strictObject({
+    file: z.string().default('stories260K.gguf'),
+    sha256: z.string().regex(/^[a-f0-9]{64}$/).default('270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d'),
+    /** Tried in order; `$LUNA_MODELS_MIRROR` (a base URL or file:// folder) is tried first when set. */
+    urls: z.array(z.string()).default(['https://huggingface.co/ggml-org/models/resolve/main/tinyllamas/stories260K.gguf']),
+  }).prefault({}),
+});
+
+export type LunaConfig = z.infer<typeof configSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type LocalModelConfig = z.infer<typeof localModelSchema>;
+export type OpenAIModelConfig = z.infer<typeof openaiModelSchema>;
+export type AnthropicModelConfig = z.infer<typeof anthropicModelSchema>;
+export type AgentName = keyof z.infer<typeof agentsSchema>;
+export type ShardConfig = z.infer<typeof shardSchema>;
+export type ServeConfig = z.infer<typeof serveSchema>;
+export type BurstConfig = z.infer<typeof burstSchema>;
+export type CostConfig = z.infer<typeof costSchema>;
+export type ContextConfig = z.infer<typeof contextSchema>;
+export const AGENTS: readonly AgentName[] = ['preprocessor', 'strategist', 'writer', 'dreamer'];
