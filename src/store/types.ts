@@ -228,6 +228,36 @@ export interface StoryBundle {
   branches?: { from: number; turns: { action: string; prose: string }[] }[];
 }
 
+export type BurstState = 'launching' | 'starting' | 'ready' | 'draining' | 'terminating' | 'terminated' | 'failed';
+
+/** A rented GPU instance, recorded before the launch call and after every change, so none is ever forgotten. */
+export interface BurstInstance {
+  /** LUNA's id; the provider-side name/label is `luna-<deployment>-<id>`. */
+  id: string;
+  name: string;
+  deployment: string;
+  provider: 'runpod' | 'vast' | 'lambda';
+  /** Provider's instance/pod/contract id; null until the launch call answered. */
+  providerInstanceId: string | null;
+  gpuType: string;
+  gpuCount: number;
+  pricePerHour: number;
+  state: BurstState;
+  /** OpenAI-compatible base URL once known. */
+  endpoint: string | null;
+  /** Per-instance vLLM --api-key. Stored so any luna process can route to it; never logged or ledgered. */
+  apiKey: string | null;
+  /** Model names (from config) this instance serves. */
+  serves: string[];
+  launchedAt: string;
+  readyAt: string | null;
+  lastActiveAt: string | null;
+  terminatedAt: string | null;
+  /** Spend already written to the ledger up to this time (spend rows are incremental). */
+  billedUntil: string | null;
+  lastError: string | null;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
@@ -298,4 +328,9 @@ export interface Store {
   failJob(id: string, workerId: string, error: string, backoffMs: number): Promise<Job>;
   listJobs(filter?: { storyId?: string; state?: JobState; limit?: number }): Promise<Job[]>;
   jobCounts(storyId?: string): Promise<Record<JobState, number>>;
+
+  // --- burst instances ---
+  saveBurstInstance(instance: BurstInstance): Promise<void>;
+  getBurstInstance(id: string): Promise<BurstInstance | null>;
+  listBurstInstances(filter?: { deployment?: string; activeOnly?: boolean }): Promise<BurstInstance[]>;
 }
