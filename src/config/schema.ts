@@ -120,6 +120,16 @@ export const serveSchema = z.strictObject({
   maxRestarts: z.number().int().min(0).default(5),
   restartWindowMs: z.number().int().positive().default(600_000),
   metricsPort: z.number().int().min(0).max(65535).default(9464),
+  /** Consecutive failed health checks after which a running shard counts as hung and is restarted. */
+  unhealthyAfter: z.number().int().min(1).default(3),
+  /** First restart delay; doubles per crash in the window, capped at restartBackoffMaxMs. */
+  restartBackoffMs: z.number().int().min(0).default(1000),
+  restartBackoffMaxMs: z.number().int().min(0).default(60_000),
+  /** Per-shard log file size before rotation, and how many rotated files to keep. */
+  logMaxBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+  logKeep: z.number().int().min(0).max(20).default(3),
+  /** Routing skips a shard whose waiting queue is at least this deep while a less loaded shard serves the model. 0 = off. */
+  degradeQueueDepth: z.number().int().min(0).default(0),
   shards: z.array(shardSchema).default([]),
 });
 
