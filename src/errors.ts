@@ -82,6 +82,14 @@ export class BusyError extends LunaError {
     super(message, ExitCode.busy, opts);
   }
 }
+/** A burst cloud refused or failed (capacity, quota, provider error); `retryable` when trying later may help. */
+export class BurstError extends LunaError {
+  readonly retryable: boolean;
+  constructor(message: string, opts: LunaErrorOptions & { retryable?: boolean } = {}) {
+    super(message, ExitCode.burst, opts);
+    this.retryable = opts.retryable ?? false;
+  }
+}
 export class NotImplementedError extends LunaError {
   constructor(what: string, issue?: string) {
     super(`${what} is not implemented yet`, ExitCode.notImplemented, {

@@ -137,6 +137,12 @@ export const burstProviderSchema = z.strictObject({
   apiKeyEnv: z.string().optional(),
   apiKey: z.string().optional(),
   baseUrl: z.string().url().optional(),
+  /** Lambda: the account SSH key to install (Lambda's launch call requires exactly one). */
+  sshKeyName: z.string().optional(),
+  /** Lambda: preferred region; unset = the cheapest region with capacity. */
+  region: z.string().optional(),
+  /** RunPod: public URL of a pod's port; `{podId}` and `{port}` are filled in. */
+  proxyUrl: z.string().optional(),
 });
 
 export const burstSchema = z.strictObject({
@@ -162,6 +168,17 @@ export const burstSchema = z.strictObject({
   idleTtlMs: z.number().int().positive().default(900_000),
   maxLifetimeMs: z.number().int().positive().default(43_200_000),
   cooldownMs: z.number().int().min(0).default(300_000),
+  /** Prometheus text endpoint of `luna serve`; the autoscaler sums `luna_shard_requests_waiting` from it. */
+  metricsUrl: z.string().url().default('http://127.0.0.1:9464/metrics'),
+  /** How often `luna burst watch` reconciles and decides. */
+  intervalMs: z.number().int().positive().default(15_000),
+  /** How long a leaving instance may finish in-flight requests before it is terminated anyway. */
+  drainTimeoutMs: z.number().int().min(0).default(120_000),
+  /** A launched instance whose /health never answers within this is terminated as failed. */
+  readyTimeoutMs: z.number().int().positive().default(1_800_000),
+  /** Port the image serves on inside the instance. */
+  port: z.number().int().min(1).max(65535).default(8000),
+  diskGb: z.number().int().min(10).default(80),
 });
 
 const budgetSchema = z.strictObject({
