@@ -60,10 +60,13 @@ export class DatabaseError extends LunaError {
 export class ModelError extends LunaError {
   readonly retryable: boolean;
   readonly status: number | undefined;
-  constructor(message: string, opts: LunaErrorOptions & { retryable?: boolean; status?: number } = {}) {
+  /** Server-requested wait before retrying (retry-after / retry-after-ms headers). */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, opts: LunaErrorOptions & { retryable?: boolean; status?: number; retryAfterMs?: number } = {}) {
     super(message, ExitCode.model, opts);
     this.retryable = opts.retryable ?? false;
     this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 export class AuthError extends LunaError {
