@@ -82,6 +82,8 @@ export const agentsSchema = z.strictObject({
 export const contextSchema = z.strictObject({
   /** Token budget for the curated context handed to the Strategist and Writer. */
   budgetTokens: z.number().int().min(200).default(3000),
+  /** The Strategist (often a paid cloud model) gets the top of the same context packed into this smaller budget. */
+  strategistBudgetTokens: z.number().int().min(100).default(1000),
   recentTurns: z.number().int().min(0).default(3),
   relevantTurns: z.number().int().min(0).default(6),
   maxEntities: z.number().int().min(0).default(12),

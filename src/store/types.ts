@@ -313,6 +313,9 @@ export interface Store {
   searchEmbeddings(storyId: string, vector: Float32Array, limit: number): Promise<SearchHit[]>;
   /** Total characters of action+prose on the branch plus lore, for compression ratios without loading it all. */
   historySize(storyId: string, headTurnId: string | null): Promise<{ turns: number; chars: number; loreChars: number }>;
+  /** Dreamer output: one image-generation prompt per turn (replaced on re-run). */
+  saveImagePrompt(turnId: string, prompt: string): Promise<void>;
+  getImagePrompts(turnIds: string[]): Promise<Record<string, string>>;
 
   // --- ledger ---
   recordCalls(rows: LedgerRow[]): Promise<void>;

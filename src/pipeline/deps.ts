@@ -1,0 +1,42 @@
+import type { AgentName, LunaConfig } from '../config/schema.js';
+import type { GenerateRequest, Usage } from '../models/types.js';
+import type { Story, Store, TurnCommit } from '../store/types.js';
+
+export type LedgerCall = TurnCommit['ledger'][number];
+
+export interface AgentCallResult {
+  text: string;
+  usage: Usage;
+  /** Config name of the model that answered (after retries/fallbacks). */
+  modelName: string;
+  ttftMs: number | null;
+  latencyMs: number;
+  /** One ledger record per attempt, failures included. */
+  calls: LedgerCall[];
+}
+
+export interface AgentCallOptions {
+  onText?: (text: string) => void;
+  /** A model failed after streaming some text; a fallback starts over. */
+  onRestart?: (reason: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls an agent's model with its retries and fallbacks. Throws ModelError carrying `calls` when all fail.
+ * Injected so the pipeline never knows which SDK or engine sits behind an agent.
+ */
+export type CallAgent = (agent: AgentName, req: GenerateRequest, opts?: AgentCallOptions) => Promise<AgentCallResult>;
+
+export interface PipelineDeps {
+  store: Store;
+  config: LunaConfig;
+  callAgent: CallAgent;
+  /** Embeds text with the Preprocessor's embedding model; absent when none is configured. */
+  embed?: (text: string, signal?: AbortSignal) => Promise<Float32Array | null>;
+  signal?: AbortSignal;
+  /** Monotonic milliseconds (performance.now by default); injectable for tests and benches. */
+  now?: () => number;
+  /** Budget/quota check before any paid call; throws BudgetError to refuse the turn. */
+  guard?: (story: Story) => Promise<void>;
+}

@@ -1,0 +1,131 @@
+import { LunaError, isAbortError, redactSecrets } from '../errors.js';
+import type { Job, Story } from '../store/types.js';
+import type { LedgerCall, PipelineDeps } from './deps.js';
+import { currentFacts } from './memory.js';
+import { arcSummaryRequest, entitySheetRequest, imagePromptRequest } from './prompts.js';
+
+/**
+ * The Dreamer: enrichment off the critical path. Jobs live in the durable queue (the store's job table,
+ * or BullMQ), so a crash loses nothing: an expired lock makes the job claimable again.
+ */
+
+export type DreamerDeps = Pick<PipelineDeps, 'store' | 'config' | 'callAgent' | 'embed' | 'signal'>;
+
+export interface DrainOptions {
+  workerId: string;
+  /** Stop after this many jobs (default: until the queue is empty). */
+  maxJobs?: number;
+  lockMs?: number;
+  onJob?: (job: Job, outcome: 'done' | 'failed' | 'retry', error?: string) => void;
+}
+
+export async function drainJobs(deps: DreamerDeps, opts: DrainOptions): Promise<{ done: number; failed: number; retried: number }> {
+  const tally = { done: 0, failed: 0, retried: 0 };
+  const lockMs = opts.lockMs ?? 120_000;
+  for (let n = 0; opts.maxJobs === undefined || n < opts.maxJobs; n++) {
+    if (deps.signal?.aborted) break;
+    const job = await deps.store.claimJob(opts.workerId, lockMs);
+    if (!job) break;
+    try {
+      await runJob(job, deps);
+      await deps.store.completeJob(job.id, opts.workerId);
+      tally.done++;
+      opts.onJob?.(job, 'done');
+    } catch (err) {
+      if (isAbortError(err) || deps.signal?.aborted) {
+        // Leave it claimable again right away rather than waiting out the lock.
+        await deps.store.failJob(job.id, opts.workerId, 'interrupted', 0).catch(() => undefined);
+        break;
+      }
+      const message = redactSecrets(err instanceof Error ? err.message : String(err));
+      const backoff = Math.min(300_000, 2000 * 2 ** job.attempts) * (0.5 + Math.random() / 2);
+      const after = await deps.store.failJob(job.id, opts.workerId, message, backoff);
+      if (after.state === 'failed') tally.failed++;
+      else tally.retried++;
+      opts.onJob?.(job, after.state === 'failed' ? 'failed' : 'retry', message);
+    }
+  }
+  return tally;
+}
+
+export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
+  const story = await deps.store.getStory(job.storyId);
+  if (!story) return; // deleted since: nothing to enrich
+  const turn = job.turnId ? await deps.store.getTurn(job.turnId) : null;
+  const record = async (calls: LedgerCall[]) => {
+    if (calls.length) await deps.store.recordCalls(calls.map((c) => ({ ...c, accountId: story.accountId, storyId: story.id, turnId: job.turnId })));
+  };
+  const call = async (req: Parameters<DreamerDeps['callAgent']>[1]) => {
+    try {
+      const res = await deps.callAgent('dreamer', { ...req, maxTokens: req.maxTokens ?? deps.config.agents.dreamer.maxTokens, signal: deps.signal }, { signal: deps.signal });
+      await record(res.calls);
+      return res.text.trim();
+    } catch (err) {
+      const calls = (err as { calls?: LedgerCall[] }).calls;
+      if (calls) await record(calls);
+      throw err;
+    }
+  };
+  switch (job.kind) {
+    case 'embed-turn': {
+      if (!turn || !deps.embed) return;
+      const v = await deps.embed(`${turn.action}\n${turn.prose}`, deps.signal);
+      if (v) await deps.store.putEmbedding(turn.id, story.id, v);
+      return;
+    }
+    case 'arc-summary':
+    case 'story-summary': {
+      if (!turn) return;
+      await summarise(job, story, turn.id, deps, call);
+      return;
+    }
+    case 'entity-sheet': {
+      if (!turn) return;
+      await updateSheets(story, turn.id, deps, call);
+      return;
+    }
+    case 'image-prompt': {
+      if (!turn) return;
+      const prompt = await call(imagePromptRequest(turn.prose, story.style));
+      if (prompt) await deps.store.saveImagePrompt(turn.id, prompt.slice(0, 600));
+      return;
+    }
+    default:
+      throw new LunaError(`unknown job kind ${String(job.kind)}`);
+  }
+}
+
+async function summarise(job: Job, story: Story, turnId: string, deps: DreamerDeps, call: (r: ReturnType<typeof arcSummaryRequest>) => Promise<string>): Promise<void> {
+  const every = deps.config.agents.dreamer.arcEvery;
+  const branch = await deps.store.getBranch(story.id, turnId, { limit: job.kind === 'story-summary' ? every * 5 : every });
+  if (!branch.length) return;
+  const arcs = await deps.store.listArcSummaries(story.id);
+  const ids = new Set(await deps.store.getBranchIds(story.id, turnId));
+  const first = branch[0]!;
+  const previous = arcs.filter((a) => a.kind === job.kind.replace('-summary', '') && ids.has(a.toTurnId) && a.toDepth < first.depth).sort((a, b) => b.toDepth - a.toDepth)[0];
+  const text = branch.map((t) => `[${t.depth}] > ${t.action}\n${t.prose.slice(0, 700)}`).join('\n');
+  const summary = await call(arcSummaryRequest(story.premise, previous?.summary ?? null, text));
+  if (!summary) return;
+  await deps.store.addArcSummary({
+    storyId: story.id,
+    toTurnId: turnId,
+    fromDepth: first.depth,
+    toDepth: branch.at(-1)!.depth,
+    kind: job.kind === 'story-summary' ? 'story' : 'arc',
+    summary: summary.slice(0, 1500),
+  });
+}
+
+async function updateSheets(story: Story, turnId: string, deps: DreamerDeps, call: (r: ReturnType<typeof entitySheetRequest>) => Promise<string>): Promise<void> {
+  const [entities, facts, ids] = await Promise.all([deps.store.listEntities(story.id), deps.store.listFacts(story.id), deps.store.getBranchIds(story.id, turnId)]);
+  const onBranch = new Set(ids);
+  const touched = new Set(facts.filter((f) => f.turnId === turnId).map((f) => f.entityId));
+  for (const e of entities) if (e.firstTurnId === turnId) touched.add(e.id);
+  const views = currentFacts(facts, (f) => f.turnId === null || onBranch.has(f.turnId));
+  for (const e of entities) {
+    if (!touched.has(e.id)) continue;
+    const list = (views.get(e.id) ?? []).map((f) => `- ${f.key}: ${f.value}${f.history[0] ? ` (was: ${f.history[0].value})` : ''}`).join('\n');
+    const sheet = await call(entitySheetRequest(e.name, e.description, list || '(none)'));
+    if (sheet) await deps.store.upsertEntities(story.id, null, [{ id: e.id, name: e.name, kind: e.kind, description: sheet.slice(0, 500) }], []);
+  }
+}

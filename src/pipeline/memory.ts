@@ -1,0 +1,127 @@
+import type { ArcSummary, Entity, Fact, LoreEntry, SearchHit } from '../store/types.js';
+
+/** Pure helpers over story memory: which entities and lore an action touches, and what each entity currently is. */
+
+export function mentions(haystackLower: string, term: string): boolean {
+  const t = term.trim().toLowerCase();
+  if (t.length < 2) return false;
+  let from = 0;
+  for (;;) {
+    const i = haystackLower.indexOf(t, from);
+    if (i < 0) return false;
+    const before = i === 0 ? ' ' : haystackLower[i - 1]!;
+    const after = haystackLower[i + t.length] ?? ' ';
+    if (!isWordChar(before) && !isWordChar(after)) return true;
+    from = i + 1;
+  }
+}
+
+function isWordChar(c: string): boolean {
+  return /[\p{L}\p{N}_]/u.test(c);
+}
+
+export function entityTerms(e: Entity): string[] {
+  const terms = [e.name, ...e.aliases];
+  // "Captain Maren Vale" is also met as "Maren": index the name's capitalised parts too.
+  for (const part of e.name.split(/\s+/)) if (part.length >= 3 && /^\p{Lu}/u.test(part) && !STOP_TITLES.has(part.toLowerCase())) terms.push(part);
+  return terms;
+}
+const STOP_TITLES = new Set(['the', 'captain', 'lord', 'lady', 'king', 'queen', 'sir', 'old', 'young', 'doctor', 'mister', 'miss']);
+
+export interface ScoredEntity {
+  entity: Entity;
+  score: number;
+  /** Where it was seen, strongest first: action, recent, relevant. */
+  via: 'action' | 'recent' | 'relevant';
+}
+
+export function entitiesInPlay(entities: Entity[], visible: (e: Entity) => boolean, texts: { action: string; recent: string; relevant: string }): ScoredEntity[] {
+  const a = texts.action.toLowerCase();
+  const r = texts.recent.toLowerCase();
+  const rel = texts.relevant.toLowerCase();
+  const out: ScoredEntity[] = [];
+  for (const e of entities) {
+    if (!visible(e)) continue;
+    const terms = entityTerms(e);
+    if (terms.some((t) => mentions(a, t))) out.push({ entity: e, score: 3, via: 'action' });
+    else if (terms.some((t) => mentions(r, t))) out.push({ entity: e, score: 2, via: 'recent' });
+    else if (terms.some((t) => mentions(rel, t))) out.push({ entity: e, score: 1, via: 'relevant' });
+  }
+  return out.sort((x, y) => y.score - x.score);
+}
+
+export interface FactView {
+  key: string;
+  value: string;
+  depth: number;
+  /** Older values of the same key on this branch, newest first. */
+  history: { value: string; depth: number }[];
+}
+
+/** Current value per key on the branch (the newest by depth wins), with the superseded values kept as history. */
+export function currentFacts(facts: Fact[], onBranch: (f: Fact) => boolean): Map<string, FactView[]> {
+  const byEntity = new Map<string, Map<string, Fact[]>>();
+  for (const f of facts) {
+    if (!onBranch(f)) continue;
+    let keys = byEntity.get(f.entityId);
+    if (!keys) byEntity.set(f.entityId, (keys = new Map()));
+    const k = f.key.trim().toLowerCase();
+    const list = keys.get(k);
+    if (list) list.push(f);
+    else keys.set(k, [f]);
+  }
+  const out = new Map<string, FactView[]>();
+  for (const [entityId, keys] of byEntity) {
+    const views: FactView[] = [];
+    for (const list of keys.values()) {
+      list.sort((x, y) => y.depth - x.depth || (y.createdAt < x.createdAt ? -1 : 1));
+      const [cur, ...old] = list;
+      if (!cur) continue;
+      views.push({ key: cur.key, value: cur.value, depth: cur.depth, history: old.filter((o) => o.value !== cur.value).map((o) => ({ value: o.value, depth: o.depth })) });
+    }
+    out.set(entityId, views.sort((x, y) => y.depth - x.depth));
+  }
+  return out;
+}
+
+export function renderEntitySheet(e: Entity, facts: FactView[]): string {
+  const aka = e.aliases.length ? ` (aka ${e.aliases.join(', ')})` : '';
+  const lines = [`${e.name} [${e.kind}]${aka}${e.description ? `: ${e.description}` : ''}`];
+  for (const f of facts) {
+    const when = f.depth > 0 ? ` (turn ${f.depth}` + (f.history[0] ? `; was: ${f.history[0].value}` : '') + ')' : f.history[0] ? ` (was: ${f.history[0].value})` : '';
+    lines.push(`- ${f.key}: ${f.value}${when}`);
+  }
+  return lines.join('\n');
+}
+
+export function triggeredLore(lore: LoreEntry[], actionLower: string, contextLower: string): { entry: LoreEntry; via: 'constant' | 'action' | 'context' }[] {
+  const out: { entry: LoreEntry; via: 'constant' | 'action' | 'context' }[] = [];
+  for (const entry of lore) {
+    const keys = entry.keywords.length ? entry.keywords : [entry.title];
+    if (entry.constant) out.push({ entry, via: 'constant' });
+    else if (keys.some((k) => mentions(actionLower, k))) out.push({ entry, via: 'action' });
+    else if (keys.some((k) => mentions(contextLower, k))) out.push({ entry, via: 'context' });
+  }
+  return out;
+}
+
+/** Latest summary of a kind whose last covered turn lies on this branch. */
+export function latestOnBranch(arcs: ArcSummary[], kind: ArcSummary['kind'], onBranch: Set<string>): ArcSummary | undefined {
+  let best: ArcSummary | undefined;
+  for (const a of arcs) if (a.kind === kind && onBranch.has(a.toTurnId) && (!best || a.toDepth > best.toDepth)) best = a;
+  return best;
+}
+
+/** Reciprocal-rank fusion of BM25 and vector hits (k=60, the usual constant); robust to their different score scales. */
+export function fuseHits(lists: SearchHit[][], keep: (id: string) => boolean, limit: number): SearchHit[] {
+  const scores = new Map<string, number>();
+  for (const list of lists) {
+    let rank = 0;
+    for (const hit of list) {
+      if (!keep(hit.turnId)) continue;
+      rank++;
+      scores.set(hit.turnId, (scores.get(hit.turnId) ?? 0) + 1 / (60 + rank));
+    }
+  }
+  return [...scores.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([turnId, score]) => ({ turnId, score }));
+}

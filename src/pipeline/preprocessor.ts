@@ -1,0 +1,181 @@
+import type { ContextConfig } from '../config/schema.js';
+import type { Entity, Fact, Store, Story, Turn } from '../store/types.js';
+import { estimateTokens, truncateToTokens } from '../util/tokens.js';
+import type { ContextSection, CuratedContext } from './events.js';
+import { currentFacts, entitiesInPlay, fuseHits, latestOnBranch, renderEntitySheet, triggeredLore } from './memory.js';
+
+/**
+ * The Preprocessor: curates what the Strategist and Writer see, with no LLM on the critical path.
+ * Candidates from every memory source get a priority; the highest are packed into the token budget,
+ * then rendered in reading order. Chars-per-token for history sizing matches estimateTokens on prose.
+ */
+
+export interface CurateInput {
+  store: Store;
+  story: Story;
+  headId: string | null;
+  action: string;
+  config: ContextConfig;
+  /** Embeds the query for vector retrieval; absent when no embedding model is configured. */
+  embed?: (text: string) => Promise<Float32Array | null>;
+  now?: () => number;
+}
+
+export interface Curated {
+  context: CuratedContext;
+  /** The sections rendered as one prompt block (Writer). */
+  text: string;
+  /** The same memory packed into the Strategist's smaller budget. */
+  strategistText: string;
+  strategistTokens: number;
+  recent: Turn[];
+}
+
+interface Candidate {
+  section: SectionName;
+  priority: number;
+  text: string;
+  /** Largest share of the budget one item may take before it is truncated. */
+  cap: number;
+  order: number;
+}
+
+type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'relevant' | 'recent';
+const SECTION_TITLES: Record<SectionName, string> = {
+  premise: 'Premise and style',
+  'story-summary': 'Story so far',
+  arc: 'Current arc',
+  lore: 'World',
+  entities: 'Characters, places and things',
+  relevant: 'Relevant earlier moments',
+  recent: 'Most recent turns',
+};
+const READING_ORDER: SectionName[] = ['premise', 'story-summary', 'arc', 'lore', 'entities', 'relevant', 'recent'];
+const CHARS_PER_TOKEN = 4.6;
+
+export async function curateContext(input: CurateInput): Promise<Curated> {
+  const now = input.now ?? (() => performance.now());
+  const t0 = now();
+  const { store, story, headId, config } = input;
+  const [branchIds, recent, entities, facts, lore, arcs, size] = await Promise.all([
+    store.getBranchIds(story.id, headId),
+    store.getBranch(story.id, headId, { limit: Math.max(config.recentTurns, 1) }),
+    store.listEntities(story.id),
+    store.listFacts(story.id),
+    store.listLore(story.id),
+    store.listArcSummaries(story.id),
+    store.historySize(story.id, headId),
+  ]);
+  const onBranch = new Set(branchIds);
+  const recentIds = new Set(recent.map((t) => t.id));
+  const recentShown = config.recentTurns > 0 ? recent.slice(-config.recentTurns) : [];
+
+  // Retrieval: BM25 (and vectors when configured) over past turns on this branch, outside the recent window.
+  const keep = (id: string) => onBranch.has(id) && !recentIds.has(id);
+  const query = input.action;
+  const bm25 = config.relevantTurns > 0 && branchIds.length > recent.length ? await store.searchTurns(story.id, query, config.relevantTurns * 8) : [];
+  let vectorHits: Awaited<ReturnType<Store['searchEmbeddings']>> = [];
+  let usedVectors = false;
+  if (input.embed && branchIds.length > recent.length && config.relevantTurns > 0) {
+    const v = await input.embed(query);
+    if (v) {
+      usedVectors = true;
+      vectorHits = await store.searchEmbeddings(story.id, v, config.relevantTurns * 8);
+    }
+  }
+  const fused = fuseHits([bm25, vectorHits], keep, config.relevantTurns);
+  const relevant = (await Promise.all(fused.map((h) => store.getTurn(h.turnId)))).filter((t): t is Turn => t !== null);
+
+  const recentText = recentShown.map((t) => `${t.action}\n${t.prose}`).join('\n');
+  const relevantText = relevant.map((t) => `${t.action}\n${t.prose}`).join('\n');
+  const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
+  const inPlay = entitiesInPlay(entities, visibleEntity, { action: input.action, recent: recentText, relevant: relevantText }).slice(0, config.maxEntities);
+  const factViews = currentFacts(facts, (f: Fact) => f.turnId === null || onBranch.has(f.turnId));
+  const lowerAction = input.action.toLowerCase();
+  const lowerContext = `${recentText}\n${inPlay.map((s) => s.entity.name).join(' ')}`.toLowerCase();
+  const loreHits = triggeredLore(lore, lowerAction, lowerContext).slice(0, config.maxLore);
+  const arc = latestOnBranch(arcs, 'arc', onBranch);
+  const storySummary = latestOnBranch(arcs, 'story', onBranch);
+
+  const budget = config.budgetTokens;
+  const candidates: Candidate[] = [];
+  let order = 0;
+  const add = (section: SectionName, priority: number, text: string, capShare: number) => {
+    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++ });
+  };
+  add('premise', 100, `${story.title}: ${story.premise}${story.style ? `\nStyle: ${story.style}` : ''}`, 0.12);
+  if (storySummary) add('story-summary', 76, storySummary.summary, 0.12);
+  if (arc && (!storySummary || arc.toDepth > storySummary.toDepth || arc.id !== storySummary.id)) add('arc', 86, `(turns ${arc.fromDepth}–${arc.toDepth}) ${arc.summary}`, 0.12);
+  for (const { entry, via } of loreHits) add('lore', via === 'constant' ? 88 : via === 'action' ? 79 : 58, `${entry.title}: ${entry.body}`, 0.1);
+  for (const s of inPlay) {
+    const sheet = renderEntitySheet(s.entity, factViews.get(s.entity.id) ?? []);
+    add('entities', s.via === 'action' ? 91 : s.via === 'recent' ? 72 : 55, sheet, 0.1);
+  }
+  fused.forEach((h, i) => {
+    const t = relevant.find((r) => r.id === h.turnId);
+    if (t) add('relevant', 68 - i * 2, `[turn ${t.depth}] > ${t.action}\n${t.prose}`, 0.1);
+  });
+  recentShown.forEach((t, i, arr) => {
+    const fromEnd = arr.length - 1 - i;
+    add('recent', fromEnd === 0 ? 95 : 82 - fromEnd * 4, `[turn ${t.depth}] > ${t.action}\n${t.prose}`, fromEnd === 0 ? 0.25 : 0.15);
+  });
+
+  const full = render(candidates, budget);
+  const forStrategist = render(candidates, Math.min(budget, config.strategistBudgetTokens));
+  const { sections, text, totalTokens } = full;
+  const historyTokens = Math.round((size.chars + size.loreChars) / CHARS_PER_TOKEN);
+  return {
+    context: {
+      sections,
+      totalTokens,
+      budgetTokens: budget,
+      historyTokens,
+      compression: historyTokens > 0 ? Math.max(0, 1 - totalTokens / historyTokens) : 0,
+      entitiesInPlay: inPlay.map((s) => s.entity.name),
+      retrieval: { bm25Hits: bm25.length, vectorHits: vectorHits.length, usedVectors },
+      ms: now() - t0,
+    },
+    text,
+    strategistText: forStrategist.text,
+    strategistTokens: forStrategist.totalTokens,
+    recent: recentShown,
+  };
+}
+
+function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number } {
+  const chosen = pack(candidates, budget);
+  const sections: ContextSection[] = [];
+  for (const name of READING_ORDER) {
+    const items = chosen.filter((c) => c.section === name).sort((a, b) => a.order - b.order);
+    const all = candidates.filter((c) => c.section === name).length;
+    if (!items.length) {
+      if (all) sections.push({ name, title: SECTION_TITLES[name], tokens: 0, items: 0, candidates: all, text: '' });
+      continue;
+    }
+    const text = items.map((c) => c.text).join('\n\n');
+    sections.push({ name, title: SECTION_TITLES[name], tokens: items.reduce((n, c) => n + estimateTokens(c.text), 0), items: items.length, candidates: all, text });
+  }
+  const text = sections.filter((s) => s.text).map((s) => `## ${s.title}\n${s.text}`).join('\n\n');
+  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0) };
+}
+
+/** Greedy by priority; an item over its cap or the remaining budget is truncated rather than dropped when enough room remains. */
+function pack(candidates: Candidate[], budget: number): Candidate[] {
+  const out: Candidate[] = [];
+  let used = 0;
+  for (const c of [...candidates].sort((a, b) => b.priority - a.priority || a.order - b.order)) {
+    const room = budget - used;
+    if (room < 20) break;
+    let text = c.text;
+    let tokens = estimateTokens(text);
+    const limit = Math.min(c.cap, room);
+    if (tokens > limit) {
+      if (limit < 30) continue;
+      text = truncateToTokens(text, limit);
+      tokens = estimateTokens(text);
+    }
+    out.push({ ...c, text });
+    used += tokens;
+  }
+  return out;
+}

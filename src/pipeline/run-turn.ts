@@ -1,0 +1,237 @@
+import { BusyError, CancelledError, LunaError, ModelError, NotFoundError, UsageError, isAbortError, redactSecrets } from '../errors.js';
+import type { Story, Turn } from '../store/types.js';
+import type { AgentCallResult, LedgerCall, PipelineDeps } from './deps.js';
+import type { CallCost, EntityUpdate, Stage, TurnEvent, TurnTotals } from './events.js';
+import { parsePlan, type BeatPlan, beatPlanJsonSchema } from './plan.js';
+import { curateContext } from './preprocessor.js';
+import { strategistRequest, strategistRetryRequest, writerRequest } from './prompts.js';
+import { resolveEntities } from './resolve.js';
+import { dreamerJobsFor } from './dreamer-jobs.js';
+
+export interface TurnInput {
+  storyId: string;
+  action: string;
+  /**
+   * continue: after the head (default). retry: a new sibling of the head (another take).
+   * from: branch after `fromTurnId` (null = from the very start).
+   */
+  mode?: 'continue' | 'retry' | 'from';
+  fromTurnId?: string | null;
+}
+
+/**
+ * One turn: Preprocessor → Strategist → Writer → Commit, as a stream of typed events.
+ * Nothing is written unless the whole turn succeeds; a failed or cancelled turn only records the calls
+ * it already paid for (ledger rows without a turn), so no money goes unaccounted and no story changes.
+ */
+export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGenerator<TurnEvent, void, undefined> {
+  const now = deps.now ?? (() => performance.now());
+  const calls: LedgerCall[] = [];
+  const stages: Partial<Record<Stage, number>> = {};
+  const action = input.action.trim();
+  let story: Story | null = null;
+  try {
+    if (!action) throw new UsageError('the action is empty', { hint: 'say what your character does, e.g. "open the door"' });
+    story = await deps.store.getStory(input.storyId);
+    if (!story) throw new NotFoundError(`no story with id ${input.storyId}`, { hint: 'list stories with `luna story list`' });
+    const { parentId, expectedHeadId } = await placement(input, story, deps);
+    yield { type: 'turn-started', storyId: story.id, parentId, action };
+    await deps.guard?.(story);
+    const t0 = now();
+
+    // 1. Preprocessor
+    yield { type: 'stage-started', stage: 'preprocessor' };
+    let s = now();
+    const embed = deps.embed;
+    const curated = await curateContext({
+      store: deps.store,
+      story,
+      headId: parentId,
+      action,
+      config: deps.config.context,
+      embed: embed ? (text) => embed(text, deps.signal) : undefined,
+      now,
+    });
+    stages.preprocessor = now() - s;
+    yield { type: 'stage-finished', stage: 'preprocessor', ms: stages.preprocessor };
+    yield { type: 'context-ready', context: curated.context };
+    throwIfAborted(deps.signal);
+
+    // 2. Strategist
+    yield { type: 'stage-started', stage: 'strategist' };
+    s = now();
+    const { plan, repaired, results: stratResults } = await planTurn(curated.strategistText, action, deps, calls);
+    for (const r of stratResults) yield* costEvents(r.calls);
+    stages.strategist = now() - s;
+    yield { type: 'stage-finished', stage: 'strategist', ms: stages.strategist };
+    yield { type: 'plan-ready', plan, repaired };
+
+    // 3. Writer (streamed): tokens are pushed through a queue so they reach renderers as they arrive.
+    yield { type: 'stage-started', stage: 'writer' };
+    s = now();
+    const writerCfg = deps.config.agents.writer;
+    const queue: TurnEvent[] = [];
+    let wake: (() => void) | null = null;
+    const push = (e: TurnEvent) => {
+      queue.push(e);
+      wake?.();
+    };
+    let prose = '';
+    const writing = deps
+      .callAgent('writer', writerRequest(curated.text, action, plan, { maxTokens: writerCfg.maxTokens, temperature: writerCfg.temperature, signal: deps.signal }), {
+        signal: deps.signal,
+        onText: (text) => {
+          prose += text;
+          push({ type: 'prose-token', text });
+        },
+        onRestart: (reason) => {
+          prose = '';
+          push({ type: 'prose-restart', reason });
+        },
+      })
+      .then(
+        (r) => ({ ok: true as const, r }),
+        (err: unknown) => ({ ok: false as const, err }),
+      );
+    let settled: Awaited<typeof writing> | null = null;
+    void writing.then((v) => {
+      settled = v;
+      wake?.();
+    });
+    while (!settled || queue.length) {
+      if (!queue.length) await new Promise<void>((res) => (wake = res));
+      wake = null;
+      while (queue.length) yield queue.shift()!;
+    }
+    const w = settled as Awaited<typeof writing>;
+    if (!w.ok) {
+      collectCalls(w.err, calls);
+      throw w.err;
+    }
+    calls.push(...w.r.calls);
+    yield* costEvents(w.r.calls);
+    prose = (w.r.text || prose).trim();
+    stages.writer = now() - s;
+    yield { type: 'stage-finished', stage: 'writer', ms: stages.writer };
+    throwIfAborted(deps.signal);
+
+    // 4. Resolve entities and commit atomically.
+    yield { type: 'stage-started', stage: 'commit' };
+    s = now();
+    const [known, branchIds] = await Promise.all([deps.store.listEntities(story.id), deps.store.getBranchIds(story.id, parentId)]);
+    const onBranch = new Set(branchIds);
+    const resolution = resolveEntities(plan, prose, known, (e) => e.firstTurnId === null || onBranch.has(e.firstTurnId));
+    const depth = branchIds.length + 1;
+    const jobs = dreamerJobsFor(deps.config, { depth, hasEntityChanges: resolution.facts.length > 0 || resolution.updates.some((u) => u.status === 'new') });
+    const turn = await deps.store.commitTurn({
+      storyId: story.id,
+      expectedHeadId,
+      parentId,
+      action,
+      prose,
+      plan,
+      entities: resolution.entities,
+      facts: resolution.facts,
+      ledger: calls,
+      jobs,
+    });
+    calls.length = 0; // now owned by the committed turn
+    stages.commit = now() - s;
+    yield { type: 'stage-finished', stage: 'commit', ms: stages.commit };
+    for (const update of resolution.updates) yield { type: 'entity-update', update };
+    yield doneEvent(turn, plan, prose, resolution.updates, [...stratResults, w.r], stages, now() - t0, jobs.length);
+  } catch (err) {
+    if (calls.length && story) {
+      // Paid-for calls of a turn that did not land still belong in the ledger.
+      await deps.store.recordCalls(calls.map((c) => ({ ...c, accountId: story!.accountId, storyId: story!.id, turnId: null }))).catch(() => undefined);
+    }
+    yield errorEvent(err, action, deps.signal);
+  }
+}
+
+async function placement(input: TurnInput, story: Story, deps: PipelineDeps): Promise<{ parentId: string | null; expectedHeadId: string | null }> {
+  const head = story.headTurnId;
+  if (!input.mode || input.mode === 'continue') return { parentId: head, expectedHeadId: head };
+  if (input.mode === 'retry') {
+    if (!head) throw new UsageError('there is no turn to retry yet', { hint: 'play a first turn' });
+    const headTurn = await deps.store.getTurn(head);
+    return { parentId: headTurn?.parentId ?? null, expectedHeadId: head };
+  }
+  const from = input.fromTurnId ?? null;
+  if (from) {
+    const t = await deps.store.getTurn(from);
+    if (!t || t.storyId !== story.id) throw new NotFoundError(`turn ${from} is not in story ${story.id}`, { hint: 'see turn ids with `luna story show ID`' });
+  }
+  return { parentId: from, expectedHeadId: head };
+}
+
+async function planTurn(memory: string, action: string, deps: PipelineDeps, calls: LedgerCall[]): Promise<{ plan: BeatPlan; repaired: boolean; results: AgentCallResult[] }> {
+  const cfg = deps.config.agents.strategist;
+  const req = strategistRequest(memory, action, { maxTokens: cfg.maxTokens, temperature: cfg.temperature, signal: deps.signal }, beatPlanJsonSchema);
+  const results: AgentCallResult[] = [];
+  const attempt = async (r: typeof req) => {
+    try {
+      const res = await deps.callAgent('strategist', r, { signal: deps.signal });
+      calls.push(...res.calls);
+      results.push(res);
+      return res;
+    } catch (err) {
+      collectCalls(err, calls);
+      throw err;
+    }
+  };
+  const first = await attempt(req);
+  const parsed = parsePlan(first.text);
+  if (parsed.ok) return { plan: parsed.plan, repaired: parsed.repaired, results };
+  throwIfAborted(deps.signal);
+  const second = await attempt(strategistRetryRequest(req, first.text, parsed.error));
+  const again = parsePlan(second.text);
+  if (again.ok) return { plan: again.plan, repaired: true, results };
+  throw new ModelError(`the Strategist returned an invalid plan twice (${again.error})`, {
+    hint: 'use a model that supports JSON output for the strategist, or check its endpoint',
+  });
+}
+
+function collectCalls(err: unknown, calls: LedgerCall[]): void {
+  const attached = (err as { calls?: LedgerCall[] } | null)?.calls;
+  if (Array.isArray(attached)) calls.push(...attached);
+}
+
+function* costEvents(list: LedgerCall[]): Generator<TurnEvent> {
+  for (const c of list) {
+    const call: CallCost = { agent: c.agent, model: c.model, provider: c.provider, inputTokens: c.inputTokens, outputTokens: c.outputTokens, costUsd: c.costUsd, outcome: c.outcome, latencyMs: c.latencyMs };
+    yield { type: 'cost', call };
+  }
+}
+
+function doneEvent(turn: Turn, plan: BeatPlan, prose: string, entities: EntityUpdate[], results: AgentCallResult[], stages: Partial<Record<Stage, number>>, latencyMs: number, jobsQueued: number): TurnEvent {
+  const all = results.flatMap((r) => r.calls);
+  const totals: TurnTotals = {
+    costUsd: all.reduce((n, c) => n + (c.costUsd ?? 0), 0),
+    unpricedCalls: all.filter((c) => c.costUsd === null).length,
+    inputTokens: all.reduce((n, c) => n + c.inputTokens, 0),
+    outputTokens: all.reduce((n, c) => n + c.outputTokens, 0),
+    latencyMs,
+    ttftMs: results.at(-1)?.ttftMs ?? null,
+    stages,
+  };
+  return { type: 'done', turn, plan, prose, entities, totals, jobsQueued };
+}
+
+function errorEvent(err: unknown, action: string, signal?: AbortSignal): TurnEvent {
+  if (signal?.aborted || isAbortError(err)) {
+    const c = new CancelledError('turn cancelled; the story is unchanged');
+    return { type: 'error', message: c.message, exitCode: c.exitCode, cancelled: true, action };
+  }
+  if (err instanceof LunaError) {
+    return { type: 'error', message: redactSecrets(err.message), hint: err.hint, exitCode: err.exitCode, cancelled: false, action };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { type: 'error', message: redactSecrets(message), hint: 'unexpected error; re-run with --debug', exitCode: 1, cancelled: false, action };
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+export { BusyError };
