@@ -1,0 +1,63 @@
+/**
+ * One interface over RunPod, Vast.ai and Lambda Cloud. Adapters speak each provider's real HTTP API;
+ * everything above them (manager, autoscaler, commands) is provider-agnostic.
+ */
+
+export type ProviderName = 'runpod' | 'vast' | 'lambda';
+export const PROVIDERS: readonly ProviderName[] = ['runpod', 'vast', 'lambda'];
+
+export interface Offer {
+  provider: ProviderName;
+  /** What to pass back to launch: Lambda `type@region`, Vast ask id, RunPod GPU type id. */
+  offerId: string;
+  /** Provider's GPU/instance type name as users write it in `--gpu`. */
+  gpuType: string;
+  /** Human-readable GPU description. */
+  gpuName: string;
+  gpuCount: number;
+  /** USD per hour for the whole instance. */
+  pricePerHour: number;
+  region: string | null;
+}
+
+export interface LaunchSpec {
+  /** `luna-<deployment>-<id>`: the provider-side name/label that lets reconcile find it again. */
+  name: string;
+  offer: Offer;
+  image: string;
+  /** Hugging Face model id the image serves (vLLM `--model`, also its served model name). */
+  model: string;
+  /** Per-instance key the server requires (vLLM reads VLLM_API_KEY, same as `--api-key`). */
+  apiKey: string;
+  port: number;
+  diskGb: number;
+}
+
+export type ProviderStatus = 'pending' | 'running' | 'stopped' | 'terminated' | 'unknown';
+
+export interface ProviderInstance {
+  providerInstanceId: string;
+  name: string;
+  status: ProviderStatus;
+  /** OpenAI-compatible base URL (ending /v1) once the provider has an address for it. */
+  endpoint: string | null;
+  pricePerHour: number | null;
+  gpuType: string | null;
+}
+
+export interface OfferQuery {
+  gpuType?: string;
+  gpuCount: number;
+  maxPricePerHour?: number;
+}
+
+export interface BurstProvider {
+  readonly name: ProviderName;
+  listOffers(q: OfferQuery, signal?: AbortSignal): Promise<Offer[]>;
+  /** Returns the provider's id. Throws BurstError with `maybeCreated` when the outcome is unknown (5xx, timeout). */
+  launch(spec: LaunchSpec, signal?: AbortSignal): Promise<{ providerInstanceId: string; endpoint: string | null }>;
+  /** Every instance on the account (the caller filters by LUNA's name prefix). */
+  list(signal?: AbortSignal): Promise<ProviderInstance[]>;
+  /** Idempotent: terminating an instance that is already gone succeeds. */
+  terminate(providerInstanceId: string, signal?: AbortSignal): Promise<void>;
+}
