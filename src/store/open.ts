@@ -1,12 +1,59 @@
+import path from 'node:path';
 import type { LunaConfig } from '../config/schema.js';
-import { NotImplementedError } from '../errors.js';
+import { ConfigError, DatabaseError } from '../errors.js';
 import type { Store } from './types.js';
+
+export type StoreTarget = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+
+/** `sqlite:PATH`, `sqlite::memory:`, a plain path, or `postgres(ql)://…`; unset means `<home>/luna.db`. */
+export function resolveStoreTarget(url: string | undefined, home: string): StoreTarget {
+  if (url === undefined || url.trim() === '') return { dialect: 'sqlite', file: path.join(home, 'luna.db') };
+  const u = url.trim();
+  if (/^postgres(ql)?:\/\//i.test(u)) return { dialect: 'postgres', url: u };
+  if (/^sqlite:/i.test(u)) {
+    let rest = u.slice('sqlite:'.length);
+    if (rest === ':memory:' || rest === '//:memory:') return { dialect: 'sqlite', file: ':memory:' };
+    // sqlite:///abs/path and sqlite://rel/path are common spellings of the same thing.
+    if (rest.startsWith('//')) rest = rest.slice(2);
+    if (!rest) throw new ConfigError(`database.url "${u}" names no file`, { hint: 'use sqlite:/path/to/luna.db' });
+    return { dialect: 'sqlite', file: path.resolve(rest) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(u)) {
+    throw new ConfigError(`database.url: unsupported scheme in "${u.replace(/\/\/[^@/]*@/, '//…@')}"`, {
+      hint: 'use sqlite:PATH, a file path, or postgres://…',
+    });
+  }
+  return { dialect: 'sqlite', file: path.resolve(u) };
+}
+
+interface PostgresModule {
+  openPostgresStore(url: string, opts: { poolSize: number }): Promise<Store>;
+}
 
 /** Opens the store named by the config: SQLite (default, `<home>/luna.db`) or PostgreSQL. Drivers load lazily. */
 export async function openStore(
-  _db: LunaConfig['database'],
-  _home: string,
-  _opts: { autoMigrateSqlite?: boolean } = {},
+  db: LunaConfig['database'],
+  home: string,
+  opts: { autoMigrateSqlite?: boolean } = {},
 ): Promise<Store> {
-  throw new NotImplementedError('the store');
+  const target = resolveStoreTarget(db?.url, home);
+  if (target.dialect === 'sqlite') {
+    const { openSqliteStore } = await import('./sqlite/index.js');
+    return openSqliteStore(target.file, { autoMigrate: opts.autoMigrateSqlite ?? false });
+  }
+  // A variable specifier: the PostgreSQL store ships separately and may be absent from this build.
+  const spec = './postgres/index.js';
+  let mod: PostgresModule;
+  try {
+    mod = (await import(spec)) as PostgresModule;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if ((e.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url/i.test(e.message ?? '')) && /postgres[\\/]index/.test(e.message ?? '')) {
+      throw new DatabaseError('PostgreSQL support is not installed in this build', {
+        hint: 'use the default SQLite store (unset database.url) or install a luna build with PostgreSQL support',
+      });
+    }
+    throw err;
+  }
+  return mod.openPostgresStore(target.url, { poolSize: db?.poolSize ?? 10 });
 }
