@@ -1,0 +1,88 @@
+import { redactSecrets } from '../errors.js';
+import type { BurstInstance } from '../store/types.js';
+import { billInstance } from './billing.js';
+import { inFlight, isHealthy } from './health.js';
+import type { BurstManager } from './manager.js';
+import { namePrefix } from './names.js';
+import type { ProviderInstance, ProviderName } from './types.js';
+
+export interface Orphan {
+  provider: ProviderName;
+  instance: ProviderInstance;
+}
+
+export interface ReconcileReport {
+  instances: BurstInstance[];
+  /** LUNA-named instances at a provider that the store does not know as running: leaks to clean up. */
+  orphans: Orphan[];
+  changes: string[];
+  /** Providers whose list failed; their instances were left as they were. */
+  errors: { provider: ProviderName; error: string }[];
+}
+
+/** A create that is still in flight (maybe in another process) is not "missing" until this much time passed. */
+const LAUNCH_GRACE_MS = 120_000;
+
+const LIVE: readonly BurstInstance['state'][] = ['launching', 'starting', 'ready', 'draining', 'terminating'];
+
+/**
+ * Brings the store in line with what the providers report: adopts instances whose create outcome was
+ * unknown, marks vanished ones terminated, promotes healthy ones to ready, records activity, bills,
+ * and lists orphans (LUNA's name prefix, unknown to the store or already marked gone).
+ */
+export async function reconcileAll(m: BurstManager): Promise<ReconcileReport> {
+  const prefix = namePrefix(m.deployment);
+  const all = await m.instances(true);
+  const report: ReconcileReport = { instances: [], orphans: [], changes: [], errors: [] };
+  const listed = new Map<ProviderName, ProviderInstance[]>();
+  for (const [name, p] of m.providers) {
+    try {
+      listed.set(name, (await p.list()).filter((i) => i.name.startsWith(prefix)));
+    } catch (err) {
+      report.errors.push({ provider: name, error: redactSecrets(err instanceof Error ? err.message : String(err)) });
+    }
+  }
+  const claimed = new Set<string>();
+  const now = m.now();
+  for (const inst of all) {
+    const remote = listed.get(inst.provider);
+    if (!LIVE.includes(inst.state) || !remote) continue;
+    const pi = remote.find((r) => (inst.providerInstanceId !== null && r.providerInstanceId === inst.providerInstanceId) || r.name === inst.name);
+    if (pi) claimed.add(`${inst.provider}:${pi.providerInstanceId}`);
+    if (!pi || pi.status === 'terminated') {
+      if (!pi && inst.state === 'launching' && now - Date.parse(inst.launchedAt) < LAUNCH_GRACE_MS) continue;
+      await billInstance(m.store, inst, now);
+      inst.state = 'terminated';
+      inst.terminatedAt = new Date(now).toISOString();
+      if (!pi && inst.providerInstanceId === null) inst.lastError = inst.lastError ?? 'never created at the provider';
+      else inst.lastError = inst.lastError ?? 'gone at the provider';
+      await m.store.saveBurstInstance(inst);
+      report.changes.push(`${inst.name}: marked terminated (${inst.lastError})`);
+      continue;
+    }
+    if (inst.providerInstanceId === null) {
+      inst.providerInstanceId = pi.providerInstanceId;
+      report.changes.push(`${inst.name}: adopted ${inst.provider} ${pi.providerInstanceId}`);
+    }
+    if (pi.endpoint && pi.endpoint !== inst.endpoint) inst.endpoint = pi.endpoint;
+    if (inst.state === 'launching') inst.state = 'starting';
+    if (inst.state === 'starting' && pi.status === 'running' && inst.endpoint && (await isHealthy(inst.endpoint))) {
+      inst.state = 'ready';
+      inst.readyAt = new Date(now).toISOString();
+      report.changes.push(`${inst.name}: ready at ${inst.endpoint}`);
+    } else if (inst.state === 'ready' && inst.endpoint) {
+      const n = await inFlight(inst.endpoint, inst.apiKey);
+      if (n !== null && n > 0) inst.lastActiveAt = new Date(now).toISOString();
+    }
+    await m.store.saveBurstInstance(inst);
+  }
+  for (const [provider, remote] of listed) {
+    for (const pi of remote) {
+      if (pi.status === 'terminated' || claimed.has(`${provider}:${pi.providerInstanceId}`)) continue;
+      report.orphans.push({ provider, instance: pi });
+    }
+  }
+  report.instances = await m.instances(true);
+  await m.billAll(report.instances);
+  return report;
+}
