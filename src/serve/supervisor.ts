@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import type { ServeConfig } from '../config/schema.js';
+import { createControlServer, ServeMetrics } from './control-server.js';
+import { ServeError } from './errors.js';
+import { discoverGpus, hostInfo, type GpuInfo, type HostInfo } from './gpu.js';
+import { assertPlanFits, planPlacement, type PlacementPlan } from './placement.js';
+import { claimPort } from './ports.js';
+import { ShardRunner, type ShardEvent } from './shard.js';
+import { acquirePidFile, removePidFile, servePaths, writeJsonAtomic, type ServePaths, type ServeState } from './state.js';
+
+export interface SupervisorOptions {
+  serve: ServeConfig;
+  home: string;
+  detached: boolean;
+  /** Called on every shard state change and restart (the foreground view and the daemon log use it). */
+  onEvent?: (shard: string, event: ShardEvent, detail: string | undefined, sup: Supervisor) => void;
+}
+
+/** Finds an executable the way a shell would, so a missing engine fails before anything starts. */
+export function findExecutable(bin: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const candidates = bin.includes('/') ? [path.resolve(bin)] : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, bin));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // keep looking
+    }
+  }
+  return null;
+}
+
+export async function planFromConfig(serve: ServeConfig): Promise<{ plan: PlacementPlan; gpus: GpuInfo[]; gpuProblem: string | null }> {
+  const { gpus, problem } = await discoverGpus(serve.binaries.nvidiaSmi);
+  return { plan: planPlacement(serve.shards, gpus), gpus, gpuProblem: problem };
+}
+
+export class Supervisor {
+  readonly paths: ServePaths;
+  readonly metrics = new ServeMetrics();
+  readonly runners: ShardRunner[] = [];
+  private server: http.Server | null = null;
+  private controlPort = 0;
+  private gpus: GpuInfo[] = [];
+  private gpuProblem: string | null = null;
+  private host: HostInfo | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private status: ServeState['daemon']['status'] = 'running';
+  private readonly startedAt = new Date().toISOString();
+  private writeQueued = false;
+  private stopping: Promise<void> | null = null;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.paths = servePaths(opts.home);
+    this.done = new Promise((r) => { this.resolveDone = r; });
+  }
+
+  /** Resolves once the supervisor has stopped (shutdown call, signal, or stop()). */
+  wait(): Promise<void> {
+    return this.done;
+  }
+
+  get port(): number {
+    return this.controlPort;
+  }
+
+  async start(): Promise<void> {
+    const serve = this.opts.serve;
+    if (serve.shards.length === 0) throw new ServeError('no shards configured', { hint: 'add shards under serve.shards in luna.yaml (see docs/serve.md)' });
+    const { plan, gpus, gpuProblem } = await planFromConfig(serve);
+    assertPlanFits(plan);
+    for (const s of serve.shards) {
+      const bin = s.engine === 'vllm' ? serve.binaries.vllm : s.engine === 'llamacpp' ? serve.binaries.llamacpp : process.execPath;
+      if (!findExecutable(bin)) throw new ServeError(`${s.name}: engine binary "${bin}" not found on PATH`, { hint: `install it or set serve.binaries.${s.engine === 'llamacpp' ? 'llamacpp' : s.engine} to its full path` });
+    }
+    const holder = acquirePidFile(this.paths);
+    if (holder !== null) throw new ServeError(`luna serve is already running (pid ${holder})`, { hint: 'use `luna serve status`, or `luna serve stop` first' });
+    try {
+      this.gpus = gpus;
+      this.gpuProblem = gpuProblem;
+      this.host = await hostInfo().catch(() => null);
+      const reserved = new Set<number>();
+      for (const s of serve.shards) if (s.port !== 'auto') await claimPort(s.port, reserved, s.name);
+      await this.listen(serve.metricsPort);
+      for (const s of serve.shards) {
+        const placement = plan.shards.find((p) => p.shard === s.name)!;
+        const runner = new ShardRunner(s, placement, { serve, logDir: this.paths.logs, reservedPorts: reserved, onEvent: (r, e, d) => this.onShardEvent(r, e, d) });
+        this.runners.push(runner);
+        this.metrics.initShard(s.name);
+      }
+      this.metrics.updateGpus(gpus);
+      this.writeState();
+      await Promise.all(this.runners.map((r) => r.start()));
+      this.timer = setInterval(() => void this.tick(), Math.max(1000, serve.healthIntervalMs));
+      this.timer.unref();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async listen(port: number): Promise<void> {
+    const token = randomBytes(24).toString('hex');
+    mkdirSync(this.paths.dir, { recursive: true });
+    writeFileSync(path.join(this.paths.dir, 'control.token'), token, { mode: 0o600 });
+    const server = createControlServer(this.metrics, {
+      state: () => this.state(),
+      stopShard: (n) => this.runner(n).stop(),
+      startShard: (n) => this.runner(n).start(),
+      restartShard: (n) => this.runner(n).restart(),
+      shutdown: () => void this.stop(),
+    }, token);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+        ? new ServeError(`metrics port ${port} is already in use`, { hint: 'set serve.metricsPort to a free port, or 0 for any' })
+        : err));
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    const addr = server.address();
+    this.controlPort = typeof addr === 'object' && addr ? addr.port : port;
+    this.server = server;
+  }
+
+  runner(name: string): ShardRunner {
+    const r = this.runners.find((x) => x.name === name);
+    if (!r) throw new ServeError(`no shard named ${name}`);
+    return r;
+  }
+
+  private onShardEvent(r: ShardRunner, event: ShardEvent, detail: string | undefined): void {
+    if (event === 'restart') this.metrics.countRestart(r.name);
+    this.metrics.updateShard(r.status);
+    if (event !== 'metrics') this.opts.onEvent?.(r.name, event, detail, this);
+    this.queueWrite();
+  }
+
+  /** Coalesces bursts of events into one state-file write. */
+  private queueWrite(): void {
+    if (this.writeQueued) return;
+    this.writeQueued = true;
+    setImmediate(() => {
+      this.writeQueued = false;
+      this.writeState();
+    });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.gpus.length) {
+      const { gpus } = await discoverGpus(this.opts.serve.binaries.nvidiaSmi);
+      if (gpus.length) {
+        this.gpus = gpus;
+        this.metrics.updateGpus(gpus);
+      }
+    }
+    this.writeState();
+  }
+
+  state(): ServeState {
+    return {
+      daemon: { pid: process.pid, startedAt: this.startedAt, controlPort: this.controlPort, status: this.status, detached: this.opts.detached },
+      updatedAt: new Date().toISOString(),
+      shards: this.runners.map((r) => ({ ...r.status })),
+      gpus: this.gpus,
+      gpuProblem: this.gpuProblem,
+      host: this.host,
+    };
+  }
+
+  private writeState(): void {
+    try {
+      writeJsonAtomic(this.paths.state, this.state());
+    } catch {
+      // a full disk must not take the engines down; the next tick retries
+    }
+  }
+
+  /** Stops every shard (SIGTERM, grace, SIGKILL, sweep), closes the control server, releases the pid file. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.status = 'stopping';
+      if (this.timer) clearInterval(this.timer);
+      this.writeState();
+      await Promise.all(this.runners.map((r) => r.stop()));
+      for (const r of this.runners) r.close();
+      await new Promise<void>((resolve) => {
+        if (!this.server) return resolve();
+        this.server.close(() => resolve());
+        this.server.closeAllConnections();
+      });
+      this.status = 'stopped';
+      this.writeState();
+      rmSync(path.join(this.paths.dir, 'control.token'), { force: true });
+      removePidFile(this.paths);
+      this.resolveDone();
+    })();
+    return this.stopping;
+  }
+}
