@@ -1,12 +1,21 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { globalOptions } from '../../cli/context.js';
 
 export function registerMigrate(program: Command): void {
-  program
-    .command('migrate')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('luna migrate');
-    });
+  const migrate = program.command('migrate').description('show or change the database schema version');
+  migrate
+    .command('up')
+    .description('apply pending migrations (all, or up to --to)')
+    .option('--to <version>', 'stop at this version')
+    .action(async (opts, cmd: Command) => (await import('./up.js')).run(opts, globalOptions(cmd)));
+  migrate
+    .command('status')
+    .description('list migrations with the current and latest version')
+    .action(async (_opts, cmd: Command) => (await import('./status.js')).run(globalOptions(cmd)));
+  migrate
+    .command('down')
+    .description('roll back migrations down to --to (destroys the data those versions hold)')
+    .requiredOption('--to <version>', 'version to end at (0 = empty database)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (opts, cmd: Command) => (await import('./down.js')).run(opts, globalOptions(cmd)));
 }

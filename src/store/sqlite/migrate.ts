@@ -1,4 +1,4 @@
-import { DatabaseError } from '../../errors.js';
+import { DatabaseError, UsageError } from '../../errors.js';
 import { nowIso } from '../ids.js';
 import { loadMigrations, schemaAheadError, schemaBehindError, type MigrationFile } from '../migrations/loader.js';
 import type { MigrationStatus } from '../types.js';
@@ -56,7 +56,7 @@ export class SqliteMigrator {
     const latest = this.latestVersion();
     const target = to ?? latest;
     if (!Number.isInteger(target) || target < 0 || target > latest) {
-      throw new DatabaseError(`cannot migrate up to version ${target}: this luna knows versions 0 to ${latest}`);
+      throw new UsageError(`cannot migrate up to version ${target}: this luna knows versions 0 to ${latest}`);
     }
     this.ensureTable();
     if (this.currentVersion() > latest) throw schemaAheadError(this.currentVersion(), latest);
@@ -77,7 +77,7 @@ export class SqliteMigrator {
 
   down(to: number): number[] {
     const latest = this.latestVersion();
-    if (!Number.isInteger(to) || to < 0) throw new DatabaseError(`cannot migrate down to version ${to}: expected a whole number ≥ 0`);
+    if (!Number.isInteger(to) || to < 0) throw new UsageError(`cannot migrate down to version ${to}: expected a whole number ≥ 0`);
     const current = this.currentVersion();
     if (current > latest) throw schemaAheadError(current, latest);
     const done: number[] = [];
