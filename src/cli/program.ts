@@ -12,6 +12,7 @@ import { registerServe } from '../commands/serve/index.js';
 import { registerStory } from '../commands/story/index.js';
 import { registerTurn } from '../commands/turn/index.js';
 import { registerDream } from '../commands/dream/index.js';
+import { registerJobs } from '../commands/jobs/index.js';
 
 /**
  * The commander tree. Command files register only their flags here; each action lazy-imports
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerPlay(program);
   registerContext(program);
   registerDream(program);
+  registerJobs(program);
   registerServe(program);
   registerBurst(program);
   registerMigrate(program);

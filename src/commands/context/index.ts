@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { globalOptions } from '../../cli/context.js';
 
 export function registerContext(program: Command): void {
   program
-    .command('context')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('luna context');
-    });
+    .command('context <story>')
+    .description('the context viewer: what the Strategist and Writer would get for an action (no LLM call)')
+    .requiredOption('-a, --action <text>', 'the action to curate context for')
+    .option('--full', 'print every section\'s text, not just the summary table')
+    .action(async (story: string, opts, cmd: Command) => (await import('./show.js')).run(story, opts, globalOptions(cmd)));
 }

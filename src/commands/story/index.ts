@@ -1,12 +1,42 @@
-import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { Option, type Command } from 'commander';
+import { globalOptions } from '../../cli/context.js';
 
 export function registerStory(program: Command): void {
-  program
-    .command('story')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('luna story');
-    });
+  const story = program.command('story').description('create, list, show, export, import and delete stories');
+  story
+    .command('new')
+    .description('start a new story')
+    .requiredOption('-t, --title <title>', 'story title')
+    .requiredOption('-p, --premise <text>', 'what the story is about')
+    .option('-s, --style <text>', 'prose style, e.g. "noir, first person"', '')
+    .option('--account <id>', 'owning account', 'local')
+    .action(async (opts, cmd: Command) => (await import('./new.js')).run(opts, globalOptions(cmd)));
+  story
+    .command('list')
+    .alias('ls')
+    .description('list stories, most recently played first')
+    .option('--account <id>', 'only this account')
+    .action(async (opts, cmd: Command) => (await import('./list.js')).run(opts, globalOptions(cmd)));
+  story
+    .command('show <id>')
+    .description('show a story: its current branch, branches and memory')
+    .option('-n, --last <n>', 'turns to show', '10')
+    .action(async (id: string, opts, cmd: Command) => (await import('./show.js')).run(id, opts, globalOptions(cmd)));
+  story
+    .command('export <id>')
+    .description('export a story (all branches) as JSON or Markdown')
+    .addOption(new Option('-f, --format <fmt>', 'output format').choices(['json', 'md']).default('json'))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (id: string, opts, cmd: Command) => (await import('./export.js')).run(id, opts, globalOptions(cmd)));
+  story
+    .command('import <file>')
+    .description('import a story JSON file (indexed for retrieval; no LLM calls)')
+    .option('--account <id>', 'owning account', 'local')
+    .action(async (file: string, opts, cmd: Command) => (await import('./import.js')).run(file, opts, globalOptions(cmd)));
+  story
+    .command('delete <id>')
+    .alias('rm')
+    .description('delete a story and everything in it (asks first)')
+    .option('-y, --yes', 'do not ask')
+    .action(async (id: string, opts, cmd: Command) => (await import('./delete.js')).run(id, opts, globalOptions(cmd)));
 }

@@ -1,0 +1,47 @@
+import type { TurnEvent } from '../pipeline/events.js';
+import { formatDuration, formatUsd } from './output.js';
+
+/**
+ * Plain renderer for `luna turn`: prose to stdout as it streams, progress and totals to stderr
+ * (only on a terminal, so piping stdout gives just the story).
+ */
+export async function renderPlain(events: AsyncIterable<TurnEvent>, opts: { quiet: boolean }): Promise<TurnEvent | undefined> {
+  const info = !opts.quiet && process.stderr.isTTY;
+  const err = (s: string) => info && process.stderr.write(s);
+  let last: TurnEvent | undefined;
+  let wrote = false;
+  for await (const e of events) {
+    last = e;
+    switch (e.type) {
+      case 'context-ready':
+        err(`· context ${e.context.totalTokens} tokens of ${e.context.historyTokens} in history (${(e.context.compression * 100).toFixed(1)}% smaller), ${formatDuration(e.context.ms)}\n`);
+        break;
+      case 'plan-ready':
+        err(`· plan: ${e.plan.intent}${e.repaired ? ' (repaired)' : ''}\n`);
+        break;
+      case 'prose-token':
+        process.stdout.write(e.text);
+        wrote = true;
+        break;
+      case 'prose-restart':
+        if (wrote) process.stdout.write('\n');
+        err(`· writer restarted on a fallback model: ${e.reason}\n`);
+        break;
+      case 'warning':
+        err(`· warning: ${e.message}\n`);
+        break;
+      case 'done': {
+        if (wrote) process.stdout.write('\n');
+        const t = e.totals;
+        err(`· turn ${e.turn.depth} saved (${e.turn.id}) — ${formatDuration(t.latencyMs)}, ${t.inputTokens} in / ${t.outputTokens} out tokens, ${formatUsd(t.costUsd)}${t.unpricedCalls ? ` (+${t.unpricedCalls} unpriced)` : ''}\n`);
+        break;
+      }
+      case 'error':
+        if (wrote) process.stdout.write('\n');
+        break;
+      default:
+        break;
+    }
+  }
+  return last;
+}

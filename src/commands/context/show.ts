@@ -1,0 +1,24 @@
+import { type GlobalOptions, withStore } from '../../cli/context.js';
+import { formatDuration, printJson, printTable } from '../../cli/output.js';
+import { curateContext } from '../../pipeline/preprocessor.js';
+import { findStory } from '../../story/find.js';
+
+export async function run(ref: string, opts: { action: string; full?: boolean }, g: GlobalOptions): Promise<void> {
+  await withStore(g, async (store, loaded) => {
+    const story = await findStory(store, ref);
+    // Vectors need an embedding model call; the viewer stays LLM-free, so it shows the BM25 view.
+    const curated = await curateContext({ store, story, headId: story.headTurnId, action: opts.action, config: loaded.config.context });
+    const c = curated.context;
+    if (g.json) return printJson({ storyId: story.id, action: opts.action, ...c, strategistTokens: curated.strategistTokens, text: curated.text, strategistText: curated.strategistText });
+    await printTable(
+      ['section', 'tokens', 'items', 'candidates'],
+      [...c.sections.map((s) => [s.title, s.tokens, s.items, s.candidates]), ['total', c.totalTokens, '', '']],
+      { align: ['left', 'right', 'right', 'right'] },
+    );
+    process.stdout.write(
+      `budget ${c.budgetTokens} tokens (strategist ${curated.strategistTokens}); history ${c.historyTokens} tokens; ` +
+        `${(c.compression * 100).toFixed(1)}% smaller; entities in play: ${c.entitiesInPlay.join(', ') || 'none'}; ${formatDuration(c.ms)}\n`,
+    );
+    if (opts.full) process.stdout.write(`\n${curated.text}\n`);
+  });
+}

@@ -1,0 +1,101 @@
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import type { GlobalOptions } from '../../cli/context.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { LunaError } from '../../errors.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+export interface CheckResult {
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+/** Each check is independent: one failing never hides the others. */
+export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const major = Number(process.versions.node.split('.')[0]);
+  out.push(major >= 20 ? { check: 'node', status: 'pass', detail: `v${process.versions.node}` } : { check: 'node', status: 'fail', detail: `v${process.versions.node}`, fix: 'install Node.js 20 or newer' });
+
+  let loaded: LoadedConfig | null = null;
+  try {
+    const { loadConfig } = await import('../../config/load.js');
+    loaded = loadConfig({ home: g.home, configFile: g.config, databaseUrl: g.databaseUrl });
+    out.push({ check: 'config', status: 'pass', detail: loaded.files.slice(1).join(', ') || 'built-in defaults only' });
+  } catch (err) {
+    out.push({ check: 'config', status: 'fail', detail: message(err), fix: hint(err) ?? 'fix luna.yaml' });
+    return out;
+  }
+
+  try {
+    if (!existsSync(loaded.home)) mkdirSync(loaded.home, { recursive: true, mode: 0o700 });
+    accessSync(loaded.home, constants.W_OK);
+    out.push({ check: 'data dir', status: 'pass', detail: loaded.home });
+  } catch (err) {
+    out.push({ check: 'data dir', status: 'fail', detail: message(err), fix: `make ${loaded.home} writable or pass --home` });
+  }
+
+  try {
+    const { openStore } = await import('../../store/open.js');
+    const store = await openStore(loaded.config.database, loaded.home, { autoMigrateSqlite: false });
+    try {
+      const s = await store.migrationStatus();
+      if (s.current === s.latest) out.push({ check: 'database', status: 'pass', detail: `${store.dialect}, schema ${s.current}/${s.latest}` });
+      else if (s.current < s.latest) out.push({ check: 'database', status: 'warn', detail: `${store.dialect}, schema ${s.current}/${s.latest}`, fix: 'run `luna migrate up`' });
+      else out.push({ check: 'database', status: 'fail', detail: `schema ${s.current} is newer than this luna (${s.latest})`, fix: 'upgrade luna' });
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    out.push({ check: 'database', status: 'fail', detail: message(err), fix: hint(err) ?? 'check --database-url' });
+  }
+
+  if (opts.models) out.push(...(await modelChecks(loaded)));
+  out.push(await gpuCheck(loaded));
+  return out;
+}
+
+async function modelChecks(loaded: LoadedConfig): Promise<CheckResult[]> {
+  const used = new Set(Object.values(loaded.config.agents).flatMap((a) => [a.model, ...a.fallbacks]));
+  const { createModelRegistry } = await import('../../models/registry.js');
+  const registry = createModelRegistry(loaded.config);
+  try {
+    return await Promise.all(
+      [...used].map(async (name): Promise<CheckResult> => {
+        try {
+          const r = await registry.get(name).ping(AbortSignal.timeout(5000));
+          return r.ok ? { check: `model ${name}`, status: 'pass', detail: `${r.detail} (${Math.round(r.latencyMs)}ms)` } : { check: `model ${name}`, status: 'fail', detail: r.detail, fix: modelFix(loaded, name) };
+        } catch (err) {
+          return { check: `model ${name}`, status: 'fail', detail: message(err), fix: hint(err) ?? modelFix(loaded, name) };
+        }
+      }),
+    );
+  } finally {
+    await registry.close();
+  }
+}
+
+function modelFix(loaded: LoadedConfig, name: string): string {
+  const m = loaded.config.models[name];
+  if (m?.provider === 'local') return name === 'demo' ? 'run `luna models pull demo`' : `check models.${name}.path`;
+  if (m?.provider === 'anthropic') return `set ${m.apiKeyEnv} and check network access`;
+  return `start the server at models.${name}.baseUrl or fix the URL`;
+}
+
+async function gpuCheck(loaded: LoadedConfig): Promise<CheckResult> {
+  try {
+    const { discoverGpus } = await import('../../serve/gpu.js');
+    const d = await discoverGpus(loaded.config.serve.binaries.nvidiaSmi, 5000);
+    if (!d.gpus.length) return { check: 'gpus', status: loaded.config.serve.shards.some((s) => s.gpus !== 0) ? 'warn' : 'pass', detail: `none found (${d.error ?? 'nvidia-smi not available'}); CPU inference only`, fix: loaded.config.serve.shards.length ? 'install the NVIDIA driver or set shards to gpus: 0' : undefined };
+    return { check: 'gpus', status: 'pass', detail: d.gpus.map((g) => `${g.index}: ${g.name} ${g.memoryTotalMiB ?? '?'} MiB`).join('; ') };
+  } catch (err) {
+    return { check: 'gpus', status: 'warn', detail: message(err) };
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+function hint(err: unknown): string | undefined {
+  return err instanceof LunaError ? err.hint : undefined;
+}

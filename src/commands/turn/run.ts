@@ -1,0 +1,80 @@
+import { type GlobalOptions, loadCliConfig } from '../../cli/context.js';
+import { printJson } from '../../cli/output.js';
+import { LunaError, UsageError } from '../../errors.js';
+import type { TurnEvent } from '../../pipeline/events.js';
+import { findStory } from '../../story/find.js';
+import type { Store } from '../../store/types.js';
+
+interface TurnOpts {
+  undo?: boolean;
+  retry?: boolean;
+  from?: string;
+  to?: string;
+  quiet?: boolean;
+}
+
+export async function run(ref: string, action: string, opts: TurnOpts, g: GlobalOptions): Promise<void> {
+  const modes = [opts.undo, opts.retry, opts.from !== undefined, opts.to !== undefined].filter(Boolean).length;
+  if (modes > 1) throw new UsageError('use only one of --undo, --retry, --from, --to');
+  const loaded = await loadCliConfig(g);
+  const { openStore } = await import('../../store/open.js');
+  const store = await openStore(loaded.config.database, loaded.home, { autoMigrateSqlite: true });
+  try {
+    await store.assertSchemaCurrent();
+    const story = await findStory(store, ref);
+    if (opts.undo || opts.to !== undefined) return await moveHead(store, story.id, story.headTurnId, opts, g);
+    if (!action.trim()) throw new UsageError('missing the action', { hint: `luna turn ${ref} "what your character does"` });
+    const { createSession } = await import('../../runtime/session.js');
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    const session = await createSession(store, loaded, { signal: controller.signal });
+    try {
+      const { runTurn } = await import('../../pipeline/run-turn.js');
+      const { renderPlain } = await import('../../cli/render-turn.js');
+      const from = opts.from === 'root' ? null : opts.from;
+      const events = runTurn({ storyId: story.id, action, mode: opts.retry ? 'retry' : opts.from !== undefined ? 'from' : 'continue', fromTurnId: from }, session.deps);
+      const last = g.json ? await collectJson(events) : await renderPlain(events, { quiet: Boolean(opts.quiet) });
+      if (last?.type === 'error') throw new LunaError(last.message, last.exitCode, { hint: last.cancelled ? 'your action was not played; run the same command to try again' : last.hint });
+    } finally {
+      process.off('SIGINT', onSigint);
+      await session.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function collectJson(events: AsyncIterable<TurnEvent>): Promise<TurnEvent | undefined> {
+  let last: TurnEvent | undefined;
+  let context: unknown = null;
+  const costs: unknown[] = [];
+  for await (const e of events) {
+    last = e;
+    if (e.type === 'context-ready') context = e.context;
+    if (e.type === 'cost') costs.push(e.call);
+  }
+  if (last?.type === 'done') {
+    const { turn, plan, prose, entities, totals, jobsQueued } = last;
+    printJson({ turn: { id: turn.id, storyId: turn.storyId, parentId: turn.parentId, depth: turn.depth, action: turn.action }, plan, prose, entities, calls: costs, totals, context, jobsQueued });
+  }
+  return last;
+}
+
+async function moveHead(store: Store, storyId: string, head: string | null, opts: TurnOpts, g: GlobalOptions): Promise<void> {
+  let target: string | null;
+  if (opts.undo) {
+    if (!head) throw new UsageError('nothing to undo: the story has no turns yet');
+    target = (await store.getTurn(head))?.parentId ?? null;
+  } else {
+    target = opts.to === 'root' ? null : (opts.to ?? null);
+    if (target) {
+      const t = await store.getTurn(target);
+      if (!t || t.storyId !== storyId) throw new UsageError(`turn ${target} is not in this story`, { hint: 'see turn ids with `luna story show ID`' });
+    }
+  }
+  await store.setHead(storyId, target, head);
+  const turn = target ? await store.getTurn(target) : null;
+  if (g.json) return printJson({ storyId, headTurnId: target, depth: turn?.depth ?? 0 });
+  process.stdout.write(target ? `story head is now turn ${turn?.depth} (${target})\n` : 'story head is now the start (no turns on this branch)\n');
+}

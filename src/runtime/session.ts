@@ -1,0 +1,49 @@
+import type { LoadedConfig } from '../config/load.js';
+import type { AgentName } from '../config/schema.js';
+import { combineEndpointSources, type EndpointSource } from '../models/endpoints.js';
+import type { CallAgent, PipelineDeps } from '../pipeline/deps.js';
+import type { Store } from '../store/types.js';
+
+/**
+ * Wires the pipeline's injected dependencies for a front end (CLI, TUI): the model registry with live
+ * endpoints from `luna serve` and `luna burst`, retries/fallbacks, embeddings and the budget guard.
+ */
+export interface Session {
+  deps: PipelineDeps;
+  close(): Promise<void>;
+}
+
+export async function createSession(store: Store, loaded: LoadedConfig, opts: { signal?: AbortSignal; endpoints?: EndpointSource } = {}): Promise<Session> {
+  const { config, home } = loaded;
+  const [{ createModelRegistry }, { callModel }] = await Promise.all([import('../models/registry.js'), import('../models/router.js')]);
+  const endpoints = opts.endpoints ?? (await defaultEndpoints(home, store));
+  const registry = createModelRegistry(config, { endpoints });
+  const callAgent: CallAgent = async (agent: AgentName, req, o = {}) => {
+    const a = config.agents[agent];
+    const out = await callModel(registry, a, agent, req, { onText: o.onText, onRestart: o.onRestart, signal: o.signal ?? req.signal });
+    return { text: out.result.text, usage: out.result.usage, modelName: out.modelName, ttftMs: out.result.ttftMs, latencyMs: out.result.latencyMs, calls: out.calls };
+  };
+  const embeddingModel = config.agents.preprocessor.embeddingModel;
+  const embed = embeddingModel
+    ? async (text: string, signal?: AbortSignal) => {
+        const client = registry.get(embeddingModel);
+        if (!client.embed) return null;
+        const [v] = await client.embed([text], signal);
+        return v ?? null;
+      }
+    : undefined;
+  const guard = await loadGuard(store, loaded);
+  return {
+    deps: { store, config, callAgent, embed, signal: opts.signal, guard },
+    close: () => registry.close(),
+  };
+}
+
+async function defaultEndpoints(_home: string, _store: Store): Promise<EndpointSource> {
+  const sources: EndpointSource[] = [];
+  return combineEndpointSources(sources);
+}
+
+async function loadGuard(_store: Store, _loaded: LoadedConfig): Promise<PipelineDeps['guard']> {
+  return undefined;
+}

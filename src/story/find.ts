@@ -1,0 +1,14 @@
+import { NotFoundError, UsageError } from '../errors.js';
+import type { Store, Story } from '../store/types.js';
+
+/** Accepts a full id, a unique id prefix, or an exact title, so users can type what they see in `story list`. */
+export async function findStory(store: Store, ref: string): Promise<Story> {
+  const direct = await store.getStory(ref);
+  if (direct) return direct;
+  const all = await store.listStories();
+  const byPrefix = all.filter((s) => s.id.startsWith(ref));
+  const matches = byPrefix.length ? byPrefix : all.filter((s) => s.title.toLowerCase() === ref.toLowerCase());
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new UsageError(`"${ref}" matches ${matches.length} stories`, { hint: 'use more characters of the id (see `luna story list`)' });
+  throw new NotFoundError(`no story "${ref}"`, { hint: 'list stories with `luna story list`, or start one with `luna story new`' });
+}
