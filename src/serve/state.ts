@@ -75,7 +75,7 @@ export function runningDaemonPid(paths: ServePaths): number | null {
   } catch {
     return null;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  if (!Number.isInteger(pid) || pid <= 0) return null;
   return isAlive(pid) ? pid : null;
 }
 
