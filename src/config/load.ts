@@ -26,7 +26,18 @@ export interface LoadedConfig {
 
 type Plain = Record<string, unknown>;
 
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The package root, found by walking up to package.json: code runs from src/ (tests) and dist/src/ (CLI). */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(start, '../..');
+    dir = up;
+  }
+  return dir;
+}
 export const CONFIGS_DIR = path.join(PACKAGE_ROOT, 'configs');
 
 export function resolveHome(opts: { home?: string; env?: NodeJS.ProcessEnv }): string {
