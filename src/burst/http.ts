@@ -57,7 +57,13 @@ export class HttpClient {
 
   constructor(opts: HttpClientOptions) {
     this.provider = opts.provider;
-    this.opts = { timeoutMs: 30_000, maxRetries: 5, maxBackoffMs: 30_000, ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
+    this.opts = {
+      ...opts,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      maxRetries: opts.maxRetries ?? 5,
+      maxBackoffMs: opts.maxBackoffMs ?? 30_000,
+      baseUrl: opts.baseUrl.replace(/\/+$/, ''),
+    };
   }
 
   async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<HttpReply> {
@@ -88,7 +94,7 @@ export class HttpClient {
       const text = await res.text();
       let parsed: unknown = null;
       try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
-      if (res.status === 401 || res.status === 403) {
+      if (res.status === 401) {
         throw new AuthError(`${this.provider} rejected the API key (HTTP ${res.status})`, {
           hint: `check ${this.opts.apiKeyEnv} or burst.providers.${this.provider}.apiKey`,
         });
