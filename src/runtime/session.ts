@@ -20,7 +20,7 @@ export async function createSession(store: Store, loaded: LoadedConfig, opts: { 
   const registry = createModelRegistry(config, { endpoints });
   const callAgent: CallAgent = async (agent: AgentName, req, o = {}) => {
     const a = config.agents[agent];
-    const out = await callModel(registry, a, agent, req, { onText: o.onText, onRestart: o.onRestart, signal: o.signal ?? req.signal });
+    const out = await callModel(registry, a, agent, req, { onText: o.onText, onRestart: o.onRestart ? (info) => o.onRestart?.(`${info.model}: ${info.reason}`) : undefined, signal: o.signal ?? req.signal });
     return { text: out.result.text, usage: out.result.usage, modelName: out.modelName, ttftMs: out.result.ttftMs, latencyMs: out.result.latencyMs, calls: out.calls };
   };
   const embeddingModel = config.agents.preprocessor.embeddingModel;

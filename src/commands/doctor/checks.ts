@@ -86,7 +86,7 @@ async function gpuCheck(loaded: LoadedConfig): Promise<CheckResult> {
   try {
     const { discoverGpus } = await import('../../serve/gpu.js');
     const d = await discoverGpus(loaded.config.serve.binaries.nvidiaSmi, 5000);
-    if (!d.gpus.length) return { check: 'gpus', status: loaded.config.serve.shards.some((s) => s.gpus !== 0) ? 'warn' : 'pass', detail: `none found (${d.error ?? 'nvidia-smi not available'}); CPU inference only`, fix: loaded.config.serve.shards.length ? 'install the NVIDIA driver or set shards to gpus: 0' : undefined };
+    if (!d.gpus.length) return { check: 'gpus', status: loaded.config.serve.shards.some((s) => s.gpus !== 0) ? 'warn' : 'pass', detail: `none found (${d.problem ?? 'nvidia-smi not available'}); CPU inference only`, fix: loaded.config.serve.shards.length ? 'install the NVIDIA driver or set shards to gpus: 0' : undefined };
     return { check: 'gpus', status: 'pass', detail: d.gpus.map((g) => `${g.index}: ${g.name} ${g.memoryTotalMiB ?? '?'} MiB`).join('; ') };
   } catch (err) {
     return { check: 'gpus', status: 'warn', detail: message(err) };
