@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { LunaError } from '../../src/errors.js';
+import type { StoryBundle } from '../../src/store/types.js';
+import type { ContractContext } from './contract.js';
+import { addTurn, chain, cosine, ledgerRow, rng } from './fixtures.js';
+
+export function memoryContract({ store }: ContractContext): void {
+  describe('memory', () => {
+    it('merges entities by case-insensitive name or alias and keeps aliases', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const t1 = await addTurn(s, st.id, 'meet', 'You meet Mira.', { entities: [{ name: 'Mira', kind: 'character', aliases: ['the captain'] }] });
+      await addTurn(s, st.id, 'talk', 'The Captain nods.', {
+        entities: [{ name: 'The Captain', kind: 'other', aliases: ['Mira Vance'], description: 'Scarred veteran' }, { name: 'Harbor', kind: 'place' }],
+      });
+      await addTurn(s, st.id, 'wave', 'MIRA waves.', { entities: [{ name: 'MIRA', kind: 'character' }] });
+      const ents = await s.listEntities(st.id);
+      expect(ents.map((e) => e.name)).toEqual(['Mira', 'Harbor']);
+      const mira = ents[0]!;
+      expect(mira.aliases.map((a) => a.toLowerCase()).sort()).toEqual(['mira vance', 'the captain']);
+      expect(mira.kind).toBe('character');
+      expect(mira.description).toBe('Scarred veteran');
+      expect(mira.firstTurnId).toBe(t1.id);
+      await s.upsertEntities(st.id, null, [{ id: mira.id, name: 'Captain Vance', kind: 'character' }], [{ entityName: 'captain vance', key: 'rank', value: 'captain' }]);
+      const again = (await s.listEntities(st.id))[0]!;
+      expect(again.aliases).toContain('Captain Vance');
+      expect((await s.listFacts(st.id)).map((f) => [f.entityId, f.key, f.value])).toEqual([[mira.id, 'rank', 'captain']]);
+    });
+
+    it('orders facts along depth regardless of insertion order', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const turns = await chain(s, st.id, 3);
+      await s.upsertEntities(st.id, turns[2]!.id, [{ name: 'Ash', kind: 'character', aliases: ['the smith'] }], [{ entityName: 'Ash', key: 'sword', value: 'reforged' }]);
+      await s.upsertEntities(st.id, turns[0]!.id, [], [{ entityName: 'THE SMITH', key: 'sword', value: 'broken' }]);
+      await s.upsertEntities(st.id, null, [], [{ entityName: 'ash', key: 'origin', value: 'north' }]);
+      const facts = await s.listFacts(st.id);
+      expect(facts.map((f) => [f.depth, f.value])).toEqual([[0, 'north'], [1, 'broken'], [3, 'reforged']]);
+      expect(facts[1]!.turnId).toBe(turns[0]!.id);
+      expect(facts[0]!.turnId).toBeNull();
+      await expect(s.upsertEntities(st.id, null, [], [{ entityName: 'Nobody', key: 'k', value: 'v' }])).rejects.toBeInstanceOf(LunaError);
+      expect(await s.listFacts(st.id)).toHaveLength(3);
+    });
+
+    it('stores lore and arc summaries', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const turns = await chain(s, st.id, 4);
+      const l = await s.addLore(st.id, { title: 'Magic', keywords: ['mana', 'rune'], body: 'Runes cost blood.', constant: true });
+      await s.addLore(st.id, { title: 'Town', keywords: [], body: 'Quiet.', constant: false });
+      expect(await s.listLore(st.id)).toEqual([l, expect.objectContaining({ title: 'Town', constant: false, keywords: [] })]);
+      const arc = await s.addArcSummary({ storyId: st.id, toTurnId: turns[3]!.id, fromDepth: 1, toDepth: 4, kind: 'arc', summary: 'They crossed.' });
+      expect(arc.id).toBeTruthy();
+      expect(await s.listArcSummaries(st.id)).toEqual([arc]);
+      await expect(s.addArcSummary({ storyId: st.id, toTurnId: 'missing', fromDepth: 1, toDepth: 2, kind: 'arc', summary: 'x' })).rejects.toBeInstanceOf(LunaError);
+    });
+
+    it('measures history size of one branch plus lore', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const main = await chain(s, st.id, 4, 'main');
+      await s.setHead(st.id, main[1]!.id);
+      const side = await addTurn(s, st.id, 'a much longer side action', 'and a much longer side prose paragraph');
+      await s.addLore(st.id, { title: 'World', keywords: [], body: 'Rules of the world.', constant: true });
+      const size = await s.historySize(st.id, main[3]!.id);
+      expect(size.turns).toBe(4);
+      expect(size.chars).toBe(main.reduce((n, t) => n + t.action.length + t.prose.length, 0));
+      expect(size.loreChars).toBeGreaterThanOrEqual('Rules of the world.'.length);
+      const sideSize = await s.historySize(st.id, side.id);
+      expect(sideSize.turns).toBe(3);
+      expect(sideSize.chars).toBe([main[0]!, main[1]!, side].reduce((n, t) => n + t.action.length + t.prose.length, 0));
+      expect(await s.historySize(st.id, null)).toEqual({ turns: 0, chars: 0, loreChars: size.loreChars });
+    });
+  });
+
+  describe('search', () => {
+    it('finds a planted word with BM25, best match first, within the story only, for any query text', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const other = await s.createStory({ title: 'O', premise: 'P' });
+      const r = rng(7);
+      const words = ['river', 'stone', 'lantern', 'road', 'mist', 'forest', 'tower', 'ember'];
+      const filler = () => Array.from({ length: 12 }, () => words[Math.floor(r() * words.length)]).join(' ');
+      for (let i = 0; i < 30; i++) await addTurn(s, st.id, `walk ${i}`, filler());
+      const planted = await addTurn(s, st.id, 'open the chest', `Inside lies the zephyrquill, humming. ${filler()}`);
+      const both = await addTurn(s, st.id, 'ask about the zephyrquill', 'The zephyrquill glows near the obsidian gate.');
+      for (let i = 0; i < 5; i++) await addTurn(s, st.id, `rest ${i}`, filler());
+      await addTurn(s, other.id, 'zephyrquill elsewhere', 'zephyrquill zephyrquill');
+      const hits = await s.searchTurns(st.id, 'Where is the Zephyrquill?', 10);
+      expect(hits.map((h) => h.turnId).sort()).toEqual([planted.id, both.id].sort());
+      for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+      const top = await s.searchTurns(st.id, 'zephyrquill obsidian', 5);
+      expect(top[0]?.turnId).toBe(both.id);
+      for (const q of ['"unbalanced', 'NOT AND OR', 'a* (b) c:d -e +f ^g', 'NEAR(x y)', "it's ~!@#$%^&*()"]) {
+        await expect(s.searchTurns(st.id, q, 5)).resolves.toBeInstanceOf(Array);
+      }
+      expect(await s.searchTurns(st.id, '  ?! ', 5)).toEqual([]);
+      expect(await s.searchTurns(st.id, 'zephyrquill', 1)).toHaveLength(1);
+    });
+
+    it('ranks embeddings by cosine similarity within the story and dimension', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const other = await s.createStory({ title: 'O', premise: 'P' });
+      expect(await s.searchEmbeddings(st.id, new Float32Array([1, 0, 0]), 3)).toEqual([]);
+      const turns = await chain(s, st.id, 6);
+      const r = rng(3);
+      const vecs = turns.map(() => Float32Array.from({ length: 8 }, () => r() - 0.5));
+      for (let i = 0; i < turns.length; i++) await s.putEmbedding(turns[i]!.id, st.id, vecs[i]!);
+      const [o1] = await chain(s, other.id, 1);
+      await s.putEmbedding(o1!.id, other.id, vecs[2]!);
+      await s.putEmbedding(turns[5]!.id, st.id, Float32Array.from({ length: 8 }, () => r() - 0.5)); // replaces
+      vecs[5] = undefined as never;
+      const [odd] = await chain(s, st.id, 1, 'odd');
+      await s.putEmbedding(odd!.id, st.id, new Float32Array([1, 2, 3])); // another model's dimension
+      const q = vecs[2]!.map((x, i) => x + (i === 0 ? 0.01 : 0));
+      const hits = await s.searchEmbeddings(st.id, q, 3);
+      expect(hits).toHaveLength(3);
+      expect(hits[0]!.turnId).toBe(turns[2]!.id);
+      const expected = turns.slice(0, 5).map((t, i) => ({ id: t.id, sim: cosine(q, vecs[i]!) }));
+      for (const h of hits) {
+        const e = expected.find((x) => x.id === h.turnId);
+        if (e) expect(h.score).toBeCloseTo(e.sim, 4);
+      }
+      for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+      expect(hits.map((h) => h.turnId)).not.toContain(o1!.id);
+      expect((await s.searchEmbeddings(st.id, new Float32Array([1, 2, 3]), 5)).map((h) => h.turnId)).toEqual([odd!.id]);
+    });
+
+    it('keeps one image prompt per turn, replaced on re-run', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const [a, b, c] = await chain(s, st.id, 3);
+      await s.saveImagePrompt(a!.id, 'a misty harbor');
+      await s.saveImagePrompt(b!.id, 'first');
+      await s.saveImagePrompt(b!.id, 'second');
+      expect(await s.getImagePrompts([a!.id, b!.id, c!.id])).toEqual({ [a!.id]: 'a misty harbor', [b!.id]: 'second' });
+      expect(await s.getImagePrompts([])).toEqual({});
+    });
+  });
+
+  describe('import and delete', () => {
+    const bundle: StoryBundle = {
+      title: 'Imported', premise: 'A port town', style: 'gothic',
+      lore: [{ title: 'Tides', keywords: ['tide'], body: 'The tide never sleeps.', constant: true }],
+      entities: [{ name: 'Odo', kind: 'character', aliases: ['the ferryman'], description: 'Old', facts: [{ key: 'boat', value: 'leaky', turn: 3 }, { key: 'age', value: '70' }] }],
+      turns: [1, 2, 3, 4, 5].map((i) => ({ action: `main action ${i}`, prose: `main prose ${i}` })),
+      branches: [
+        { from: 2, turns: [{ action: 'side a', prose: 'side prose with marmalade' }, { action: 'side b', prose: 'side prose b' }] },
+        { from: 0, turns: [{ action: 'alt start', prose: 'another beginning' }] },
+      ],
+    };
+
+    it('imports a bundle with branches, entities, facts and lore, and indexes it', async () => {
+      const s = store();
+      const st = await s.importStory(bundle);
+      expect(st.style).toBe('gothic');
+      const main = await s.getBranch(st.id, st.headTurnId);
+      expect(main.map((t) => t.action)).toEqual(bundle.turns.map((t) => t.action));
+      expect(main.map((t) => t.depth)).toEqual([1, 2, 3, 4, 5]);
+      expect(await s.countTurns(st.id)).toBe(8);
+      const leaves = await s.listLeaves(st.id);
+      expect(leaves).toHaveLength(3);
+      const sideB = leaves.find((t) => t.action === 'side b')!;
+      expect((await s.getBranch(st.id, sideB.id)).map((t) => t.action)).toEqual(['main action 1', 'main action 2', 'side a', 'side b']);
+      expect(sideB.depth).toBe(4);
+      expect((await s.getChildren(null, st.id)).map((t) => t.action).sort()).toEqual(['alt start', 'main action 1']);
+      const [odo] = await s.listEntities(st.id);
+      expect(odo).toMatchObject({ name: 'Odo', kind: 'character', aliases: ['the ferryman'], description: 'Old', firstTurnId: null });
+      const facts = await s.listFacts(st.id);
+      expect(facts.map((f) => [f.key, f.depth, f.turnId])).toEqual([['age', 0, null], ['boat', 3, main[2]!.id]]);
+      expect(await s.listLore(st.id)).toEqual([expect.objectContaining({ title: 'Tides', keywords: ['tide'], constant: true })]);
+      const sideA = (await s.getBranch(st.id, sideB.id))[2]!;
+      expect((await s.searchTurns(st.id, 'marmalade', 3)).map((h) => h.turnId)).toEqual([sideA.id]);
+      await expect(s.importStory({ ...bundle, branches: [{ from: 9, turns: [] }] })).rejects.toBeInstanceOf(LunaError);
+      expect((await s.listStories()).length).toBe(1);
+    });
+
+    it('deletes a story with everything in it but keeps the cost ledger', async () => {
+      const s = store();
+      const st = await s.importStory(bundle);
+      const keep = await s.createStory({ title: 'Keep', premise: 'P' });
+      const [k1] = await chain(s, keep.id, 1);
+      const t = await addTurn(s, st.id, 'marmalade again', 'prose', {
+        entities: [{ name: 'Zed', kind: 'character' }], facts: [{ entityName: 'Zed', key: 'k', value: 'v' }],
+        ledger: [ledgerRow()], jobs: [{ kind: 'embed-turn' }],
+      });
+      await s.putEmbedding(t.id, st.id, new Float32Array([1, 0]));
+      await s.addArcSummary({ storyId: st.id, toTurnId: t.id, fromDepth: 1, toDepth: t.depth, kind: 'arc', summary: 's' });
+      await s.saveImagePrompt(t.id, 'p');
+      expect(await s.deleteStory(st.id)).toBe(true);
+      expect(await s.getStory(st.id)).toBeNull();
+      expect(await s.getTurn(t.id)).toBeNull();
+      expect(await s.countTurns(st.id)).toBe(0);
+      expect(await s.listEntities(st.id)).toEqual([]);
+      expect(await s.listFacts(st.id)).toEqual([]);
+      expect(await s.listLore(st.id)).toEqual([]);
+      expect(await s.listArcSummaries(st.id)).toEqual([]);
+      expect(await s.listJobs({ storyId: st.id })).toEqual([]);
+      expect(await s.searchTurns(st.id, 'marmalade', 5)).toEqual([]);
+      expect(await s.searchEmbeddings(st.id, new Float32Array([1, 0]), 5)).toEqual([]);
+      expect(await s.getImagePrompts([t.id])).toEqual({});
+      expect(await s.listCalls({ storyId: st.id })).toHaveLength(1);
+      expect(await s.deleteStory(st.id)).toBe(false);
+      expect(await s.getTurn(k1!.id)).toEqual(k1);
+    });
+  });
+}
