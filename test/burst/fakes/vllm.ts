@@ -37,7 +37,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 export async function startFakeVllm(opts: { apiKey: string; model: string; readyAfterMs?: number; replyDelayMs?: number }): Promise<FakeVllm> {
   let ready = false;
   let timer: NodeJS.Timeout | null = null;
-  const state = { running: 0, completions: 0, replyDelayMs: opts.replyDelayMs ?? 0 };
+  const state = { running: 0, completions: 0, replyDelayMs: opts.replyDelayMs ?? 0, apiKey: opts.apiKey };
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/health') {
@@ -59,7 +59,7 @@ export async function startFakeVllm(opts: { apiKey: string; model: string; ready
       );
     }
     if (!url.pathname.startsWith('/v1/')) return json(res, 404, { detail: 'Not Found' });
-    if (req.headers.authorization !== `Bearer ${opts.apiKey}`) return json(res, 401, { error: 'Unauthorized' });
+    if (req.headers.authorization !== `Bearer ${state.apiKey}`) return json(res, 401, { error: 'Unauthorized' });
     if (!ready) return json(res, 503, { error: 'model is loading' });
     if (url.pathname === '/v1/models' && req.method === 'GET') {
       return json(res, 200, { object: 'list', data: [{ id: opts.model, object: 'model', created: 1700000000, owned_by: 'vllm', root: opts.model, parent: null, max_model_len: 4096 }] });
@@ -101,7 +101,8 @@ export async function startFakeVllm(opts: { apiKey: string; model: string; ready
   const fake: FakeVllm = {
     port,
     baseUrl: `http://127.0.0.1:${port}/v1`,
-    apiKey: opts.apiKey,
+    get apiKey() { return state.apiKey; },
+    set apiKey(v) { state.apiKey = v; },
     model: opts.model,
     get running() { return state.running; },
     set running(v) { state.running = v; },
