@@ -5,7 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { AnthropicModelConfig } from '../config/schema.js';
-import { ModelError } from '../errors.js';
+import { CancelledError, ModelError } from '../errors.js';
 import { toLunaError } from './sdk-errors.js';
 import { collect, deadline, estimateUsage, resolveApiKey } from './shared.js';
 import type { GenerateRequest, GenerateResult, ModelClient, PingResult, StreamChunk, Usage } from './types.js';
@@ -83,6 +83,9 @@ export function createAnthropicClient(name: string, cfg: AnthropicModelConfig, o
     } finally {
       dl.clear();
     }
+    // The SDKs end a stream quietly when its signal aborts; tell a cancel from our own deadline.
+    if (req.signal?.aborted) throw new CancelledError();
+    if (dl.timedOut) throw new ModelError(`${name}: no complete reply within ${timeoutMs}ms (timed out)`, { retryable: true });
     if (!stopped) throw new ModelError(`${name}: stream cut: ended before message_stop`, { retryable: true });
     const usage: Usage = input === null || output === null
       ? estimateUsage(req, text)

@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { OpenAIModelConfig } from '../config/schema.js';
-import { ModelError } from '../errors.js';
+import { CancelledError, ModelError } from '../errors.js';
 import { toLunaError } from './sdk-errors.js';
 import { collect, deadline, estimateUsage, isPrivateHost, jsonInstruction, resolveApiKey } from './shared.js';
 import type { GenerateRequest, GenerateResult, ModelClient, PingResult, StreamChunk, Usage } from './types.js';
@@ -59,6 +59,9 @@ export function createOpenAICompatibleClient(name: string, cfg: OpenAIModelConfi
     } finally {
       dl.clear();
     }
+    // The SDKs end a stream quietly when its signal aborts; tell a cancel from our own deadline.
+    if (req.signal?.aborted) throw new CancelledError();
+    if (dl.timedOut) throw new ModelError(`${name}: no complete reply within ${timeoutMs}ms (timed out)`, { retryable: true });
     // A stream that closed without a finish_reason was cut by a proxy or a dying server.
     if (finishReason === null) throw new ModelError(`${name}: stream cut: ended without a finish reason`, { retryable: true });
     yield { type: 'done', usage: usage ?? estimateUsage(req, text), finishReason };

@@ -16,7 +16,7 @@ export type { LoopbackServer, RecordedRequest, ScriptedReply } from './openai-se
 export interface AnthropicServerOptions {
   defaultReply?: ScriptedReply;
   models?: string[];
-  /** When set, requests without `x-api-key: <apiKey>` get a 401 authentication_error. */
+  /** When set, requests without `x-api-key: <apiKey>` (or `Authorization: Bearer <apiKey>`, as SDK 1.x sends) get a 401. */
   apiKey?: string;
 }
 
@@ -27,7 +27,7 @@ export async function startAnthropicServer(opts: AnthropicServerOptions = {}): P
   const server = await startLoopback(
     (p) => (p === '/v1/messages' ? 'messages' : p === '/v1/models' ? 'models' : null),
     async (req, res, route, next) => {
-      if (opts.apiKey && req.headers['x-api-key'] !== opts.apiKey) {
+      if (opts.apiKey && req.headers['x-api-key'] !== opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
         return sendAnthropicError(res, { kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' });
       }
       if (route === null) return sendAnthropicError(res, { kind: 'error', status: 404, type: 'not_found_error', message: `Not Found` });
