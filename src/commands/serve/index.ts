@@ -1,12 +1,19 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { registerLogs } from './logs.js';
+import { registerPlan } from './plan.js';
+import { registerRestart } from './restart.js';
+import { registerStatus } from './status.js';
+import { registerStop } from './stop.js';
+import { registerUp } from './up.js';
 
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('luna serve');
-    });
+    .description('launch and monitor inference shards (vLLM, llama.cpp, local) across GPUs');
+  registerPlan(serve);
+  registerUp(serve);
+  registerStatus(serve);
+  registerLogs(serve);
+  registerStop(serve);
+  registerRestart(serve);
 }
