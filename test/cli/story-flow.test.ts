@@ -1,0 +1,117 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { luna, tempHome } from '../helpers/cli.js';
+import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
+import { planJson } from '../helpers/pipeline-fixture.js';
+
+let home: string;
+let config: string;
+let server: LoopbackServer;
+
+beforeAll(async () => {
+  home = tempHome();
+  server = await startOpenAIServer();
+  server.setDefault({ kind: 'text', chunks: ['The tide ', 'turns.'] });
+  config = path.join(home, 'e2e.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      models: { loop: { provider: 'openai-compatible', baseUrl: server.baseUrl, model: 'loop-1', maxRetries: 0, price: { inputPerMTok: 1, outputPerMTok: 5 } } },
+      agents: { preprocessor: { model: 'loop' }, strategist: { model: 'loop' }, writer: { model: 'loop' }, dreamer: { model: 'loop', inProcess: false } },
+    }),
+  );
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('luna as a user runs it', () => {
+  it('init writes a 0600 config and a migrated database; migrate status and doctor agree', async () => {
+    const h = tempHome();
+    const init = await luna(['init'], { home: h });
+    expect(init.exitCode, init.stderr).toBe(0);
+    expect(statSync(path.join(h, 'luna.yaml')).mode & 0o777).toBe(0o600);
+    expect(existsSync(path.join(h, 'luna.db'))).toBe(true);
+    const status = await luna(['migrate', 'status', '--json'], { home: h });
+    expect(status.exitCode).toBe(0);
+    const s = JSON.parse(status.stdout);
+    expect(s.current).toBe(s.latest);
+    const doctor = await luna(['doctor', '--json', '--no-models'], { home: h });
+    const d = JSON.parse(doctor.stdout);
+    expect(d.checks.find((c: { check: string }) => c.check === 'database').status).toBe('pass');
+  });
+
+  it('plays, views context, undoes, exports and re-imports a story', async () => {
+    const created = await luna(['--config', config, 'story', 'new', '--title', 'Harbour', '--premise', 'Maren keeps the light', '--json'], { home });
+    expect(created.exitCode, created.stderr).toBe(0);
+    const id = JSON.parse(created.stdout).id as string;
+
+    server.script({ kind: 'json', value: planJson() });
+    const turn = await luna(['--config', config, 'turn', id, 'I', 'light', 'the', 'lamp'], { home });
+    expect(turn.exitCode, turn.stderr).toBe(0);
+    expect(turn.stdout.trim()).toBe('The tide turns.');
+
+    server.script({ kind: 'json', value: planJson({ factChanges: [] }) });
+    const json = await luna(['--config', config, 'turn', id.slice(0, 8), 'I wait', '--json'], { home });
+    expect(json.exitCode, json.stderr).toBe(0);
+    const t = JSON.parse(json.stdout);
+    expect(t.turn.depth).toBe(2);
+    expect(t.plan.beats.length).toBeGreaterThan(0);
+    expect(t.totals.costUsd).toBeGreaterThan(0);
+    expect(t.context.sections.length).toBeGreaterThan(0);
+
+    const ctx = await luna(['--config', config, 'context', id, '--action', 'Maren climbs the tower', '--json'], { home });
+    const c = JSON.parse(ctx.stdout);
+    expect(c.entitiesInPlay).toContain('Maren');
+    expect(c.totalTokens).toBeLessThanOrEqual(c.budgetTokens);
+
+    const undo = await luna(['--config', config, 'turn', id, '--undo', '--json'], { home });
+    expect(JSON.parse(undo.stdout).depth).toBe(1);
+
+    const out = path.join(home, 'harbour.json');
+    const exp = await luna(['--config', config, 'story', 'export', id, '-o', out], { home });
+    expect(exp.exitCode, exp.stderr).toBe(0);
+    const bundle = JSON.parse(readFileSync(out, 'utf8'));
+    expect(bundle.turns).toHaveLength(1);
+    expect(bundle.branches).toHaveLength(1); // the undone turn survives as a branch
+    const imp = await luna(['--config', config, 'story', 'import', out, '--json'], { home });
+    expect(imp.exitCode, imp.stderr).toBe(0);
+    expect(JSON.parse(imp.stdout).turns).toBe(2);
+
+    const list = await luna(['--config', config, 'story', 'list', '--json'], { home });
+    expect(JSON.parse(list.stdout)).toHaveLength(2);
+    const del = await luna(['--config', config, 'story', 'delete', id], { home });
+    expect(del.exitCode).toBe(2);
+    expect(del.stderr).toContain('--yes');
+  });
+
+  it('bad input: one clear line, a hint, a distinct exit code, nothing half-written', async () => {
+    const h = tempHome();
+    writeFileSync(path.join(h, 'luna.yaml'), 'context:\n  budgetTokens: [\n');
+    const yaml = await luna(['story', 'list'], { home: h });
+    expect(yaml.exitCode).toBe(3);
+    expect(yaml.stderr).toMatch(/^luna: .*luna\.yaml:\d+:\d+: invalid YAML/m);
+    expect(yaml.stderr).toMatch(/^hint: /m);
+    expect(yaml.stderr).not.toMatch(/at .*\.js:\d+/); // no stack without --debug
+
+    const unknown = await luna(['--config', config, 'turn', 'no-such-story', 'hi'], { home });
+    expect(unknown.exitCode).toBe(4);
+
+    const keyless = tempHome();
+    writeFileSync(path.join(keyless, 'luna.yaml'), stringify({ models: { h: { provider: 'anthropic', model: 'claude-haiku-4-5' } }, agents: { strategist: { model: 'h' } } }));
+    const s = await luna(['story', 'new', '-t', 'x', '-p', 'y', '--json'], { home: keyless });
+    const sid = JSON.parse(s.stdout).id;
+    const noKey = await luna(['turn', sid, 'go'], { home: keyless, env: { ANTHROPIC_API_KEY: '' } });
+    expect(noKey.exitCode).toBe(6); // every model for the agent failed…
+    expect(noKey.stderr).toContain('ANTHROPIC_API_KEY'); // …and it says why
+    const turns = await luna(['story', 'show', sid, '--json'], { home: keyless });
+    expect(JSON.parse(turns.stdout).turnCount).toBe(0);
+
+    const usage = await luna(['story', 'nope'], { home: h });
+    expect(usage.exitCode).toBe(2);
+    const notImpl = await luna(['--help'], { home: h });
+    expect(notImpl.exitCode).toBe(0);
+  });
+});
