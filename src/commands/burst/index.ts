@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { registerBurstDown } from './down.js';
+import { registerBurstPlan } from './plan.js';
+import { registerBurstStatus } from './status.js';
+import { registerBurstUp } from './up.js';
+import { registerBurstWatch } from './watch.js';
 
 export function registerBurst(program: Command): void {
-  program
+  const burst = program
     .command('burst')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('luna burst');
-    });
+    .description('rent burst GPUs on RunPod, Vast.ai or Lambda when load spikes, and give them back');
+  registerBurstUp(burst);
+  registerBurstStatus(burst);
+  registerBurstDown(burst);
+  registerBurstPlan(burst);
+  registerBurstWatch(burst);
 }
