@@ -80,7 +80,13 @@ export async function runStop(g: GlobalOptions, shard: string | undefined): Prom
   const { home, config } = await loadCliConfig(g);
   const client = new ControlClient(home);
   const pid = client.daemonPid();
-  if (!pid) throw new ServeError('luna serve is not running', { hint: 'nothing to stop' });
+  if (!pid && shard) throw new ServeError('luna serve is not running', { hint: 'start it with `luna serve up --detach`' });
+  if (!pid) {
+    // stopping what is already stopped is success: scripts and service units call this blindly
+    if (g.json) printJson({ stopped: true, pid: null });
+    else process.stdout.write('luna serve is not running\n');
+    return;
+  }
   if (shard) {
     const r = (await client.post(`/shards/${encodeURIComponent(shard)}/stop`)) as { shard: unknown };
     if (g.json) printJson(r.shard);
