@@ -7,7 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { AnthropicModelConfig } from '../config/schema.js';
 import { CancelledError, ModelError } from '../errors.js';
 import { toLunaError } from './sdk-errors.js';
-import { collect, deadline, estimateUsage, resolveApiKey } from './shared.js';
+import { collect, deadline, stripModelPrefix, estimateUsage, resolveApiKey } from './shared.js';
 import type { GenerateRequest, GenerateResult, ModelClient, PingResult, StreamChunk, Usage } from './types.js';
 
 const DEFAULT_MAX_TOKENS = 1024;
@@ -108,7 +108,7 @@ export function createAnthropicClient(name: string, cfg: AnthropicModelConfig, o
         return { ok: true, detail: 'reachable', latencyMs: performance.now() - started };
       } catch (err) {
         const e = toLunaError(err, { model: name, timeoutMs, timedOut: dl.timedOut, signal, midStream: false });
-        return { ok: false, detail: e.message.replace(`${name}: `, ''), latencyMs: performance.now() - started };
+        return { ok: false, detail: stripModelPrefix(name, e.message), latencyMs: performance.now() - started };
       } finally {
         dl.clear();
       }

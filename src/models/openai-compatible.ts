@@ -8,7 +8,7 @@ import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } 
 import type { OpenAIModelConfig } from '../config/schema.js';
 import { CancelledError, ModelError } from '../errors.js';
 import { toLunaError } from './sdk-errors.js';
-import { collect, deadline, estimateUsage, isPrivateHost, jsonInstruction, resolveApiKey } from './shared.js';
+import { collect, deadline, stripModelPrefix, estimateUsage, isPrivateHost, jsonInstruction, resolveApiKey } from './shared.js';
 import type { GenerateRequest, GenerateResult, ModelClient, PingResult, StreamChunk, Usage } from './types.js';
 
 export interface OpenAICompatibleOptions {
@@ -96,7 +96,7 @@ export function createOpenAICompatibleClient(name: string, cfg: OpenAIModelConfi
         return { ok: true, detail: listed ? `${ids.length} model(s) served` : `reachable; ${cfg.model} not listed`, latencyMs: performance.now() - started };
       } catch (err) {
         const e = toLunaError(err, { model: name, timeoutMs: Math.min(cfg.timeoutMs, 5000), timedOut: dl.timedOut, signal, midStream: false });
-        return { ok: false, detail: e.message.replace(`${name}: `, ''), latencyMs: performance.now() - started };
+        return { ok: false, detail: stripModelPrefix(name, e.message), latencyMs: performance.now() - started };
       } finally {
         dl.clear();
       }

@@ -91,3 +91,9 @@ export function isPrivateHost(baseUrl: string): boolean {
 export function jsonInstruction(schema: unknown): string {
   return `Reply with only a JSON object (no prose, no code fences) that matches this JSON Schema:\n${JSON.stringify(schema)}`;
 }
+
+/** `model x: …` / `x: …` → `…`, for places (ping details, tables) that already show the model name. */
+export function stripModelPrefix(name: string, message: string): string {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return message.replace(new RegExp(`^(model )?${escaped}: `), '');
+}

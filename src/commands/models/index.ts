@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { registerModelsList } from './list.js';
+import { registerModelsPull } from './pull.js';
 
 export function registerModels(program: Command): void {
-  program
-    .command('models')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('luna models');
-    });
+  const models = program.command('models').description('list configured models and download GGUF files');
+  registerModelsList(models);
+  registerModelsPull(models);
 }
