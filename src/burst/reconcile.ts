@@ -23,6 +23,16 @@ export interface ReconcileReport {
 /** A create that is still in flight (maybe in another process) is not "missing" until this much time passed. */
 const LAUNCH_GRACE_MS = 120_000;
 
+const PROBE_CONCURRENCY = 16;
+
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 const LIVE: readonly BurstInstance['state'][] = ['launching', 'starting', 'ready', 'draining', 'terminating'];
 
 /**
@@ -44,13 +54,14 @@ export async function reconcileAll(m: BurstManager): Promise<ReconcileReport> {
   }
   const claimed = new Set<string>();
   const now = m.now();
-  for (const inst of all) {
+  // Health and load probes are network round trips: run them in parallel, a bounded number at once.
+  await eachLimited(all, PROBE_CONCURRENCY, async (inst) => {
     const remote = listed.get(inst.provider);
-    if (!LIVE.includes(inst.state) || !remote) continue;
+    if (!LIVE.includes(inst.state) || !remote) return;
     const pi = remote.find((r) => (inst.providerInstanceId !== null && r.providerInstanceId === inst.providerInstanceId) || r.name === inst.name);
     if (pi) claimed.add(`${inst.provider}:${pi.providerInstanceId}`);
     if (!pi || pi.status === 'terminated') {
-      if (!pi && inst.state === 'launching' && now - Date.parse(inst.launchedAt) < LAUNCH_GRACE_MS) continue;
+      if (!pi && inst.state === 'launching' && now - Date.parse(inst.launchedAt) < LAUNCH_GRACE_MS) return;
       await billInstance(m.store, inst, now);
       inst.state = 'terminated';
       inst.terminatedAt = new Date(now).toISOString();
@@ -58,7 +69,7 @@ export async function reconcileAll(m: BurstManager): Promise<ReconcileReport> {
       else inst.lastError = inst.lastError ?? 'gone at the provider';
       await m.store.saveBurstInstance(inst);
       report.changes.push(`${inst.name}: marked terminated (${inst.lastError})`);
-      continue;
+      return;
     }
     if (inst.providerInstanceId === null) {
       inst.providerInstanceId = pi.providerInstanceId;
@@ -75,7 +86,7 @@ export async function reconcileAll(m: BurstManager): Promise<ReconcileReport> {
       if (n !== null && n > 0) inst.lastActiveAt = new Date(now).toISOString();
     }
     await m.store.saveBurstInstance(inst);
-  }
+  });
   for (const [provider, remote] of listed) {
     for (const pi of remote) {
       if (pi.status === 'terminated' || claimed.has(`${provider}:${pi.providerInstanceId}`)) continue;
