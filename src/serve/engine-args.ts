@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../config/load.js';
+import { expandTilde, PACKAGE_ROOT } from '../config/load.js';
 import type { ServeConfig, ShardConfig } from '../config/schema.js';
 import type { ShardPlacement } from './placement.js';
 
@@ -22,9 +22,10 @@ export function localEngineMain(): string {
 export function engineCommand(s: ShardConfig, p: ShardPlacement, port: number, serve: ServeConfig): EngineCommand {
   const env = { ...s.env, ...p.env };
   const names = servedNames(s);
+  const model = expandTilde(s.model);
   switch (s.engine) {
     case 'vllm': {
-      const args = ['serve', s.model, '--host', '127.0.0.1', '--port', String(port),
+      const args = ['serve', model, '--host', '127.0.0.1', '--port', String(port),
         '--tensor-parallel-size', String(p.tensorParallel),
         '--gpu-memory-utilization', String(s.gpuMemoryUtilization),
         '--max-num-seqs', String(s.parallel)];
@@ -34,14 +35,14 @@ export function engineCommand(s: ShardConfig, p: ShardPlacement, port: number, s
     }
     case 'llamacpp': {
       // llama-server splits -c across slots; contextLength is per request, so scale it.
-      const args = ['-m', s.model, '--port', String(port), '--host', '127.0.0.1',
+      const args = ['-m', model, '--port', String(port), '--host', '127.0.0.1',
         '-ngl', p.gpuIndices.length ? '999' : '0',
         '--parallel', String(s.parallel), '--threads', String(s.threads), '--metrics', '--alias', names.join(',')];
       if (s.contextLength) args.push('-c', String(s.contextLength * s.parallel));
       return { file: serve.binaries.llamacpp, args: [...args, ...s.extraArgs], env };
     }
     case 'local': {
-      const args = [localEngineMain(), '--model', path.resolve(s.model), '--port', String(port), '--host', '127.0.0.1',
+      const args = [localEngineMain(), '--model', path.resolve(model), '--port', String(port), '--host', '127.0.0.1',
         '--threads', String(s.threads), '--parallel', String(s.parallel), '--served-model-name', names.join(',')];
       if (s.contextLength) args.push('--context-size', String(s.contextLength));
       return { file: process.execPath, args: [...args, ...s.extraArgs], env };
