@@ -34,10 +34,11 @@ export function engineCommand(s: ShardConfig, p: ShardPlacement, port: number, s
       return { file: serve.binaries.vllm, args: [...args, ...s.extraArgs], env };
     }
     case 'llamacpp': {
-      // llama-server splits -c across slots; contextLength is per request, so scale it.
+      // llama-server takes one --alias and answers whatever `model` a request names, so the other served names work too.
+      // It splits -c across slots; contextLength is per request, so scale it.
       const args = ['-m', model, '--port', String(port), '--host', '127.0.0.1',
         '-ngl', p.gpuIndices.length ? '999' : '0',
-        '--parallel', String(s.parallel), '--threads', String(s.threads), '--metrics', '--alias', names.join(',')];
+        '--parallel', String(s.parallel), '--threads', String(s.threads), '--metrics', '--alias', names[0]!];
       if (s.contextLength) args.push('-c', String(s.contextLength * s.parallel));
       return { file: serve.binaries.llamacpp, args: [...args, ...s.extraArgs], env };
     }
