@@ -48,7 +48,12 @@ function where(filter: LedgerFilter): { sql: string; args: unknown[] } {
 }
 
 export class SqliteLedger {
-  constructor(private readonly db: Db) {}
+  /** Where luna_ledger_agg folds rows; set only while aggregateCalls runs (better-sqlite3 is synchronous). */
+  sink: Map<string, Group> | undefined;
+
+  constructor(private readonly db: Db) {
+    registerAggregate(db, this);
+  }
 
   recordCalls(rows: LedgerRow[]): void {
     writeTx(this.db, () => insertLedgerRows(this.db, rows));
@@ -61,57 +66,104 @@ export class SqliteLedger {
   }
 
   /**
-   * Two passes over the (index-narrowed) rows: sums per group, then a (group, latency) histogram for exact
-   * p50/p95. Both stay in SQLite's C code; JavaScript only sees one row per group per distinct latency.
+   * One scan, hash-aggregated in JavaScript through a SQLite aggregate function: SQLite can only GROUP BY by
+   * sorting, and sorting a million rows (three times: sums, distinct turns, latency histogram) took ~4 s where
+   * this single pass takes ~1 s, or ~0.3 s for a one-month window. Percentiles are exact (nearest rank) from a
+   * per-group latency histogram.
    */
   aggregateCalls(groupBy: LedgerGroupKey[], filter: LedgerFilter = {}): LedgerAggregateRow[] {
     const w = where(filter);
     const keys = [...new Set(groupBy)];
-    const cols = keys.map((k, i) => `${GROUP_SQL[k]} AS k${i}`);
-    const groupSql = keys.length ? `GROUP BY ${keys.map((_, i) => `k${i}`).join(', ')}` : '';
-    const order = keys.length ? `ORDER BY ${keys.map((_, i) => `k${i}`).join(', ')}` : '';
-    const sums = this.db
-      .prepare(`SELECT ${[...cols, ''].join(', ')}
-          count(*) AS calls, total(input_tokens) AS input_tokens, total(output_tokens) AS output_tokens,
-          total(cached_tokens) AS cached_tokens, total(cost_usd) AS cost_usd, sum(cost_usd IS NULL) AS unpriced,
-          sum(estimated) AS estimated, sum(outcome = 'failed') AS failed, sum(outcome = 'fallback') AS fallback,
-          count(DISTINCT turn_id) AS turns
-        FROM ledger ${w.sql} ${groupSql} ${order}`)
-      .all(...w.args) as Row[];
-    const hist = this.db
-      .prepare(`SELECT ${[...cols, ''].join(', ')} latency_ms AS v, count(*) AS c
-        FROM ledger ${w.sql} GROUP BY ${[...keys.map((_, i) => `k${i}`), 'latency_ms'].join(', ')}`)
-      .raw()
-      .all(...w.args) as unknown[][];
-    const byGroup = new Map<string, [number, number][]>();
-    for (const r of hist) {
-      const id = JSON.stringify(r.slice(0, keys.length));
-      let list = byGroup.get(id);
-      if (!list) byGroup.set(id, (list = []));
-      list.push([Number(r[keys.length]), Number(r[keys.length + 1])]);
+    const groups = new Map<string, Group>();
+    this.sink = groups;
+    try {
+      this.db
+        .prepare(`SELECT luna_ledger_agg(input_tokens, output_tokens, cached_tokens, cost_usd, estimated, outcome, turn_id, latency_ms
+                  ${keys.map((k) => `, ${GROUP_SQL[k]}`).join('')}) FROM ledger ${w.sql}`)
+        .get(...w.args);
+    } finally {
+      this.sink = undefined;
     }
-    const out: LedgerAggregateRow[] = [];
-    for (const r of sums) {
-      const calls = Number(r.calls);
-      if (calls === 0) continue;
-      const keyValues = keys.map((_, i) => (r[`k${i}`] ?? null) as string | null);
-      const [p50, p95] = percentilesFromHistogram(byGroup.get(JSON.stringify(keyValues)) ?? [], [0.5, 0.95]);
-      out.push({
-        keys: Object.fromEntries(keys.map((k, i) => [k, keyValues[i] ?? null])),
-        calls,
-        inputTokens: Number(r.input_tokens),
-        outputTokens: Number(r.output_tokens),
-        cachedTokens: Number(r.cached_tokens),
-        costUsd: Number(r.cost_usd),
-        unpricedCalls: Number(r.unpriced),
-        estimatedCalls: Number(r.estimated),
-        failedCalls: Number(r.failed),
-        fallbackCalls: Number(r.fallback),
-        turns: Number(r.turns),
+    const out = [...groups.values()].map((g): LedgerAggregateRow => {
+      const [p50, p95] = percentilesFromHistogram([...g.latency], [0.5, 0.95]);
+      return {
+        keys: Object.fromEntries(keys.map((k, i) => [k, g.keys[i] ?? null])),
+        calls: g.calls,
+        inputTokens: g.input,
+        outputTokens: g.output,
+        cachedTokens: g.cached,
+        costUsd: g.cost,
+        unpricedCalls: g.unpriced,
+        estimatedCalls: g.estimated,
+        failedCalls: g.failed,
+        fallbackCalls: g.fallback,
+        turns: g.turns.size,
         latencyP50Ms: p50 ?? null,
         latencyP95Ms: p95 ?? null,
-      });
-    }
-    return out;
+      };
+    });
+    return out.sort((a, b) => compareKeys(keys.map((k) => a.keys[k] ?? null), keys.map((k) => b.keys[k] ?? null)));
   }
+}
+
+interface Group {
+  keys: (string | null)[];
+  calls: number;
+  input: number;
+  output: number;
+  cached: number;
+  cost: number;
+  unpriced: number;
+  estimated: number;
+  failed: number;
+  fallback: number;
+  turns: Set<string>;
+  latency: Map<number, number>;
+}
+
+function compareKeys(a: (string | null)[], b: (string | null)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+const keyPart = (v: unknown): string => (v === null ? '\u0000' : (v as string));
+
+/** Registers luna_ledger_agg(...): its step folds each row into the Map set as `sink` for the running query. */
+function registerAggregate(db: Db, ledger: { sink: Map<string, Group> | undefined }): void {
+  db.aggregate('luna_ledger_agg', {
+    varargs: true,
+    start: 0,
+    step: (n: number, ...a: unknown[]) => {
+      const groups = ledger.sink;
+      if (!groups) return n;
+      // Group id without per-row allocation in the common one- and two-key cases.
+      const nk = a.length - 8;
+      const id = nk === 0 ? '' : nk === 1 ? keyPart(a[8]) : nk === 2 ? `${keyPart(a[8])}\u001f${keyPart(a[9])}` : a.slice(8).map(keyPart).join('\u001f');
+      let g = groups.get(id);
+      if (!g) {
+        g = { keys: a.slice(8) as (string | null)[], calls: 0, input: 0, output: 0, cached: 0, cost: 0, unpriced: 0, estimated: 0, failed: 0, fallback: 0, turns: new Set(), latency: new Map() };
+        groups.set(id, g);
+      }
+      g.calls++;
+      g.input += a[0] as number;
+      g.output += a[1] as number;
+      g.cached += a[2] as number;
+      if (a[3] === null) g.unpriced++;
+      else g.cost += a[3] as number;
+      if (a[4]) g.estimated++;
+      if (a[5] === 'failed') g.failed++;
+      else if (a[5] === 'fallback') g.fallback++;
+      if (a[6] !== null) g.turns.add(a[6] as string);
+      const lat = a[7] as number;
+      g.latency.set(lat, (g.latency.get(lat) ?? 0) + 1);
+      return n + 1;
+    },
+  });
 }

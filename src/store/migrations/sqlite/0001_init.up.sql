@@ -118,7 +118,8 @@ CREATE INDEX embeddings_story ON embeddings(story_id, dim);
 -- The ledger outlives stories (cost history), so story/turn ids are plain columns, not FKs.
 CREATE TABLE ledger (
   seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  -- Random, not UNIQUE-indexed: nothing looks a call up by id, and the index cost a third of insert time.
+  id TEXT NOT NULL,
   account_id TEXT NOT NULL,
   story_id TEXT,
   turn_id TEXT,
@@ -138,12 +139,12 @@ CREATE TABLE ledger (
   instance_id TEXT,
   created_at TEXT NOT NULL
 );
+-- Few indexes on purpose: every one slows the hot insert path. Reports filter by time, story, account or
+-- agent and aggregate in one pass (see sqlite/ledger.ts), so these four are all the reads need.
 CREATE INDEX ledger_created ON ledger(created_at);
 CREATE INDEX ledger_agent ON ledger(agent, created_at);
 CREATE INDEX ledger_story ON ledger(story_id, created_at);
 CREATE INDEX ledger_account ON ledger(account_id, created_at);
-CREATE INDEX ledger_model ON ledger(provider, model, created_at);
-CREATE INDEX ledger_turn ON ledger(turn_id);
 
 CREATE TABLE jobs (
   seq INTEGER PRIMARY KEY,
