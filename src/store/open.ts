@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { expandTilde } from '../config/load.js';
 import type { LunaConfig } from '../config/schema.js';
 import { ConfigError, DatabaseError } from '../errors.js';
 import type { Store } from './types.js';
@@ -16,14 +17,14 @@ export function resolveStoreTarget(url: string | undefined, home: string): Store
     // sqlite:///abs/path and sqlite://rel/path are common spellings of the same thing.
     if (rest.startsWith('//')) rest = rest.slice(2);
     if (!rest) throw new ConfigError(`database.url "${u}" names no file`, { hint: 'use sqlite:/path/to/luna.db' });
-    return { dialect: 'sqlite', file: path.resolve(rest) };
+    return { dialect: 'sqlite', file: path.resolve(expandTilde(rest)) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(u)) {
     throw new ConfigError(`database.url: unsupported scheme in "${u.replace(/\/\/[^@/]*@/, '//…@')}"`, {
       hint: 'use sqlite:PATH, a file path, or postgres://…',
     });
   }
-  return { dialect: 'sqlite', file: path.resolve(u) };
+  return { dialect: 'sqlite', file: path.resolve(expandTilde(u)) };
 }
 
 interface PostgresModule {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/errors.js';
@@ -23,6 +23,7 @@ describe('SQLite store specifics', () => {
     expect(resolveStoreTarget('sqlite:/var/x.db', '/h')).toEqual({ dialect: 'sqlite', file: '/var/x.db' });
     expect(resolveStoreTarget('sqlite:///var/x.db', '/h')).toEqual({ dialect: 'sqlite', file: '/var/x.db' });
     expect(resolveStoreTarget('/tmp/y.db', '/h')).toEqual({ dialect: 'sqlite', file: '/tmp/y.db' });
+    expect(resolveStoreTarget('sqlite:~/.luna/luna.db', '/h')).toEqual({ dialect: 'sqlite', file: path.join(homedir(), '.luna/luna.db') });
     expect(resolveStoreTarget('postgresql://u:p@db/luna', '/h')).toEqual({ dialect: 'postgres', url: 'postgresql://u:p@db/luna' });
     expect(() => resolveStoreTarget('mysql://u:secret@db/x', '/h')).toThrow(/unsupported scheme/);
     expect(() => resolveStoreTarget('mysql://u:secret@db/x', '/h')).not.toThrow(/secret/);
