@@ -182,7 +182,6 @@ export class BurstManager {
     if (inst.state === 'terminated' || inst.state === 'failed') return inst;
     const drain = opts.drain !== false && inst.state === 'ready' && inst.endpoint !== null;
     inst.state = 'draining';
-    inst.lastError = inst.lastError ?? null;
     await this.store.saveBurstInstance(inst);
     if (drain && inst.endpoint) {
       const until = this.now() + this.config.drainTimeoutMs;
