@@ -10,7 +10,7 @@ export async function renderTable(head: string[], rows: (string | number | null 
   const table = new Table({
     head,
     style: { head: noColor ? [] : ['cyan'], border: noColor ? [] : ['grey'] },
-    colAligns: opts.align,
+    colAligns: opts.align ?? head.map(() => 'left' as const),
   });
   for (const r of rows) table.push(r.map((c) => (c === null || c === undefined ? '' : String(c))));
   return table.toString();

@@ -3,7 +3,7 @@
  * Retryable failures back off exponentially with full jitter (honouring the server's retry-after), up to the
  * model's maxRetries; then each fallback model is tried in order. An abort stops everything at once.
  */
-import { CancelledError, isAbortError, LunaError, ModelError } from '../errors.js';
+import { AuthError, CancelledError, isAbortError, LunaError, ModelError } from '../errors.js';
 import type { CallOutcome, LedgerAgent, LedgerRow } from '../store/types.js';
 import type { Endpoint } from './endpoints.js';
 import { priceCall } from './pricing.js';
@@ -79,6 +79,7 @@ export async function callModel(
   let firstHint: string | undefined;
   let emitted = false;
   let lastError: unknown;
+  const finalErrors: unknown[] = [];
 
   for (const [index, modelName] of models.entries()) {
     const maxRetries = registry.modelConfig(modelName).maxRetries;
@@ -146,6 +147,11 @@ export async function callModel(
       }
     }
     reasons.push(`${modelName}: ${reason}`);
+    finalErrors.push(lastError);
+  }
+  // Every model refused our credentials: that is an auth problem (exit 7), not a flaky endpoint.
+  if (finalErrors.length && finalErrors.every((e) => e instanceof AuthError)) {
+    throw withCalls(new AuthError(`no model for ${agent} accepted its credentials: ${reasons.join('; ')}`, { hint: firstHint }), calls);
   }
   throw failure(agent, reasons, calls, firstHint, lastError);
 }
