@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { globalOptions } from '../../cli/context.js';
 
 export function registerPlay(program: Command): void {
   program
-    .command('play')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new NotImplementedError('luna play');
-    });
+    .command('play [story]')
+    .description('play interactively in a terminal UI (no story: pick one or start a new one)')
+    .option('--new', 'start a new story (with --title and --premise)')
+    .option('--title <title>', 'title of the new story')
+    .option('--premise <text>', 'premise of the new story')
+    .option('--no-mouse', 'do not capture the mouse (keeps terminal text selection; PageUp/PageDown still scroll)')
+    .action(async (story: string | undefined, opts, cmd: Command) => (await import('./run.js')).run(story, opts, globalOptions(cmd)));
 }

@@ -1,0 +1,261 @@
+import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { LoadedConfig } from '../config/load.js';
+import { redactSecrets } from '../errors.js';
+import type { Session } from '../runtime/session.js';
+import type { Store, StorySummary } from '../store/types.js';
+import { completeInput, parseInput } from './commands.js';
+import { InputBox, inputHeight } from './components/input-box.js';
+import { OverlayPane, overlayLines } from './components/overlay-pane.js';
+import { Picker, type PickResult } from './components/picker.js';
+import { SidePanel } from './components/side-panel.js';
+import { StatusBar } from './components/status-bar.js';
+import { StoryPane } from './components/story-pane.js';
+import { createPlayController, type PlayController } from './controller.js';
+import * as edit from './input-edit.js';
+import { storyLines, visibleWindow } from './lines.js';
+import { agentModels, pingModels } from './monitor.js';
+import { runSlash } from './slash.js';
+import { initialState, reduce } from './state.js';
+import type { Theme } from './theme.js';
+
+export type PlayStart = { kind: 'open'; id: string } | { kind: 'new'; title: string; premise: string } | { kind: 'pick' };
+
+export interface AppProps {
+  store: Store;
+  loaded: LoadedConfig;
+  session: Session;
+  start: PlayStart;
+  theme: Theme;
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  size?: { columns: number; rows: number };
+  pingIntervalMs?: number;
+  flushMs?: number;
+}
+
+const SIDE_WIDTH = 30;
+const MIN_SIDE_COLS = 100;
+const MOUSE = /^\x1b?\[<(\d+);\d+;\d+[Mm]$/;
+const F2 = new Set(['\x1bOQ', '\x1b[12~', '\x1b[[B']);
+
+function useTerminalSize(fixed?: { columns: number; rows: number }) {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    if (fixed) return;
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+  }, [stdout, fixed]);
+  return fixed ?? size;
+}
+
+export function App(props: AppProps) {
+  const { store, loaded, session, theme } = props;
+  const { exit } = useApp();
+  const size = useTerminalSize(props.size);
+  const [state, dispatch] = useReducer(reduce, undefined, () =>
+    initialState({ models: Object.fromEntries(Object.entries(loaded.config.agents).map(([a, c]) => [a, c.model])) }),
+  );
+  const [screen, setScreen] = useState<'loading' | 'picker' | 'story'>(props.start.kind === 'pick' ? 'picker' : 'loading');
+  const [stories, setStories] = useState<StorySummary[]>([]);
+  const [input, setInput] = useState(() => edit.emptyInput());
+  const [hint, setHint] = useState<string | null>(null);
+  const controllerRef = useRef<PlayController | null>(null);
+  controllerRef.current ??= createPlayController({ store, loaded, session, dispatch, flushMs: props.flushMs });
+  const controller = controllerRef.current;
+  const sessionStart = useMemo(() => new Date(), []);
+  const quitting = useRef(false);
+
+  const quit = useCallback(() => {
+    if (quitting.current) return;
+    quitting.current = true;
+    void controller.close().finally(() => exit());
+  }, [controller, exit]);
+
+  const open = useCallback(
+    async (r: PickResult | PlayStart) => {
+      try {
+        if (r.kind === 'quit') return quit();
+        if (r.kind === 'pick') return setScreen('picker');
+        const id = r.kind === 'open' ? r.id : (await store.createStory({ title: r.title, premise: r.premise })).id;
+        const s = await controller.loadStory(id);
+        const actions = (await store.getBranch(s.id, s.headTurnId, { limit: 50 })).map((t) => t.action);
+        setInput(edit.emptyInput(actions));
+        setScreen('story');
+      } catch (err) {
+        dispatch({ type: 'notice', notice: { level: 'error', text: redactSecrets((err as Error).message) } });
+        setScreen('story');
+      }
+    },
+    [controller, store, quit],
+  );
+
+  useEffect(() => {
+    if (props.start.kind === 'pick') {
+      void store.listStories().then((list) => setStories([...list].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))));
+    } else void open(props.start);
+  }, []);
+
+  // Endpoint health and the Dreamer's queue depth, refreshed in the background.
+  useEffect(() => {
+    if (screen !== 'story') return;
+    const ctrl = new AbortController();
+    let registry: { close(): Promise<void> } | null = null;
+    const ping = async () => {
+      const { createModelRegistry } = await import('../models/registry.js');
+      const reg = createModelRegistry(loaded.config);
+      registry = reg;
+      const tick = async () => {
+        if (ctrl.signal.aborted) return;
+        const status = await pingModels(loaded.config, reg, ctrl.signal);
+        if (!ctrl.signal.aborted && Object.keys(status).length === agentModels(loaded.config).length) dispatch({ type: 'endpoints', status });
+      };
+      await tick();
+      return setInterval(() => void tick(), props.pingIntervalMs ?? 15_000);
+    };
+    const pinger = ping();
+    const queue = setInterval(() => void controller.refreshQueue(), 5000);
+    return () => {
+      ctrl.abort();
+      clearInterval(queue);
+      void pinger.then((t) => clearInterval(t)).finally(() => registry?.close());
+    };
+  }, [screen]);
+
+  // A cancelled or failed action comes back into the input line.
+  useEffect(() => {
+    if (state.restoreInput && !input.value) setInput((s) => edit.setValue(s, state.restoreInput!.text));
+  }, [state.restoreInput?.seq]);
+
+  const side = state.showSide && size.columns >= MIN_SIDE_COLS;
+  const paneWidth = Math.max(10, size.columns - (side ? SIDE_WIDTH : 0) - 1);
+  const maxInputLines = Math.max(1, Math.min(6, Math.floor(size.rows / 4)));
+  const inH = inputHeight(input, maxInputLines, hint !== null);
+  const paneHeight = Math.max(3, size.rows - 1 - inH - 2);
+  const lines = useMemo(() => storyLines(state, paneWidth), [state.items, state.live, state.earlier, state.story, paneWidth]);
+  const win = visibleWindow(lines, paneHeight, state.scroll);
+
+  // Scrolling past the oldest loaded turn loads the previous page.
+  useEffect(() => {
+    if (state.earlier > 0 && state.scroll > 0 && state.scroll >= win.maxScroll) void controller.loadEarlier();
+  }, [state.scroll, win.maxScroll, state.earlier]);
+
+  const scrollBy = (by: number) => {
+    if (state.overlay) dispatch({ type: 'overlay-scroll', by, maxScroll: overlayLines(state.overlay, paneWidth).length - (paneHeight - 2) });
+    else dispatch({ type: 'scroll', by, maxScroll: win.maxScroll });
+  };
+
+  const { internal_eventEmitter: rawInput } = useStdin();
+  useEffect(() => {
+    if (screen !== 'story') return;
+    const onRaw = (data: string) => {
+      const m = MOUSE.exec(data);
+      if (m) {
+        const button = Number(m[1]);
+        if (button === 64) scrollBy(3);
+        else if (button === 65) scrollBy(-3);
+      } else if (F2.has(data)) dispatch({ type: 'toggle-side' });
+    };
+    rawInput?.on('input', onRaw);
+    return () => void rawInput?.off('input', onRaw);
+  });
+
+  const submit = (text: string) => {
+    const parsed = parseInput(text);
+    setHint(null);
+    if (parsed.kind === 'empty') return;
+    if (parsed.kind === 'unknown-command') {
+      return dispatch({ type: 'notice', notice: { level: 'error', text: `unknown command /${parsed.name}`, hint: `try ${parsed.suggestions.map((s) => `/${s}`).join(' ')}` } });
+    }
+    if (parsed.kind === 'command') {
+      return void runSlash(parsed.name, parsed.args, { store, loaded, controller, dispatch, sessionStart, draft: '', quit, restore: (t) => setInput((s) => edit.setValue(s, t)) });
+    }
+    if (controller.busy) {
+      setInput((s) => edit.setValue(s, text));
+      return dispatch({ type: 'notice', notice: { level: 'info', text: 'a turn is still running: wait for it, or Esc to cancel it' } });
+    }
+    dispatch({ type: 'overlay', overlay: null });
+    void controller.play(parsed.text);
+  };
+
+  useInput(
+    (ch, key) => {
+      if (MOUSE.test(ch) || MOUSE.test(`\x1b${ch}`)) return;
+      if (key.ctrl && ch === 'c') {
+        if (controller.cancel()) return;
+        if (input.value) return setInput((s) => ({ ...s, value: '', cursor: 0 }));
+        if (state.quitArmed) return quit();
+        return dispatch({ type: 'quit-arm', armed: true });
+      }
+      if (state.quitArmed) dispatch({ type: 'quit-arm', armed: false });
+      if (key.ctrl && ch === 'd') return quit();
+      if (key.escape) {
+        if (controller.cancel()) return;
+        if (state.overlay) return dispatch({ type: 'overlay', overlay: null });
+        return setHint(null);
+      }
+      if (key.ctrl && ch === 't') return dispatch({ type: 'toggle-side' });
+      if (key.pageUp) return scrollBy(paneHeight - 2);
+      if (key.pageDown) return scrollBy(-(paneHeight - 2));
+      if (key.upArrow) return setInput(edit.historyPrev);
+      if (key.downArrow) return setInput(edit.historyNext);
+      if (key.leftArrow) return setInput((s) => edit.moveCursor(s, -1));
+      if (key.rightArrow) return setInput((s) => edit.moveCursor(s, 1));
+      if (key.home) return setInput(edit.home);
+      if (key.end) {
+        if (input.cursor >= input.value.length) dispatch({ type: 'scroll-bottom' });
+        return setInput(edit.end);
+      }
+      if (key.tab) {
+        const c = completeInput(input.value);
+        setInput((s) => edit.setValue(s, c.text));
+        return setHint(c.candidates.length > 1 ? c.candidates.map((n) => `/${n}`).join('  ') : null);
+      }
+      if (key.return) {
+        if (key.meta) return setInput((s) => edit.insert(s, '\n'));
+        const r = edit.enter(input);
+        setInput(r.state);
+        if (r.submitted !== null) submit(r.submitted);
+        return;
+      }
+      if (key.backspace || key.delete) return setInput(edit.backspace);
+      if (ch && !key.ctrl && !(key.meta && ch.length === 1)) {
+        if (/^\[[\d;<?]*[A-Za-z~]$/.test(ch)) return; // an unparsed escape sequence, not text
+        // Fast typists and tools (tmux send-keys) deliver "text\r" in one chunk: type it, then press Enter.
+        if (ch.length > 1 && /\r$/.test(ch)) {
+          const r = edit.enter(edit.insert(input, ch.slice(0, -1)));
+          setInput(r.state);
+          if (r.submitted !== null) submit(r.submitted);
+          return;
+        }
+        setInput((s) => edit.insert(s, ch));
+      }
+    },
+    { isActive: screen === 'story' },
+  );
+
+  if (screen === 'picker') {
+    return <Picker stories={stories} theme={theme} width={size.columns} height={size.rows} onPick={(r) => void open(r)} />;
+  }
+  const title = state.story ? `LUNA · ${state.story.title}` : 'LUNA';
+  const depth = [...state.items].reverse().find((i) => i.kind === 'turn');
+  return (
+    <Box flexDirection="column" width={size.columns} height={size.rows}>
+      <Text bold inverse={!theme.color} color={theme.c('title')} wrap="truncate-end">
+        {`${title}${depth?.kind === 'turn' ? ` · turn ${depth.turn.depth}` : ''}${state.live ? ' · playing (Esc cancels)' : ''}`}
+      </Text>
+      <Box flexDirection="row" height={paneHeight}>
+        {state.overlay ? (
+          <OverlayPane overlay={state.overlay} width={paneWidth} height={paneHeight} theme={theme} />
+        ) : (
+          <StoryPane lines={win.lines} height={paneHeight} width={paneWidth} theme={theme} scrolled={win.scroll} />
+        )}
+        {side ? <SidePanel state={state} width={SIDE_WIDTH} height={paneHeight} theme={theme} /> : null}
+      </Box>
+      <InputBox input={input} busy={state.live !== null} hint={hint} width={size.columns} theme={theme} maxLines={maxInputLines} />
+      <StatusBar state={state} width={size.columns} theme={theme} />
+    </Box>
+  );
+}

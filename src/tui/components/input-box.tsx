@@ -1,0 +1,41 @@
+import { Box, Text } from 'ink';
+import type { InputState } from '../input-edit.js';
+import type { Theme } from '../theme.js';
+
+/** The prompt: multi-line entry with a visible cursor; shows the last lines when the entry is long. */
+export function InputBox(props: { input: InputState; busy: boolean; hint: string | null; width: number; theme: Theme; maxLines: number }) {
+  const { input, theme } = props;
+  const before = input.value.slice(0, input.cursor);
+  const at = input.value.slice(input.cursor, input.cursor + 1);
+  const after = input.value.slice(input.cursor + 1);
+  const rows = `${before}\u0000${at === '\n' ? ' \n' : at || ' '}\u0001${after}`.split('\n');
+  const shown = rows.slice(-props.maxLines);
+  return (
+    <Box flexDirection="column" width={props.width}>
+      {props.hint ? <Text wrap="truncate-end" color={theme.c('dim')}>{props.hint}</Text> : null}
+      {shown.map((row, i) => {
+        const prefix = i === 0 && shown.length === rows.length ? (props.busy ? '… ' : '› ') : '  ';
+        const [pre = '', rest = ''] = row.split('\u0000');
+        const [cur = '', post = ''] = rest.includes('\u0001') ? rest.split('\u0001') : ['', rest];
+        return (
+          <Text key={i} wrap="truncate-start">
+            <Text color={theme.c('action')} bold>{prefix}</Text>
+            {row.includes('\u0000') ? (
+              <>
+                {pre}
+                <Text inverse>{cur || ' '}</Text>
+                {post}
+              </>
+            ) : (
+              row.replace('\u0001', '')
+            )}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
+
+export function inputHeight(input: InputState, maxLines: number, hint: boolean): number {
+  return Math.min(maxLines, input.value.split('\n').length) + (hint ? 1 : 0);
+}

@@ -1,0 +1,203 @@
+import type { Dispatch } from 'react';
+import type { LoadedConfig } from '../config/load.js';
+import { isAbortError, redactSecrets } from '../errors.js';
+import type { TurnEvent } from '../pipeline/events.js';
+import type { Session } from '../runtime/session.js';
+import type { Store, Story, Turn } from '../store/types.js';
+import type { ShownTurn, TuiAction } from './state.js';
+import { currentArc } from './views.js';
+
+/**
+ * Drives the pipeline for the TUI: runs turns with their own AbortController, coalesces prose tokens
+ * (at most one UI update per `flushMs`) and runs the in-process Dreamer in the background.
+ * It holds no view state of its own: everything it learns goes through `dispatch` into the reducer.
+ */
+export interface PlayControllerOptions {
+  store: Store;
+  loaded: LoadedConfig;
+  session: Session;
+  dispatch: Dispatch<TuiAction>;
+  flushMs?: number;
+  /** Turns loaded per page of scrollback. */
+  pageTurns?: number;
+}
+
+export const toShown = (t: Turn): ShownTurn => ({ id: t.id, depth: t.depth, action: t.action, prose: t.prose });
+
+export function createPlayController(opts: PlayControllerOptions) {
+  const { store, loaded, session, dispatch } = opts;
+  const flushMs = opts.flushMs ?? 30;
+  const page = opts.pageTurns ?? 100;
+  let story: Story | null = null;
+  let loadedTurns = 0;
+  let turnCtrl: AbortController | null = null;
+  let running: Promise<void> | null = null;
+  const dreamerCtrl = new AbortController();
+  let dreaming: Promise<void> | null = null;
+  let closed = false;
+
+  const refreshStory = async (): Promise<Story> => {
+    const s = await store.getStory(story!.id);
+    if (!s) throw new Error('the story was deleted');
+    story = s;
+    return s;
+  };
+
+  const loadStory = async (id: string): Promise<Story> => {
+    const s = await store.getStory(id);
+    if (!s) throw new Error(`no story ${id}`);
+    story = s;
+    const turns = await store.getBranch(s.id, s.headTurnId, { limit: page });
+    const depth = turns.at(-1)?.depth ?? 0;
+    loadedTurns = turns.length;
+    dispatch({ type: 'story-loaded', story: { id: s.id, title: s.title, premise: s.premise }, turns: turns.map(toShown), earlier: Math.max(0, depth - turns.length), arc: null });
+    void currentArc(store, s).then((arc) => dispatch({ type: 'arc', arc }), () => undefined);
+    void refreshQueue();
+    return s;
+  };
+
+  const loadEarlier = async (): Promise<void> => {
+    if (!story) return;
+    const want = loadedTurns + page;
+    const turns = await store.getBranch(story.id, story.headTurnId, { limit: want });
+    const older = turns.slice(0, Math.max(0, turns.length - loadedTurns));
+    loadedTurns = turns.length;
+    if (older.length) dispatch({ type: 'earlier-loaded', turns: older.map(toShown), earlier: Math.max(0, (older[0]?.depth ?? 1) - 1) });
+  };
+
+  const refreshQueue = async (): Promise<void> => {
+    if (!story) return;
+    const c = await store.jobCounts(story.id).catch(() => null);
+    dispatch({ type: 'queue', depth: c ? c.queued + c.running : null });
+  };
+
+  const startDreamer = () => {
+    if (!loaded.config.agents.dreamer.inProcess || dreaming || closed) return;
+    dispatch({ type: 'queue', depth: null, running: true });
+    dreaming = (async () => {
+      const { drainJobs } = await import('../pipeline/dreamer.js');
+      try {
+        await drainJobs({ ...session.deps, signal: dreamerCtrl.signal }, { workerId: `tui-${process.pid}`, onJob: () => void refreshQueue() });
+      } catch (err) {
+        if (!isAbortError(err)) dispatch({ type: 'notice', notice: { level: 'warning', text: `Dreamer: ${redactSecrets((err as Error).message)}` } });
+      } finally {
+        dreaming = null;
+        if (!closed) {
+          dispatch({ type: 'queue', depth: null, running: false });
+          await refreshQueue();
+          if (story) void currentArc(store, story).then((arc) => dispatch({ type: 'arc', arc }), () => undefined);
+        }
+      }
+    })();
+  };
+
+  /** Feeds one turn's events to the reducer, batching prose tokens. Resolves with the last event. */
+  const pump = async (events: AsyncIterable<TurnEvent>): Promise<TurnEvent | undefined> => {
+    let buf = '';
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (buf) dispatch({ type: 'prose', text: buf });
+      buf = '';
+    };
+    let last: TurnEvent | undefined;
+    for await (const e of events) {
+      last = e;
+      if (e.type === 'prose-token') {
+        buf += e.text;
+        timer ??= setTimeout(flush, flushMs);
+        continue;
+      }
+      flush();
+      dispatch({ type: 'turn-event', event: e });
+    }
+    flush();
+    return last;
+  };
+
+  const play = (action: string, mode: 'continue' | 'retry' = 'continue'): Promise<void> => {
+    if (!story || running) return running ?? Promise.resolve();
+    const storyId = story.id;
+    const ctrl = new AbortController();
+    turnCtrl = ctrl;
+    dispatch({ type: 'turn-starting', action, mode });
+    running = (async () => {
+      try {
+        const { runTurn } = await import('../pipeline/run-turn.js');
+        const last = await pump(runTurn({ storyId, action, mode }, { ...session.deps, signal: ctrl.signal }));
+        await refreshStory();
+        if (last?.type === 'done') {
+          loadedTurns++;
+          startDreamer();
+        }
+        await refreshQueue();
+      } catch (err) {
+        dispatch({ type: 'notice', notice: { level: 'error', text: redactSecrets((err as Error).message) } });
+      } finally {
+        turnCtrl = null;
+        running = null;
+      }
+    })();
+    return running;
+  };
+
+  return {
+    get story(): Story | null {
+      return story;
+    },
+    get busy(): boolean {
+      return running !== null;
+    },
+    loadStory,
+    loadEarlier,
+    refreshQueue,
+    play,
+    /** Another take of the head turn (a sibling branch). */
+    async retry(): Promise<void> {
+      if (!story) return;
+      const s = await refreshStory();
+      const head = s.headTurnId ? await store.getTurn(s.headTurnId) : null;
+      if (!head) return dispatch({ type: 'notice', notice: { level: 'info', text: 'there is no turn to retry yet' } });
+      await play(head.action, 'retry');
+    },
+    /** Moves the head back one turn; the undone turn stays as a branch. Returns the undone action. */
+    async undo(): Promise<string | null> {
+      if (!story) return null;
+      const s = await refreshStory();
+      const head = s.headTurnId ? await store.getTurn(s.headTurnId) : null;
+      if (!head) {
+        dispatch({ type: 'notice', notice: { level: 'info', text: 'nothing to undo: the story has no turns on this branch' } });
+        return null;
+      }
+      await store.setHead(s.id, head.parentId, head.id);
+      await loadStory(s.id);
+      dispatch({ type: 'notice', notice: { level: 'info', text: `undid turn ${head.depth} (kept as a branch: /branch lists it)` } });
+      return head.action;
+    },
+    async moveHead(target: string | null, note: string): Promise<void> {
+      if (!story) return;
+      const s = await refreshStory();
+      await store.setHead(s.id, target, s.headTurnId);
+      await loadStory(s.id);
+      dispatch({ type: 'notice', notice: { level: 'info', text: note } });
+    },
+    cancel(): boolean {
+      if (!turnCtrl) return false;
+      turnCtrl.abort();
+      return true;
+    },
+    /** Cancels the turn and the Dreamer and waits for both to stop (nothing half-written). */
+    async close(): Promise<void> {
+      closed = true;
+      turnCtrl?.abort();
+      dreamerCtrl.abort();
+      await Promise.allSettled([running, dreaming]);
+    },
+    async whenIdle(): Promise<void> {
+      await Promise.allSettled([running, dreaming]);
+    },
+  };
+}
+
+export type PlayController = ReturnType<typeof createPlayController>;
