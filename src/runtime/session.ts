@@ -14,9 +14,9 @@ export interface Session {
 }
 
 export async function createSession(store: Store, loaded: LoadedConfig, opts: { signal?: AbortSignal; endpoints?: EndpointSource } = {}): Promise<Session> {
-  const { config, home } = loaded;
+  const { config } = loaded;
   const [{ createModelRegistry }, { callModel }] = await Promise.all([import('../models/registry.js'), import('../models/router.js')]);
-  const endpoints = opts.endpoints ?? (await defaultEndpoints(home, store));
+  const endpoints = opts.endpoints ?? (await defaultEndpoints(loaded, store));
   const registry = createModelRegistry(config, { endpoints });
   const callAgent: CallAgent = async (agent: AgentName, req, o = {}) => {
     const a = config.agents[agent];
@@ -39,9 +39,17 @@ export async function createSession(store: Store, loaded: LoadedConfig, opts: { 
   };
 }
 
-async function defaultEndpoints(_home: string, _store: Store): Promise<EndpointSource> {
-  const sources: EndpointSource[] = [];
-  return combineEndpointSources(sources);
+/** Healthy `luna serve` shards and ready `luna burst` instances become extra replicas of the models they serve. */
+async function defaultEndpoints(loaded: LoadedConfig, store: Store): Promise<EndpointSource> {
+  const [{ createServeEndpointSource }, { BurstEndpointSource }] = await Promise.all([
+    import('../serve/endpoint-source.js'),
+    import('../burst/endpoint-source.js'),
+  ]);
+  const { burst, serve } = loaded.config;
+  return combineEndpointSources([
+    createServeEndpointSource(loaded.home, { degradeQueueDepth: serve.degradeQueueDepth }),
+    new BurstEndpointSource(store, { deployment: burst.deployment, modelId: burst.model }),
+  ]);
 }
 
 async function loadGuard(_store: Store, _loaded: LoadedConfig): Promise<PipelineDeps['guard']> {
