@@ -5,7 +5,7 @@ import { engineCommand, servedNames } from './engine-args.js';
 import { RotatingLog, shardLogFile } from './logs.js';
 import type { ShardPlacement } from './placement.js';
 import { allocatePort, isPortFree } from './ports.js';
-import { killTree, treeOf } from './process-tree.js';
+import { killTree, readProc, treeOf } from './process-tree.js';
 import { loadFromMetrics, loadFromSlots, parsePrometheus } from './prometheus.js';
 import type { ShardState, ShardStatus } from './state.js';
 
@@ -51,7 +51,7 @@ export class ShardRunner {
     this.status = {
       name: cfg.name, engine: cfg.engine, model: cfg.model, serves: cfg.serves, servedNames: servedNames(cfg),
       gpus: placement.gpuIndices, gpuUuids: placement.gpuUuids, port: cfg.port === 'auto' ? null : cfg.port,
-      state: 'pending', pid: null, readySince: null, restarts: 0, lastExit: null, lastError: null,
+      state: 'pending', pid: null, pidStartTime: null, readySince: null, restarts: 0, lastExit: null, lastError: null,
       running: null, waiting: null, kvCache: null, tokensPerSec: null,
     };
   }
@@ -110,6 +110,7 @@ export class ShardRunner {
     proc.stderr?.on('data', (d: Buffer) => this.log.write(d));
     void proc.then((r) => this.onExit(gen, r.exitCode, r.signal, r.code === 'ENOENT' ? `${cmd.file}: not found` : r.failed && r.exitCode === undefined && !r.signal ? r.shortMessage : undefined));
     this.status.pid = proc.pid ?? null;
+    this.status.pidStartTime = proc.pid ? readProc(proc.pid)?.startTime ?? null : null;
     this.status.lastError = null;
     this.setState('starting', `pid ${proc.pid ?? '?'} port ${port}`);
     this.schedule(gen, this.readyPollMs(), () => this.pollReady(gen));

@@ -18,6 +18,8 @@ export interface ShardStatus {
   port: number | null;
   state: ShardState;
   pid: number | null;
+  /** /proc start time of pid: tells a leftover engine from an unrelated process that reused the pid. */
+  pidStartTime: number | null;
   /** When the current process became ready (ISO); null unless ready. */
   readySince: string | null;
   restarts: number;

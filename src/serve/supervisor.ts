@@ -8,8 +8,9 @@ import { ServeError } from './errors.js';
 import { discoverGpus, hostInfo, type GpuInfo, type HostInfo } from './gpu.js';
 import { assertPlanFits, planPlacement, type PlacementPlan } from './placement.js';
 import { claimPort } from './ports.js';
+import { isAlive, killTree } from './process-tree.js';
 import { ShardRunner, type ShardEvent } from './shard.js';
-import { acquirePidFile, removePidFile, servePaths, writeJsonAtomic, type ServePaths, type ServeState } from './state.js';
+import { acquirePidFile, readState, removePidFile, servePaths, writeJsonAtomic, type ServePaths, type ServeState } from './state.js';
 
 export interface SupervisorOptions {
   serve: ServeConfig;
@@ -17,6 +18,8 @@ export interface SupervisorOptions {
   detached: boolean;
   /** Called on every shard state change and restart (the foreground view and the daemon log use it). */
   onEvent?: (shard: string, event: ShardEvent, detail: string | undefined, sup: Supervisor) => void;
+  /** Supervisor-level messages (e.g. leftovers swept at start). */
+  onNotice?: (text: string) => void;
 }
 
 /** Finds an executable the way a shell would, so a missing engine fails before anything starts. */
@@ -81,6 +84,7 @@ export class Supervisor {
     const holder = acquirePidFile(this.paths);
     if (holder !== null) throw new ServeError(`luna serve is already running (pid ${holder})`, { hint: 'use `luna serve status`, or `luna serve stop` first' });
     try {
+      await this.sweepLeftovers();
       this.gpus = gpus;
       this.gpuProblem = gpuProblem;
       this.host = await hostInfo().catch(() => null);
@@ -101,6 +105,20 @@ export class Supervisor {
     } catch (err) {
       await this.stop();
       throw err;
+    }
+  }
+
+  /**
+   * A supervisor killed with SIGKILL leaves its engines running in their own sessions, holding GPU memory and
+   * ports. The previous state file names them (pid + start time, so a reused pid is never touched).
+   */
+  private async sweepLeftovers(): Promise<void> {
+    const old = readState(this.paths);
+    if (!old || old.daemon.pid === process.pid || isAlive(old.daemon.pid)) return;
+    const left = old.shards.filter((s) => s.pid && s.pidStartTime !== null && s.pidStartTime !== undefined && isAlive(s.pid, s.pidStartTime));
+    for (const s of left) {
+      this.opts.onNotice?.(`${s.name}: stopping the engine a previous supervisor left running (pid ${s.pid})`);
+      await killTree(s.pid!, this.opts.serve.stopGraceMs);
     }
   }
 

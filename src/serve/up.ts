@@ -39,6 +39,7 @@ export async function runUp(g: GlobalOptions, opts: UpOptions): Promise<void> {
       const line = event === 'restart' ? `${shard}: restarting (${detail})` : `${shard}: ${st.state}${detail ? ` — ${detail}` : ''}`;
       process.stderr.write(`${new Date().toISOString()} ${line}\n`);
     },
+    onNotice: (text) => process.stderr.write(`${new Date().toISOString()} ${text}\n`),
   });
   await sup.start();
   const onSignal = () => void sup.stop();

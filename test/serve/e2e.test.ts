@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -135,7 +135,9 @@ describe('luna serve (CLI, detached daemon)', () => {
     expect(cpp.pid).not.toBe(cppPid);
     expect(isAlive(cppPid)).toBe(false);
 
-    expect(luna(['serve', 'stop', 'tiny']).code).toBe(0);
+    const stopTiny = luna(['serve', 'stop', 'tiny']);
+    expect(stopTiny.stderr).toBe('');
+    expect(stopTiny.code).toBe(0);
     expect(status().shards.find((s) => s.name === 'tiny')!.state).toBe('stopped');
     expect(await createServeEndpointSource(box.home, { cacheMs: 0 }).endpointsFor('writer')).toEqual([]);
 
@@ -167,5 +169,43 @@ describe('luna serve (CLI, detached daemon)', () => {
     expect(r.stderr).toContain('GPU 0 NVIDIA A100-SXM4-80GB: 80896 MiB free');
     expect(runningDaemonPid(paths)).toBeNull();
   });
-});
+  it('foreground up logs plain lines off a TTY and stops every engine on SIGINT', async () => {
+    const file = path.join(box.dir, 'fg.yaml');
+    writeFileSync(file, 'serve:\n  healthIntervalMs: 200\n  metricsPort: 0\n  shards:\n    - { name: fg, engine: vllm, model: m, serves: [writer] }\n');
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/luna'), '--config', file, 'serve', 'up'], { env: box.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await waitFor('fg ready', () => /fg: ready/.test(stderr));
+      const st = status();
+      expect(st.daemon.detached).toBe(false);
+      const enginePid = st.shards[0]!.pid!;
+      expect(luna(['serve', 'up']).code).toBe(11);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(isAlive(enginePid)).toBe(false);
+      expect(stderr).toMatch(/fg: starting — pid \d+ port \d+/);
+      expect(stderr).toMatch(/fg: stopped/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 
+  it('a new daemon stops engines left running by one that was SIGKILLed', async () => {
+    const file = path.join(box.dir, 'left.yaml');
+    writeFileSync(file, 'serve:\n  healthIntervalMs: 200\n  metricsPort: 0\n  shards:\n    - { name: left, engine: llamacpp, model: m.gguf }\n');
+    const run = (args: string[]) => spawnSync(process.execPath, [path.join(REPO, 'bin/luna'), '--config', file, 'serve', ...args], { env: box.env, encoding: 'utf8', timeout: 60_000 });
+    expect(run(['up', '--detach']).status).toBe(0);
+    const first = readState(paths)!;
+    const engine = first.shards[0]!.pid!;
+    process.kill(first.daemon.pid, 'SIGKILL');
+    await waitFor('daemon dead', () => !isAlive(first.daemon.pid));
+    expect(isAlive(engine)).toBe(true);
+    const second = run(['up', '--detach']);
+    expect(second.status).toBe(0);
+    expect(isAlive(engine)).toBe(false);
+    expect(readFileSync(paths.daemonLog, 'utf8')).toContain(`left: stopping the engine a previous supervisor left running (pid ${engine})`);
+    expect(run(['stop']).status).toBe(0);
+  }, 60_000);
+});

@@ -63,7 +63,7 @@ describe('engine command lines', () => {
 
 describe('serve endpoint source', () => {
   const shard = (name: string, over: Partial<ShardStatus>): ShardStatus => ({
-    name, engine: 'vllm', model: 'm', serves: ['writer'], servedNames: ['writer'], gpus: [], gpuUuids: [], port: 1000, state: 'ready', pid: 1,
+    name, engine: 'vllm', model: 'm', serves: ['writer'], servedNames: ['writer'], gpus: [], gpuUuids: [], port: 1000, state: 'ready', pid: 1, pidStartTime: null,
     readySince: null, restarts: 0, lastExit: null, lastError: null, running: 0, waiting: 0, kvCache: null, tokensPerSec: null, ...over,
   });
   const write = (home: string, shards: ShardStatus[], pid = process.pid) => {
