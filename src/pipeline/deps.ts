@@ -1,6 +1,6 @@
 import type { AgentName, LunaConfig } from '../config/schema.js';
 import type { GenerateRequest, Usage } from '../models/types.js';
-import type { Story, Store, TurnCommit } from '../store/types.js';
+import type { Story, Store, TurnCommit, TurnLimit } from '../store/types.js';
 
 export type LedgerCall = TurnCommit['ledger'][number];
 
@@ -37,6 +37,9 @@ export interface PipelineDeps {
   signal?: AbortSignal;
   /** Monotonic milliseconds (performance.now by default); injectable for tests and benches. */
   now?: () => number;
-  /** Budget/quota check before any paid call; throws BudgetError to refuse the turn. */
-  guard?: (story: Story) => Promise<void>;
+  /**
+   * Budget/quota check before any paid call: throws BudgetError to refuse the turn, and returns the hard
+   * limits the commit must re-check atomically (two racing turns cannot both take the last unit).
+   */
+  guard?: (story: Story) => Promise<TurnLimit[] | void>;
 }

@@ -36,7 +36,7 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     if (!story) throw new NotFoundError(`no story with id ${input.storyId}`, { hint: 'list stories with `luna story list`' });
     const { parentId, expectedHeadId } = await placement(input, story, deps);
     yield { type: 'turn-started', storyId: story.id, parentId, action };
-    await deps.guard?.(story);
+    const limits = (await deps.guard?.(story)) ?? undefined;
     const t0 = now();
 
     // 1. Preprocessor
@@ -134,6 +134,7 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
       facts: resolution.facts,
       ledger: calls,
       jobs,
+      limits,
     });
     calls.length = 0; // now owned by the committed turn
     stages.commit = now() - s;

@@ -171,6 +171,24 @@ export interface TurnCommit {
   facts: NewFact[];
   ledger: Omit<LedgerRow, 'turnId' | 'storyId' | 'accountId'>[];
   jobs: { kind: JobKind; payload?: Record<string, unknown> }[];
+  /**
+   * Hard limits re-checked inside the commit transaction, so two turns racing for the last unit of a
+   * budget or quota cannot both land: the loser fails with BudgetError (exit 8) and writes nothing.
+   */
+  limits?: TurnLimit[];
+}
+
+export interface TurnLimit {
+  /** 'account': the story's account only; 'global': every account. */
+  scope: 'account' | 'global';
+  /** ISO start of the period (day or month) the limit counts from. */
+  since: string;
+  /** Committed turns allowed in the period, this one included; null/undefined = unlimited. */
+  maxTurns?: number | null;
+  /** Ledger spend allowed in the period (USD), this turn's calls included; null/undefined = unlimited. */
+  maxCostUsd?: number | null;
+  /** Shown in the BudgetError, e.g. "free tier: 100 turns a month". */
+  label: string;
 }
 
 export interface MigrationInfo {
