@@ -5,7 +5,8 @@
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 
 const [file, worker] = process.argv.slice(2) as [string, string];
-const store = await openSqliteStore(file);
+// Auto-migrate like every CLI process does, so racing first opens of a fresh file are exercised too.
+const store = await openSqliteStore(file, { autoMigrate: true });
 process.stdout.write('ready\n');
 await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
 const claimed: string[] = [];

@@ -100,13 +100,9 @@ describe('SQLite store specifics', () => {
     }
   });
 
-  it('two processes claiming from one file never share a job', async () => {
-    const file = freshFile();
-    const s = await openSqliteStore(file, { autoMigrate: true });
-    const story = await s.createStory({ title: 'T', premise: 'P' });
-    const jobs = await s.enqueueJobs(Array.from({ length: 300 }, (_, i) => ({ kind: 'embed-turn' as const, storyId: story.id, turnId: null, payload: { i } })));
-    const worker = path.join(import.meta.dirname, 'claim-worker.ts');
-    const procs = ['p1', 'p2'].map((name) => {
+  const worker = path.join(import.meta.dirname, 'claim-worker.ts');
+  function spawnWorkers(file: string, names: string[]) {
+    return names.map((name) => {
       const child = spawn(process.execPath, ['--import', 'tsx', worker, file, name], { stdio: ['pipe', 'pipe', 'inherit'] });
       let out = '';
       const ready = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
@@ -119,6 +115,31 @@ describe('SQLite store specifics', () => {
       }));
       return { child, ready, done };
     });
+  }
+
+  it('several processes opening a fresh file at once migrate it exactly once', async () => {
+    const file = freshFile();
+    const procs = spawnWorkers(file, ['m1', 'm2', 'm3']);
+    await Promise.all(procs.map((p) => p.ready));
+    for (const p of procs) p.child.stdin.write('go\n');
+    expect(await Promise.all(procs.map((p) => p.done))).toEqual([[], [], []]);
+    const s = await openSqliteStore(file);
+    try {
+      const status = await s.migrationStatus();
+      expect(status.current).toBe(status.latest);
+      expect(s.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(status.latest);
+      expect(s.db.prepare('SELECT count(*) FROM accounts').pluck().get()).toBe(1);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('two processes claiming from one file never share a job', async () => {
+    const file = freshFile();
+    const s = await openSqliteStore(file, { autoMigrate: true });
+    const story = await s.createStory({ title: 'T', premise: 'P' });
+    const jobs = await s.enqueueJobs(Array.from({ length: 300 }, (_, i) => ({ kind: 'embed-turn' as const, storyId: story.id, turnId: null, payload: { i } })));
+    const procs = spawnWorkers(file, ['p1', 'p2']);
     await Promise.all(procs.map((p) => p.ready));
     for (const p of procs) p.child.stdin.write('go\n');
     const [a, b] = await Promise.all(procs.map((p) => p.done));

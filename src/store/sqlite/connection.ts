@@ -19,10 +19,11 @@ export function openSqliteDb(file: string): Db {
     });
   }
   try {
+    // Several `luna dream` workers and the CLI share one file; wait for the lock instead of failing.
+    // Set first: switching a fresh file to WAL takes a lock that a second process starting now would hit.
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
-    // Several `luna dream` workers and the CLI share one file; wait for the lock instead of failing.
-    db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
     // 32 MiB page cache (default 2 MiB): ledger inserts and report scans touch far more than that.
     db.pragma('cache_size = -32768');
