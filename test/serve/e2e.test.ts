@@ -82,6 +82,17 @@ describe('luna serve (CLI, detached daemon)', () => {
   });
 
   it('up --detach, a second up refused, status/logs/restart/stop from other processes, local engine via the openai SDK', async () => {
+    try {
+      await detachedFlow();
+    } finally {
+      // a failure mid-flow must not leave the daemon up for the next tests
+      if (runningDaemonPid(paths)) luna(['serve', 'stop']);
+    }
+  }, 120_000);
+});
+
+async function detachedFlow(): Promise<void> {
+  {
     const up = luna(['serve', 'up', '--detach']);
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
@@ -158,8 +169,10 @@ describe('luna serve (CLI, detached daemon)', () => {
     expect(runningDaemonPid(paths)).toBeNull();
     expect(status().running).toBe(false);
     expect(luna(['serve', 'stop']).code).toBe(0);
-  }, 120_000);
+  }
+}
 
+describe('luna serve (CLI, other flows)', () => {
   it('refuses a plan that does not fit with exit code 11 and the plan in the message', () => {
     const file = path.join(box.dir, 'big.yaml');
     writeFileSync(file, 'serve:\n  shards:\n    - { name: huge, engine: vllm, model: m, gpus: 4, memoryMiB: 50000 }\n');
