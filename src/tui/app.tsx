@@ -31,6 +31,8 @@ export interface AppProps {
   size?: { columns: number; rows: number };
   pingIntervalMs?: number;
   flushMs?: number;
+  /** Called once the controller has stopped (turn and Dreamer cancelled), just before the app exits. */
+  onQuit?: () => void;
 }
 
 const SIDE_WIDTH = 30;
@@ -60,18 +62,29 @@ export function App(props: AppProps) {
   );
   const [screen, setScreen] = useState<'loading' | 'picker' | 'story'>(props.start.kind === 'pick' ? 'picker' : 'loading');
   const [stories, setStories] = useState<StorySummary[]>([]);
-  const [input, setInput] = useState(() => edit.emptyInput());
+  const [input, setInputState] = useState(() => edit.emptyInput());
+  // Keys can arrive faster than React re-renders: edits apply to the latest value, not the last rendered one.
+  const inputRef = useRef(input);
+  const setInput = useCallback((next: edit.InputState | ((s: edit.InputState) => edit.InputState)) => {
+    inputRef.current = typeof next === 'function' ? next(inputRef.current) : next;
+    setInputState(inputRef.current);
+  }, []);
   const [hint, setHint] = useState<string | null>(null);
   const controllerRef = useRef<PlayController | null>(null);
   controllerRef.current ??= createPlayController({ store, loaded, session, dispatch, flushMs: props.flushMs });
   const controller = controllerRef.current;
   const sessionStart = useMemo(() => new Date(), []);
   const quitting = useRef(false);
+  // Read by the key handler, which can run again before React has re-rendered.
+  const quitArmed = useRef(false);
 
   const quit = useCallback(() => {
     if (quitting.current) return;
     quitting.current = true;
-    void controller.close().finally(() => exit());
+    void controller.close().finally(() => {
+      props.onQuit?.();
+      exit();
+    });
   }, [controller, exit]);
 
   const open = useCallback(
@@ -126,7 +139,7 @@ export function App(props: AppProps) {
 
   // A cancelled or failed action comes back into the input line.
   useEffect(() => {
-    if (state.restoreInput && !input.value) setInput((s) => edit.setValue(s, state.restoreInput!.text));
+    if (state.restoreInput && !inputRef.current.value) setInput((s) => edit.setValue(s, state.restoreInput!.text));
   }, [state.restoreInput?.seq]);
 
   const side = state.showSide && size.columns >= MIN_SIDE_COLS;
@@ -182,14 +195,19 @@ export function App(props: AppProps) {
 
   useInput(
     (ch, key) => {
+      const input = inputRef.current;
       if (MOUSE.test(ch) || MOUSE.test(`\x1b${ch}`)) return;
       if (key.ctrl && ch === 'c') {
         if (controller.cancel()) return;
         if (input.value) return setInput((s) => ({ ...s, value: '', cursor: 0 }));
-        if (state.quitArmed) return quit();
+        if (quitArmed.current) return quit();
+        quitArmed.current = true;
         return dispatch({ type: 'quit-arm', armed: true });
       }
-      if (state.quitArmed) dispatch({ type: 'quit-arm', armed: false });
+      if (quitArmed.current) {
+        quitArmed.current = false;
+        dispatch({ type: 'quit-arm', armed: false });
+      }
       if (key.ctrl && ch === 'd') return quit();
       if (key.escape) {
         if (controller.cancel()) return;
@@ -233,7 +251,7 @@ export function App(props: AppProps) {
         setInput((s) => edit.insert(s, ch));
       }
     },
-    { isActive: screen === 'story' },
+    { isActive: screen !== 'picker' },
   );
 
   if (screen === 'picker') {

@@ -1,0 +1,42 @@
+import { render } from 'ink-testing-library';
+import { App, type PlayStart } from '../../src/tui/app.js';
+import { makeTheme } from '../../src/tui/theme.js';
+import type { PipelineFixture } from '../helpers/pipeline-fixture.js';
+
+export const KEY = { enter: '\r', esc: '\x1b', ctrlC: '\x03', ctrlD: '\x04', ctrlT: '\x14', tab: '\t', up: '\x1b[A', down: '\x1b[B', pageUp: '\x1b[5~', pageDown: '\x1b[6~', altEnter: '\x1b\r', backspace: '\x7f' };
+
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+/** Renders the real App over the fixture's store and session (real pipeline, loopback model servers). */
+export function renderApp(fx: PipelineFixture, start: PlayStart, size = { columns: 120, rows: 30 }) {
+  let quit = false;
+  const ui = render(<App onQuit={() => (quit = true)} store={fx.store} loaded={fx.loaded} session={fx.session} start={start} theme={makeTheme(false)} size={size} pingIntervalMs={200} flushMs={30} />);
+  const frame = () => ui.lastFrame() ?? '';
+  return {
+    ui,
+    frame,
+    quitted: () => quit,
+    /** Types text one key at a time, as a terminal delivers it. */
+    async type(text: string) {
+      for (const ch of text) {
+        ui.stdin.write(ch);
+        await new Promise((r) => setImmediate(r));
+      }
+    },
+    async press(key: string) {
+      ui.stdin.write(key);
+      // Ink holds a lone Esc briefly to tell it from an escape sequence.
+      await new Promise((r) => setTimeout(r, key === KEY.esc ? 80 : 5));
+    },
+    waitFor: (check: (f: string) => boolean, what: string, ms?: number) =>
+      waitFor(() => check(frame()), what, ms).catch((err: Error) => {
+        throw new Error(`${err.message}; last frame:\n${frame()}`);
+      }),
+  };
+}
