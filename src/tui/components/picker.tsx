@@ -1,7 +1,9 @@
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { StorySummary } from '../../store/types.js';
 import type { Theme } from '../theme.js';
+
+type Form = { field: 'title' | 'premise'; title: string; premise: string };
 
 export type PickResult = { kind: 'open'; id: string } | { kind: 'new'; title: string; premise: string } | { kind: 'quit' };
 
@@ -9,9 +11,16 @@ export type PickResult = { kind: 'open'; id: string } | { kind: 'new'; title: st
 export function Picker(props: { stories: StorySummary[]; theme: Theme; width: number; height: number; onPick: (r: PickResult) => void }) {
   const { stories, theme } = props;
   const [sel, setSel] = useState(0);
-  const [form, setForm] = useState<{ field: 'title' | 'premise'; title: string; premise: string } | null>(null);
+  const [form, setFormState] = useState<Form | null>(null);
+  // Keys can outrun re-renders; typing edits the latest form, not the last rendered one.
+  const formRef = useRef<Form | null>(null);
+  const setForm = (f: Form | null) => {
+    formRef.current = f;
+    setFormState(f);
+  };
   const count = stories.length + 1;
   useInput((input, key) => {
+    const form = formRef.current;
     if ((key.ctrl && (input === 'c' || input === 'd')) || (!form && input === 'q')) return props.onPick({ kind: 'quit' });
     if (form) {
       if (key.escape) return setForm(null);
