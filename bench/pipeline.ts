@@ -18,7 +18,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const config = configSchema.parse({ agents: { preprocessor: { model: 'x' }, strategist: { model: 'x' }, writer: { model: 'x' }, dreamer: { model: 'x', imagePrompts: false } } });
     const result = {
       recall: await recall(store, config.context),
-      contextAssembly: await assembly(store, config.context),
+      contextAssembly: await assembly(store, path.join(dir, 'main.db'), config.context),
       pipelineOverhead: await overhead(store, config),
       strategistCost: await strategistCost(store, config),
     };
@@ -55,20 +55,29 @@ async function recall(store: Store, ctx: ReturnType<typeof configSchema.parse>['
   return out;
 }
 
-async function assembly(store: Store, ctx: ReturnType<typeof configSchema.parse>['context']) {
+async function assembly(store: Store, dbFile: string, ctx: ReturnType<typeof configSchema.parse>['context']) {
   const out: Record<string, unknown> = {};
   for (const turns of [100, 1000, 10000]) {
     const gen = generateStory({ turns, facts: Array.from({ length: 30 }, (_, i) => ({ turn: Math.max(1, turns - 1 - i * Math.floor(turns / 31)) })), seed: turns });
     const t0 = performance.now();
     const story = await store.importStory(gen.bundle);
     const importMs = performance.now() - t0;
+    // Cold: a fresh process's first assembly (no branch cache yet), as `luna turn` sees it.
+    const fresh = await openStore({ url: `sqlite:${dbFile}`, poolSize: 1 }, '.', {}).catch(() => null);
+    let coldMs: number | null = null;
+    if (fresh) {
+      const t = performance.now();
+      await curateContext({ store: fresh, story, headId: story.headTurnId, action: gen.facts[0]!.probe, config: ctx });
+      coldMs = +(performance.now() - t).toFixed(2);
+      await fresh.close();
+    }
     const times: number[] = [];
     for (let i = 0; i < 40; i++) {
       const t = performance.now();
       await curateContext({ store, story, headId: story.headTurnId, action: gen.facts[i % gen.facts.length]!.probe, config: ctx });
       times.push(performance.now() - t);
     }
-    out[`${turns}_turns`] = { p50Ms: pct(times, 0.5), p95Ms: pct(times, 0.95), importMs: Math.round(importMs), importTurnsPerSec: Math.round(turns / (importMs / 1000)) };
+    out[`${turns}_turns`] = { coldMs, p50Ms: pct(times, 0.5), p95Ms: pct(times, 0.95), importMs: Math.round(importMs), importTurnsPerSec: Math.round(turns / (importMs / 1000)) };
   }
   return out;
 }

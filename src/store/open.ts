@@ -2,6 +2,7 @@ import path from 'node:path';
 import { expandTilde } from '../config/load.js';
 import type { LunaConfig } from '../config/schema.js';
 import { ConfigError, DatabaseError } from '../errors.js';
+import { withBranchCache } from './branch-cache.js';
 import type { Store } from './types.js';
 
 export type StoreTarget = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
@@ -40,7 +41,7 @@ export async function openStore(
   const target = resolveStoreTarget(db?.url, home);
   if (target.dialect === 'sqlite') {
     const { openSqliteStore } = await import('./sqlite/index.js');
-    return openSqliteStore(target.file, { autoMigrate: opts.autoMigrateSqlite ?? false });
+    return withBranchCache(await openSqliteStore(target.file, { autoMigrate: opts.autoMigrateSqlite ?? false }));
   }
   // A variable specifier: the PostgreSQL store ships separately and may be absent from this build.
   const spec = './postgres/index.js';
@@ -56,5 +57,5 @@ export async function openStore(
     }
     throw err;
   }
-  return mod.openPostgresStore(target.url, { poolSize: db?.poolSize ?? 10 });
+  return withBranchCache(await mod.openPostgresStore(target.url, { poolSize: db?.poolSize ?? 10 }));
 }

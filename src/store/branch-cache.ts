@@ -1,0 +1,63 @@
+import type { Store, Turn } from './types.js';
+
+/**
+ * Memoises branch walks. A turn's parent never changes, so the ancestors of a turn are fixed for life:
+ * once the branch of a head is known, the branch of its child is one step more. This turns the per-turn
+ * cost of `getBranchIds`/`historySize` on a 10,000-turn story from a 10,000-step recursive walk into a
+ * lookup, for every front end that keeps a store open (the TUI, `luna dream`, a server).
+ */
+const MAX_HEADS = 64;
+
+export function withBranchCache(store: Store): Store {
+  const ids = new Map<string, string[]>();
+  const sizes = new Map<string, { turns: number; chars: number }>();
+  const remember = <V>(map: Map<string, V>, key: string, value: V) => {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > MAX_HEADS) map.delete(map.keys().next().value as string);
+  };
+
+  const branchIds = async (storyId: string, head: string | null): Promise<string[]> => {
+    if (head === null) return [];
+    const hit = ids.get(head);
+    if (hit) return hit.slice();
+    const turn = await store.getTurn(head);
+    const parentIds = turn?.parentId ? ids.get(turn.parentId) : turn && turn.parentId === null ? [] : undefined;
+    const list = parentIds && turn ? [...parentIds, turn.id] : await store.getBranchIds(storyId, head);
+    remember(ids, head, list);
+    return list.slice();
+  };
+
+  const historySize = async (storyId: string, head: string | null) => {
+    if (head === null) return store.historySize(storyId, head);
+    const hit = sizes.get(head);
+    const lore = async () => (await store.listLore(storyId)).reduce((n, l) => n + l.title.length + l.body.length, 0);
+    if (hit) return { ...hit, loreChars: await lore() };
+    const turn: Turn | null = await store.getTurn(head);
+    const parent = turn?.parentId ? sizes.get(turn.parentId) : undefined;
+    if (turn && parent) {
+      const size = { turns: parent.turns + 1, chars: parent.chars + turn.action.length + turn.prose.length };
+      remember(sizes, head, size);
+      return { ...size, loreChars: await lore() };
+    }
+    const full = await store.historySize(storyId, head);
+    remember(sizes, head, { turns: full.turns, chars: full.chars });
+    return full;
+  };
+
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'getBranchIds') return branchIds;
+      if (prop === 'historySize') return historySize;
+      if (prop === 'deleteStory') {
+        return async (id: string) => {
+          ids.clear();
+          sizes.clear();
+          return target.deleteStory(id);
+        };
+      }
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
