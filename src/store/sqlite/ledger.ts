@@ -49,7 +49,7 @@ function where(filter: LedgerFilter): { sql: string; args: unknown[] } {
 
 export class SqliteLedger {
   /** Where luna_ledger_agg folds rows; set only while aggregateCalls runs (better-sqlite3 is synchronous). */
-  sink: Map<string, Group> | undefined;
+  sink: GroupTree | undefined;
 
   constructor(private readonly db: Db) {
     registerAggregate(db, this);
@@ -74,17 +74,17 @@ export class SqliteLedger {
   aggregateCalls(groupBy: LedgerGroupKey[], filter: LedgerFilter = {}): LedgerAggregateRow[] {
     const w = where(filter);
     const keys = [...new Set(groupBy)];
-    const groups = new Map<string, Group>();
+    const groups = newTree(keys.length);
     this.sink = groups;
     try {
       this.db
-        .prepare(`SELECT luna_ledger_agg(input_tokens, output_tokens, cached_tokens, cost_usd, estimated, outcome, turn_id, latency_ms
+        .prepare(`SELECT luna_ledger_agg(input_tokens, output_tokens, cached_tokens, cost_usd, ${FLAGS_SQL}, turn_id, latency_ms
                   ${keys.map((k) => `, ${GROUP_SQL[k]}`).join('')}) FROM ledger ${w.sql}`)
         .get(...w.args);
     } finally {
       this.sink = undefined;
     }
-    const out = [...groups.values()].map((g): LedgerAggregateRow => {
+    const out = groups.groups.map((g): LedgerAggregateRow => {
       const [p50, p95] = percentilesFromHistogram([...g.latency], [0.5, 0.95]);
       return {
         keys: Object.fromEntries(keys.map((k, i) => [k, g.keys[i] ?? null])),
@@ -133,37 +133,79 @@ function compareKeys(a: (string | null)[], b: (string | null)[]): number {
   return 0;
 }
 
-const keyPart = (v: unknown): string => (v === null ? '\u0000' : (v as string));
+/** Flag bits computed in SQL so the per-row callback receives one small integer instead of the outcome string. */
+const FLAGS_SQL = `(CASE WHEN estimated THEN 1 ELSE 0 END | CASE outcome WHEN 'failed' THEN 2 WHEN 'fallback' THEN 4 ELSE 0 END)`;
 
-/** Registers luna_ledger_agg(...): its step folds each row into the Map set as `sink` for the running query. */
-function registerAggregate(db: Db, ledger: { sink: Map<string, Group> | undefined }): void {
-  db.aggregate('luna_ledger_agg', {
-    varargs: true,
-    start: 0,
-    step: (n: number, ...a: unknown[]) => {
-      const groups = ledger.sink;
-      if (!groups) return n;
-      // Group id without per-row allocation in the common one- and two-key cases.
-      const nk = a.length - 8;
-      const id = nk === 0 ? '' : nk === 1 ? keyPart(a[8]) : nk === 2 ? `${keyPart(a[8])}\u001f${keyPart(a[9])}` : a.slice(8).map(keyPart).join('\u001f');
-      let g = groups.get(id);
-      if (!g) {
-        g = { keys: a.slice(8) as (string | null)[], calls: 0, input: 0, output: 0, cached: 0, cost: 0, unpriced: 0, estimated: 0, failed: 0, fallback: 0, turns: new Set(), latency: new Map() };
-        groups.set(id, g);
-      }
-      g.calls++;
-      g.input += a[0] as number;
-      g.output += a[1] as number;
-      g.cached += a[2] as number;
-      if (a[3] === null) g.unpriced++;
-      else g.cost += a[3] as number;
-      if (a[4]) g.estimated++;
-      if (a[5] === 'failed') g.failed++;
-      else if (a[5] === 'fallback') g.fallback++;
-      if (a[6] !== null) g.turns.add(a[6] as string);
-      const lat = a[7] as number;
-      g.latency.set(lat, (g.latency.get(lat) ?? 0) + 1);
-      return n + 1;
-    },
-  });
+/** Groups found so far, reached through one Map per key level: no per-row string concatenation. */
+interface GroupTree {
+  /** Number of group keys in the running query. */
+  nk: number;
+  groups: Group[];
+  root: Map<unknown, unknown>;
+  single: Group | undefined;
+  /** Reused per row to walk the key levels without allocating. */
+  scratch: unknown[];
+}
+
+function newTree(nk: number): GroupTree {
+  return { nk, groups: [], root: new Map(), single: undefined, scratch: new Array(8).fill(null) };
+}
+
+const newGroup = (keys: (string | null)[]): Group => ({
+  keys, calls: 0, input: 0, output: 0, cached: 0, cost: 0, unpriced: 0, estimated: 0, failed: 0, fallback: 0, turns: new Set(), latency: new Map(),
+});
+
+function findGroup(tree: GroupTree): Group {
+  const { nk, scratch } = tree;
+  if (nk === 0) {
+    if (!tree.single) tree.groups.push((tree.single = newGroup([])));
+    return tree.single;
+  }
+  let level = tree.root;
+  for (let i = 0; i < nk - 1; i++) {
+    let next = level.get(scratch[i]) as Map<unknown, unknown> | undefined;
+    if (!next) level.set(scratch[i], (next = new Map()));
+    level = next;
+  }
+  let g = level.get(scratch[nk - 1]) as Group | undefined;
+  if (!g) {
+    g = newGroup(scratch.slice(0, nk) as (string | null)[]);
+    level.set(scratch[nk - 1], g);
+    tree.groups.push(g);
+  }
+  return g;
+}
+
+/**
+ * Registers luna_ledger_agg(input, output, cached, cost, flags, turn, latency, ...keys): its step folds each
+ * row into the tree set as `sink` for the running query. Kept lean (named parameters, no rest array):
+ * this callback runs once per ledger row and dominated report time on a million rows.
+ */
+function registerAggregate(db: Db, ledger: { sink: GroupTree | undefined }): void {
+  const step = (n: number, input: number, output: number, cached: number, cost: number | null, flags: number, turn: string | null, lat: number,
+    k0: unknown, k1: unknown, k2: unknown, k3: unknown, k4: unknown, k5: unknown, k6: unknown, k7: unknown) => {
+    const tree = ledger.sink;
+    if (!tree) return n;
+    const sc = tree.scratch;
+    if (tree.nk > 0) {
+      sc[0] = k0; sc[1] = k1; sc[2] = k2; sc[3] = k3; sc[4] = k4; sc[5] = k5; sc[6] = k6; sc[7] = k7;
+    }
+    const g = findGroup(tree);
+    g.calls++;
+    g.input += input;
+    g.output += output;
+    g.cached += cached;
+    if (cost === null) g.unpriced++;
+    else g.cost += cost;
+    if (flags !== 0) {
+      if (flags & 1) g.estimated++;
+      if (flags & 2) g.failed++;
+      if (flags & 4) g.fallback++;
+    }
+    if (turn !== null) g.turns.add(turn);
+    g.latency.set(lat, (g.latency.get(lat) ?? 0) + 1);
+    return n + 1;
+  };
+  // The typings only describe fixed-arity steps; varargs hands the step every SQL argument positionally.
+  db.aggregate('luna_ledger_agg', { varargs: true, start: 0, step: step as unknown as (total: number, next: unknown) => number });
 }
