@@ -243,12 +243,12 @@ export function App(props: AppProps) {
         if (/^\[[\d;<?]*[A-Za-z~]$/.test(ch)) return; // an unparsed escape sequence, not text
         // Fast typists and tools (tmux send-keys) deliver "text\r" in one chunk: type it, then press Enter.
         if (ch.length > 1 && /\r$/.test(ch)) {
-          const r = edit.enter(edit.insert(input, ch.slice(0, -1)));
+          const r = edit.enter(edit.typeChunk(input, ch.slice(0, -1)));
           setInput(r.state);
           if (r.submitted !== null) submit(r.submitted);
           return;
         }
-        setInput((s) => edit.insert(s, ch));
+        setInput((s) => edit.typeChunk(s, ch));
       }
     },
     { isActive: screen !== 'picker' },

@@ -63,3 +63,30 @@ export function enter(s: InputState): { state: InputState; submitted: string | n
   const history = text.trim() && s.history.at(-1) !== text ? [...s.history, text].slice(-500) : s.history;
   return { state: { ...emptyInput(history) }, submitted: text };
 }
+
+/**
+ * Applies a chunk of typed text: a terminal may deliver several keys at once (paste, key repeat, tmux),
+ * so DEL/BS characters inside it erase, other control characters are dropped, CR becomes a newline.
+ */
+export function typeChunk(s: InputState, chunk: string): InputState {
+  let out = s;
+  let text = '';
+  const flush = () => {
+    if (text) out = insert(out, text);
+    text = '';
+  };
+  for (const ch of chunk) {
+    if (ch === '\x7f' || ch === '\b') {
+      flush();
+      out = backspace(out);
+    } else if (ch === '\r' || ch === '\n') text += '\n';
+    else if (ch >= ' ' || ch === '\t') text += ch;
+  }
+  flush();
+  return out;
+}
+
+/** typeChunk for single-line fields (setup screen, new-story form). */
+export function typeInto(value: string, chunk: string): string {
+  return typeChunk({ ...emptyInput(), value, cursor: value.length }, chunk.replace(/[\r\n]/g, ' ')).value;
+}

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Box, Text, useApp, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { StarterChoice } from '../config/starter.js';
+import { typeInto } from './input-edit.js';
 import type { Theme } from './theme.js';
 
 /**
@@ -30,7 +31,13 @@ export function Setup(props: SetupProps) {
   const { theme } = props;
   const { exit } = useApp();
   const [sel, setSel] = useState(0);
-  const [step, setStep] = useState<Step>({ kind: 'menu' });
+  const [step, setStepState] = useState<Step>({ kind: 'menu' });
+  // Keys can outrun re-renders (a pasted URL arrives key by key): edits apply to the latest step.
+  const stepRef = useRef<Step>(step);
+  const setStep = (next: Step) => {
+    stepRef.current = next;
+    setStepState(next);
+  };
   const finish = (choice: StarterChoice | null) => {
     props.onDone(choice);
     exit();
@@ -56,6 +63,7 @@ export function Setup(props: SetupProps) {
     return setStep(field(`Claude model${hasKey ? '' : ' (set ANTHROPIC_API_KEY before playing)'}`, (model) => (model ? { kind: 'anthropic', model } : 'enter a model id'), 'claude-haiku-4-5'));
   };
   useInput((input, key) => {
+    const step = stepRef.current;
     if ((key.ctrl && (input === 'c' || input === 'd')) || (step.kind === 'menu' && (input === 'q' || key.escape))) return finish(null);
     if (step.kind === 'menu') {
       if (key.upArrow) setSel((s) => (s + MENU.length - 1) % MENU.length);
@@ -65,14 +73,17 @@ export function Setup(props: SetupProps) {
       return;
     }
     if (key.escape) return setStep({ kind: 'menu' });
-    if (key.return) {
-      const r = step.next(step.value.trim());
-      if (typeof r === 'string') return setStep({ ...step, error: r });
+    // "text\r" in one chunk (paste, tmux send-keys): the text, then Enter.
+    const typedEnter = input.length > 1 && input.endsWith('\r');
+    if (key.return || typedEnter) {
+      const value = typedEnter ? typeInto(step.value, input.slice(0, -1)) : step.value;
+      const r = step.next(value.trim());
+      if (typeof r === 'string') return setStep({ ...step, value, error: r });
       if ('kind' in r && (r.kind === 'menu' || r.kind === 'field')) return setStep(r);
       return finish(r as StarterChoice);
     }
     if (key.backspace || key.delete) return setStep({ ...step, value: step.value.slice(0, -1), error: null });
-    if (input && !key.ctrl && !key.meta) setStep({ ...step, value: step.value + input.replace(/[\r\n]/g, ''), error: null });
+    if (input && !key.ctrl && !key.meta) setStep({ ...step, value: typeInto(step.value, input), error: null });
   });
   return (
     <Box flexDirection="column" paddingX={1}>

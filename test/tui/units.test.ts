@@ -143,3 +143,10 @@ describe('wrapping and colour', () => {
     expect(detectColor({}, { isTTY: true, hasColors: () => false })).toBe(false);
   });
 });
+
+describe('typed chunks', () => {
+  it('applies backspaces and drops control characters when several keys arrive at once', () => {
+    expect(edit.typeChunk(edit.setValue(edit.emptyInput(), 'abc'), '\x7f\x7fXY\x01').value).toBe('aXY');
+    expect(edit.typeInto('http://x/v1', '\x7f\x7f\x7f\x7f\x7fhost:1/v1')).toBe('http:host:1/v1');
+  });
+});

@@ -1,6 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import type { StorySummary } from '../../store/types.js';
+import { typeInto } from '../input-edit.js';
 import type { Theme } from '../theme.js';
 
 type Form = { field: 'title' | 'premise'; title: string; premise: string };
@@ -24,13 +25,21 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
     if ((key.ctrl && (input === 'c' || input === 'd')) || (!form && input === 'q')) return props.onPick({ kind: 'quit' });
     if (form) {
       if (key.escape) return setForm(null);
+      if (input.length > 1 && input.endsWith('\r')) {
+        // "text\r" in one chunk (paste, tmux send-keys): the text, then Enter.
+        const typed = { ...form, [form.field]: typeInto(form[form.field], input.slice(0, -1)) };
+        setForm(typed);
+        if (form.field === 'title') return typed.title.trim() ? setForm({ ...typed, field: 'premise' }) : undefined;
+        if (typed.premise.trim()) props.onPick({ kind: 'new', title: typed.title.trim(), premise: typed.premise.trim() });
+        return;
+      }
       if (key.return) {
         if (form.field === 'title') return form.title.trim() ? setForm({ ...form, field: 'premise' }) : undefined;
         if (form.premise.trim()) props.onPick({ kind: 'new', title: form.title.trim(), premise: form.premise.trim() });
         return;
       }
       const cur = form[form.field];
-      const next = key.backspace || key.delete ? cur.slice(0, -1) : key.ctrl || key.meta || key.tab ? cur : cur + input.replace(/[\r\n]/g, ' ');
+      const next = key.backspace || key.delete ? cur.slice(0, -1) : key.ctrl || key.meta || key.tab ? cur : typeInto(cur, input);
       return setForm({ ...form, [form.field]: next });
     }
     if (key.upArrow) setSel((s) => (s + count - 1) % count);
