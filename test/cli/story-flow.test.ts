@@ -87,6 +87,32 @@ describe('luna as a user runs it', () => {
     expect(del.stderr).toContain('--yes');
   });
 
+  it('luna turn runs the queued Dreamer jobs in-process after the prose; --no-dream leaves them queued', async () => {
+    const h = tempHome();
+    const cfg = path.join(h, 'dream.yaml');
+    writeFileSync(
+      cfg,
+      stringify({
+        models: { loop: { provider: 'openai-compatible', baseUrl: server.baseUrl, model: 'loop-1', maxRetries: 0 } },
+        agents: { preprocessor: { model: 'loop' }, strategist: { model: 'loop' }, writer: { model: 'loop' }, dreamer: { model: 'loop', arcEvery: 2 } },
+      }),
+    );
+    const s = await luna(['--config', cfg, 'story', 'new', '-t', 'Dreams', '-p', 'Maren sleeps', '--json'], { home: h });
+    const sid = JSON.parse(s.stdout).id as string;
+    server.script({ kind: 'json', value: planJson({ factChanges: [] }) });
+    expect((await luna(['--config', cfg, 'turn', sid, 'I sleep', '--no-dream'], { home: h })).exitCode).toBe(0);
+    let jobs = JSON.parse((await luna(['--config', cfg, 'jobs', '--json'], { home: h })).stdout);
+    expect(jobs.counts.queued).toBeGreaterThan(0);
+    expect(jobs.counts.done).toBe(0);
+    server.script({ kind: 'json', value: planJson({ factChanges: [] }) });
+    expect((await luna(['--config', cfg, 'turn', sid, 'I dream'], { home: h })).exitCode).toBe(0);
+    jobs = JSON.parse((await luna(['--config', cfg, 'jobs', '--json'], { home: h })).stdout);
+    expect(jobs.counts.queued).toBe(0);
+    expect(jobs.counts.done).toBeGreaterThanOrEqual(3);
+    const show = JSON.parse((await luna(['--config', cfg, 'story', 'show', sid, '--json'], { home: h })).stdout);
+    expect(show.arcs.some((a: { kind: string; toDepth: number }) => a.kind === 'arc' && a.toDepth === 2)).toBe(true);
+  });
+
   it('bad input: one clear line, a hint, a distinct exit code, nothing half-written', async () => {
     const h = tempHome();
     writeFileSync(path.join(h, 'luna.yaml'), 'context:\n  budgetTokens: [\n');

@@ -10,5 +10,6 @@ export function registerTurn(program: Command): void {
     .option('--from <turn>', 'branch from an earlier turn (its id; "root" for the very start)')
     .option('--to <turn>', 'switch the story head to this turn (switch branch) without playing')
     .option('--quiet', 'no stage lines on stderr')
+    .option('--no-dream', 'do not run queued Dreamer jobs after the turn (leave them to `luna dream`)')
     .action(async (story: string, action: string[], opts, cmd: Command) => (await import('./run.js')).run(story, action.join(' '), opts, globalOptions(cmd)));
 }

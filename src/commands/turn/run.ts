@@ -11,6 +11,8 @@ interface TurnOpts {
   from?: string;
   to?: string;
   quiet?: boolean;
+  /** false with --no-dream: leave queued Dreamer jobs to `luna dream` workers. */
+  dream?: boolean;
 }
 
 export async function run(ref: string, action: string, opts: TurnOpts, g: GlobalOptions): Promise<void> {
@@ -36,6 +38,14 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
       const events = runTurn({ storyId: story.id, action, mode: opts.retry ? 'retry' : opts.from !== undefined ? 'from' : 'continue', fromTurnId: from }, session.deps);
       const last = g.json ? await collectJson(events) : await renderPlain(events, { quiet: Boolean(opts.quiet) });
       if (last?.type === 'error') throw new LunaError(last.message, last.exitCode, { hint: last.cancelled ? 'your action was not played; run the same command to try again' : last.hint });
+      if (last?.type === 'done' && last.jobsQueued > 0 && opts.dream !== false && loaded.config.agents.dreamer.inProcess && !controller.signal.aborted) {
+        // The prose is already out; enrichment runs after it, off the turn's critical path.
+        const { drainJobs } = await import('../../pipeline/dreamer.js');
+        const r = await drainJobs(session.deps, { workerId: `turn:${process.pid}` });
+        if (!g.json && !opts.quiet && process.stderr.isTTY && r.done + r.failed + r.retried > 0) {
+          process.stderr.write(`· dreamer: ${r.done} done${r.retried ? `, ${r.retried} to retry` : ''}${r.failed ? `, ${r.failed} failed` : ''}\n`);
+        }
+      }
     } finally {
       process.off('SIGINT', onSigint);
       await session.close();
