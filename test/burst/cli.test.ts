@@ -1,8 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeServer } from './fakes/cloud.js';
 import { startFakeRunPod } from './fakes/runpod.js';
 import { startFakeVast } from './fakes/vast.js';
@@ -11,14 +11,7 @@ import { KEY, tempDir, until } from './helpers.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/luna');
 
-beforeAll(async () => {
-  // E2E runs the built CLI; `npm test` builds first, a lone `vitest run test/burst` builds here.
-  // tsc still emits when some other module has a type error; only a missing CLI entry is fatal here.
-  const out = await new Promise<string>((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT }, (_err, stdout) => resolve(stdout));
-  });
-  if (!existsSync(path.join(ROOT, 'dist/src/burst/cli/up.js'))) throw new Error(`build failed:\n${out}`);
-}, 120_000);
+// The built CLI comes from `npm test` (or test/global-setup.ts for a lone vitest run).
 
 let tmp: ReturnType<typeof tempDir>;
 let fakes: FakeServer[];

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -22,11 +22,7 @@ async function luna(...args: string[]): Promise<{ code: number; stdout: string; 
   }
 }
 
-beforeAll(async () => {
-  // Other areas may not typecheck mid-development; tsc still emits, and only the emitted CLI matters here.
-  await run(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: repo }).catch(() => undefined);
-  if (!existsSync(path.join(repo, 'dist/src/cli/main.js'))) throw new Error('build produced no dist/src/cli/main.js');
-}, 180_000);
+// The built CLI comes from `npm test` (or test/global-setup.ts for a lone vitest run).
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe('luna migrate (end to end)', () => {

@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * End-to-end tests run the built CLI (bin/luna → dist/). `npm test` builds first; a lone `vitest run`
+ * builds here once when any source is newer than the build, so no test file builds on its own (a build
+ * racing with a spawned CLI reading dist/ is how e2e tests flake).
+ */
+const ROOT = path.resolve(__dirname, '..');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+export default function setup(): void {
+  const marker = path.join(ROOT, 'dist/src/cli/main.js');
+  const built = existsSync(marker) ? statSync(marker).mtimeMs : 0;
+  if (built >= Math.max(newest(path.join(ROOT, 'src')), newest(path.join(ROOT, 'bench')))) return;
+  try {
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  } catch (err) {
+    // A type error still emits JavaScript; only a missing entry point stops the e2e tests.
+    if (!existsSync(marker)) throw err;
+  }
+}
