@@ -30,6 +30,9 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   }
   if (opts.new && (!opts.title?.trim() || !opts.premise?.trim())) throw new UsageError('--new needs --title and --premise', { hint: 'luna play --new --title "The Lighthouse" --premise "A keeper finds a stranger on the rocks."' });
   if (opts.new && ref) throw new UsageError('give either a story or --new, not both');
+  // Loading Ink and React dominates start-up; start it now so it overlaps config, store and session setup.
+  const launching = import('../../tui/launch.js');
+  launching.catch(() => undefined);
   let loaded = await loadCliConfig(g);
   let missing = missingModels(loaded);
   if (missing.length) {
@@ -38,7 +41,7 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
     const fix = `fix models.${missing[0]!.model}.path in ${loaded.files.at(-1)}, or run \`luna models pull demo\` for the demo model`;
     // The setup screen only ever writes a fresh user config; an existing one is the user's to edit.
     if (existsSync(userFile) || g.config) throw new ConfigError(`model file not found: ${missing[0]!.path}`, { hint: fix });
-    const { runSetupScreen } = await import('../../tui/launch.js');
+    const { runSetupScreen } = await launching;
     const choice = await runSetupScreen(missing, userFile);
     if (!choice) return;
     const { writeStarterConfig } = await import('../../config/starter.js');
@@ -59,7 +62,7 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
     const { createSession } = await import('../../runtime/session.js');
     const session = await createSession(store, loaded);
     try {
-      const { runPlayScreen } = await import('../../tui/launch.js');
+      const { runPlayScreen } = await launching;
       const start = story ? { kind: 'open' as const, id: story.id } : opts.new ? { kind: 'new' as const, title: opts.title!.trim(), premise: opts.premise!.trim() } : { kind: 'pick' as const };
       await runPlayScreen({ store, loaded, session, start, mouse: opts.mouse !== false });
     } finally {
