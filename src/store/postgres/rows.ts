@@ -1,0 +1,67 @@
+import type { Account, ApiKey, ArcSummary, BurstInstance, Entity, EntityKind, Fact, Job, LedgerRow, LoreEntry, Story, Turn } from '../types.js';
+import type { Row } from './connection.js';
+
+/** snake_case rows → contract objects, identical to the SQLite mapping (jsonb arrives parsed). */
+const s = (v: unknown): string => v as string;
+const sn = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
+const n = (v: unknown): number => Number(v);
+const nn = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const arr = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
+
+export const toAccount = (r: Row): Account => ({ id: s(r.id), name: s(r.name), tier: s(r.tier), createdAt: s(r.created_at) });
+
+export const toApiKey = (r: Row): ApiKey => ({
+  id: s(r.id), accountId: s(r.account_id), label: s(r.label), prefix: s(r.prefix),
+  createdAt: s(r.created_at), lastUsedAt: sn(r.last_used_at), revokedAt: sn(r.revoked_at),
+});
+
+export const toStory = (r: Row): Story => ({
+  id: s(r.id), accountId: s(r.account_id), title: s(r.title), premise: s(r.premise), style: s(r.style),
+  headTurnId: sn(r.head_turn_id), createdAt: s(r.created_at), updatedAt: s(r.updated_at),
+});
+
+export const toTurn = (r: Row): Turn => ({
+  id: s(r.id), storyId: s(r.story_id), parentId: sn(r.parent_id), depth: n(r.depth), action: s(r.action), prose: s(r.prose),
+  plan: r.plan === undefined ? null : (r.plan as unknown), createdAt: s(r.created_at),
+});
+
+export const toEntity = (r: Row): Entity => ({
+  id: s(r.id), storyId: s(r.story_id), name: s(r.name), kind: s(r.kind) as EntityKind, aliases: arr(r.aliases),
+  description: s(r.description), firstTurnId: sn(r.first_turn_id), createdAt: s(r.created_at),
+});
+
+export const toFact = (r: Row): Fact => ({
+  id: s(r.id), entityId: s(r.entity_id), key: s(r.key), value: s(r.value), turnId: sn(r.turn_id), depth: n(r.depth), createdAt: s(r.created_at),
+});
+
+export const toLore = (r: Row): LoreEntry => ({
+  id: s(r.id), storyId: s(r.story_id), title: s(r.title), keywords: arr(r.keywords), body: s(r.body), constant: Boolean(r.constant),
+});
+
+export const toArc = (r: Row): ArcSummary => ({
+  id: s(r.id), storyId: s(r.story_id), toTurnId: s(r.to_turn_id), fromDepth: n(r.from_depth), toDepth: n(r.to_depth),
+  kind: s(r.kind) as ArcSummary['kind'], summary: s(r.summary), createdAt: s(r.created_at),
+});
+
+export const toLedger = (r: Row): LedgerRow => ({
+  id: s(r.id), accountId: s(r.account_id), storyId: sn(r.story_id), turnId: sn(r.turn_id), agent: s(r.agent) as LedgerRow['agent'],
+  provider: s(r.provider), model: s(r.model), inputTokens: n(r.input_tokens), outputTokens: n(r.output_tokens),
+  cachedTokens: n(r.cached_tokens), estimated: Boolean(r.estimated), latencyMs: n(r.latency_ms), ttftMs: nn(r.ttft_ms),
+  outcome: s(r.outcome) as LedgerRow['outcome'], costUsd: nn(r.cost_usd), priceInPerMTok: nn(r.price_in_per_mtok),
+  priceOutPerMTok: nn(r.price_out_per_mtok), instanceId: sn(r.instance_id), createdAt: s(r.created_at),
+});
+
+export const toJob = (r: Row): Job => ({
+  id: s(r.id), kind: s(r.kind) as Job['kind'], storyId: s(r.story_id), turnId: sn(r.turn_id),
+  payload: (r.payload ?? {}) as Record<string, unknown>, state: s(r.state) as Job['state'], attempts: n(r.attempts),
+  maxAttempts: n(r.max_attempts), runAfter: s(r.run_after), lockedBy: sn(r.locked_by), lockedUntil: sn(r.locked_until),
+  lastError: sn(r.last_error), createdAt: s(r.created_at), updatedAt: s(r.updated_at),
+});
+
+export const toBurst = (r: Row): BurstInstance => ({
+  id: s(r.id), name: s(r.name), deployment: s(r.deployment), provider: s(r.provider) as BurstInstance['provider'],
+  providerInstanceId: sn(r.provider_instance_id), gpuType: s(r.gpu_type), gpuCount: n(r.gpu_count), pricePerHour: n(r.price_per_hour),
+  state: s(r.state) as BurstInstance['state'], endpoint: sn(r.endpoint), apiKey: sn(r.api_key), serves: arr(r.serves),
+  launchedAt: s(r.launched_at), readyAt: sn(r.ready_at), lastActiveAt: sn(r.last_active_at), terminatedAt: sn(r.terminated_at),
+  billedUntil: sn(r.billed_until), lastError: sn(r.last_error),
+});

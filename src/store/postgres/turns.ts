@@ -1,0 +1,121 @@
+import { BudgetError, BusyError, NotFoundError } from '../../errors.js';
+import { newId, nowIso, SHORT_ID_LENGTH } from '../ids.js';
+import type { Turn, TurnCommit, TurnLimit } from '../types.js';
+import type { PgDb, Q } from './connection.js';
+import { insertJobs } from './jobs.js';
+import { insertLedgerRows } from './ledger.js';
+import { upsertEntitiesIn } from './memory.js';
+import { toTurn } from './rows.js';
+import { findByIdOrPrefix, requireStory } from './stories.js';
+
+/** Every turn column except the generated tsvector, which nobody reads back. */
+export const TURN_COLS = 'id, story_id, parent_id, depth, action, prose, plan, created_at';
+const T_COLS = TURN_COLS.split(', ').map((c) => `t.${c}`).join(', ');
+
+const BRANCH_CTE = `WITH RECURSIVE branch(seq, parent_id, n) AS (
+    SELECT seq, parent_id, 1 FROM turns WHERE id = $1 AND story_id = $2
+    UNION ALL
+    SELECT t.seq, t.parent_id, b.n + 1 FROM turns t JOIN branch b ON t.id = b.parent_id WHERE b.n < $3
+  )`;
+
+export class PgTurns {
+  constructor(private readonly db: PgDb) {}
+
+  async getTurn(id: string): Promise<Turn | null> {
+    const r = await this.db.read((q) => findByIdOrPrefix(q, 'turns', id, 'turn'));
+    return r ? toTurn(r) : null;
+  }
+
+  async getBranch(storyId: string, headTurnId: string | null, opts: { limit?: number } = {}): Promise<Turn[]> {
+    if (headTurnId === null) return [];
+    const max = opts.limit !== undefined ? Math.max(0, Math.floor(opts.limit)) : 2_147_483_647;
+    if (max === 0) return [];
+    const rows = await this.db.read((q) => q.rows(`${BRANCH_CTE} SELECT ${T_COLS} FROM branch b JOIN turns t ON t.seq = b.seq ORDER BY t.depth`, [headTurnId, storyId, max]));
+    return rows.map(toTurn);
+  }
+
+  async getBranchIds(storyId: string, headTurnId: string | null): Promise<string[]> {
+    if (headTurnId === null) return [];
+    const rows = await this.db.read((q) => q.rows(`${BRANCH_CTE} SELECT t.id FROM branch b JOIN turns t ON t.seq = b.seq ORDER BY t.depth`, [headTurnId, storyId, 2_147_483_647]));
+    return rows.map((r) => r.id as string);
+  }
+
+  async getChildren(turnId: string | null, storyId: string): Promise<Turn[]> {
+    const rows = await this.db.read((q) => turnId === null
+      ? q.rows(`SELECT ${TURN_COLS} FROM turns WHERE story_id = $1 AND parent_id IS NULL ORDER BY seq`, [storyId])
+      : q.rows(`SELECT ${TURN_COLS} FROM turns WHERE story_id = $1 AND parent_id = $2 ORDER BY seq`, [storyId, turnId]));
+    return rows.map(toTurn);
+  }
+
+  async listLeaves(storyId: string): Promise<Turn[]> {
+    const rows = await this.db.read((q) =>
+      q.rows(`SELECT ${T_COLS} FROM turns t WHERE t.story_id = $1 AND NOT EXISTS (SELECT 1 FROM turns c WHERE c.parent_id = t.id) ORDER BY t.seq`, [storyId]));
+    return rows.map(toTurn);
+  }
+
+  async countTurns(storyId: string): Promise<number> {
+    const r = await this.db.read((q) => q.one('SELECT count(*) AS n FROM turns WHERE story_id = $1', [storyId]));
+    return Number(r?.n ?? 0);
+  }
+
+  /**
+   * One transaction. The story row is locked (FOR UPDATE) before the head check, so two turns racing on a
+   * story serialise: the second sees the first's new head and fails with BusyError, writing nothing.
+   */
+  commitTurn(c: TurnCommit): Promise<Turn> {
+    return this.db.tx(async (q) => {
+      const story = await requireStory(q, c.storyId, true);
+      if ((story.head_turn_id ?? null) !== c.expectedHeadId) {
+        throw new BusyError('story is busy: it moved on while this turn ran', { hint: 'look at the story again and retry the turn' });
+      }
+      const accountId = story.account_id as string;
+      if (c.limits?.length) await checkLimits(q, accountId, c.limits, c.ledger.reduce((n, l) => n + (l.costUsd ?? 0), 0));
+      let depth = 1;
+      if (c.parentId !== null) {
+        const parent = await q.one('SELECT depth FROM turns WHERE id = $1 AND story_id = $2', [c.parentId, c.storyId]);
+        if (!parent) throw new NotFoundError(`parent turn ${c.parentId} not found in story ${c.storyId}`);
+        depth = Number(parent.depth) + 1;
+      }
+      const id = newId(SHORT_ID_LENGTH);
+      const now = nowIso();
+      const row = await q.one(`INSERT INTO turns (id, account_id, story_id, parent_id, depth, action, prose, plan, created_at)
+                               VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING ${TURN_COLS}`,
+      [id, accountId, c.storyId, c.parentId, depth, c.action, c.prose, c.plan === null || c.plan === undefined ? null : JSON.stringify(c.plan), now]);
+      await upsertEntitiesIn(q, c.storyId, accountId, { id, depth }, c.entities, c.facts);
+      await insertLedgerRows(q, c.ledger.map((l) => ({ ...l, accountId, storyId: c.storyId, turnId: id })));
+      await insertJobs(q, c.jobs.map((j) => ({ kind: j.kind, storyId: c.storyId, turnId: id, payload: j.payload })));
+      await q.run('UPDATE stories SET head_turn_id = $1, updated_at = $2 WHERE id = $3', [id, now, c.storyId]);
+      return toTurn(row!);
+    }, 'committing turn');
+  }
+}
+
+/**
+ * Hard budget/quota limits, re-checked inside the commit. A transaction-scoped advisory lock per account
+ * (and one for global limits, always taken after the account's) makes racing commits for the last unit
+ * take turns: the later one counts the earlier one's committed turn and fails with BudgetError.
+ */
+async function checkLimits(q: Q, accountId: string, limits: TurnLimit[], thisTurnCost: number): Promise<void> {
+  const scopes = new Set(limits.map((l) => l.scope));
+  if (scopes.has('account')) await q.run(`SELECT pg_advisory_xact_lock(hashtext('luna:limit:' || $1))`, [accountId]);
+  if (scopes.has('global')) await q.run(`SELECT pg_advisory_xact_lock(hashtext('luna:limit:*'))`);
+  for (const l of limits) {
+    const account = l.scope === 'account' ? accountId : null;
+    if (l.maxTurns !== null && l.maxTurns !== undefined) {
+      const used = Number((await q.one('SELECT luna_turns_since($1, $2) AS n', [l.since, account]))?.n ?? 0);
+      if (used + 1 > l.maxTurns) {
+        throw new BudgetError(`turn limit reached (${l.label}): ${used} of ${l.maxTurns} turns used since ${l.since}`, {
+          hint: 'wait for the next period or raise the limit',
+        });
+      }
+    }
+    if (l.maxCostUsd !== null && l.maxCostUsd !== undefined) {
+      const spent = Number((await q.one('SELECT luna_cost_since($1, $2) AS usd', [l.since, account]))?.usd ?? 0);
+      if (spent + thisTurnCost > l.maxCostUsd + 1e-12) {
+        throw new BudgetError(`budget reached (${l.label}): $${spent.toFixed(4)} spent since ${l.since}, this turn costs $${thisTurnCost.toFixed(4)}, limit $${l.maxCostUsd.toFixed(4)}`, {
+          hint: 'wait for the next period or raise the budget',
+        });
+      }
+    }
+  }
+}
