@@ -119,5 +119,6 @@ export function redactSecrets(text: string): string {
     .replace(/\b(sk-ant-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]+/g, '$1…')
     .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1…')
     .replace(/((?:api[_-]?key|token|password|secret)["'=:\s]+)[^\s"'&,}]+/gi, '$1…')
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1…@');
+    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1…@')
+    .replace(/\b(luna_[0-9a-z]{8})[0-9a-z]{12,}/g, '$1…');
 }

@@ -14,6 +14,18 @@ export interface Account {
   createdAt: string;
 }
 
+/** An API key as listed: the secret itself is shown once at creation and only its sha256 is stored. */
+export interface ApiKey {
+  id: string;
+  accountId: string;
+  label: string;
+  /** Visible start of the secret (e.g. `luna_7k2f9a1b`), to tell keys apart. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
 export interface Story {
   id: string;
   accountId: string;
@@ -292,6 +304,15 @@ export interface Store {
   ensureAccount(id: string, name?: string, tier?: string): Promise<Account>;
   getAccount(id: string): Promise<Account | null>;
   listAccounts(): Promise<Account[]>;
+  /** Creates a new account (id defaults to a random short id); UsageError when the id is taken. */
+  createAccount(input: { id?: string; name: string; tier?: string }): Promise<Account>;
+  /** Issues a key for the account; `secret` is returned only here and never stored. */
+  createApiKey(accountId: string, label?: string): Promise<{ key: ApiKey; secret: string }>;
+  listApiKeys(accountId?: string): Promise<ApiKey[]>;
+  /** Marks the key revoked (kept for audit); false when no live key has this id. */
+  revokeApiKey(id: string): Promise<boolean>;
+  /** The account a live (unrevoked) key belongs to, or null; records the key's last use. */
+  resolveApiKey(secret: string): Promise<{ keyId: string; accountId: string } | null>;
 
   // --- stories ---
   createStory(input: { accountId?: string; title: string; premise: string; style?: string }): Promise<Story>;

@@ -63,13 +63,16 @@ describe('SQLite store specifics', () => {
       expect(await s.migrateUp(1)).toEqual([1]);
       expect(tables().has('turns')).toBe(true);
       expect(tables().has('image_prompts')).toBe(false);
-      expect(await s.migrateUp()).toEqual([2]);
+      expect(await s.migrateUp(2)).toEqual([2]);
       expect(tables().has('image_prompts')).toBe(true);
-      expect(await s.migrateDown(1)).toEqual([2]);
+      expect(await s.migrateUp()).toEqual([3]);
+      expect(tables().has('api_keys')).toBe(true);
+      expect(await s.migrateDown(1)).toEqual([3, 2]);
+      expect(tables().has('api_keys')).toBe(false);
       expect(tables().has('image_prompts')).toBe(false);
       expect(await s.migrateDown(0)).toEqual([1]);
       expect([...tables()].filter((t) => t !== 'schema_migrations' && !t.startsWith('sqlite_'))).toEqual([]);
-      expect(await s.migrateUp()).toEqual([1, 2]);
+      expect(await s.migrateUp()).toEqual([1, 2, 3]);
       expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
     } finally {

@@ -1,10 +1,11 @@
 import type {
-  Account, ArcSummary, BurstInstance, Entity, Fact, Job, JobKind, JobState, LedgerAggregateRow, LedgerFilter, LedgerGroupKey,
+  Account, ApiKey, ArcSummary, BurstInstance, Entity, Fact, Job, JobKind, JobState, LedgerAggregateRow, LedgerFilter, LedgerGroupKey,
   LedgerRow, LoreEntry, MigrationStatus, NewEntity, NewFact, SearchHit, Store, Story, StoryBundle, StorySummary, Turn, TurnCommit,
 } from '../types.js';
 import { SqliteBurst } from './burst.js';
 import { openSqliteDb, type Db } from './connection.js';
 import { importStoryIn } from './import.js';
+import { SqliteKeys } from './keys.js';
 import { SqliteJobs, type NewJob } from './jobs.js';
 import { SqliteLedger } from './ledger.js';
 import { SqliteMemory } from './memory.js';
@@ -28,6 +29,7 @@ export class SqliteStore implements Store {
   private readonly jobs: SqliteJobs;
   private readonly burst: SqliteBurst;
   private readonly images: SqliteImagePrompts;
+  private readonly keys: SqliteKeys;
   private closed = false;
 
   constructor(readonly db: Db, readonly file: string) {
@@ -40,6 +42,7 @@ export class SqliteStore implements Store {
     this.jobs = new SqliteJobs(db);
     this.burst = new SqliteBurst(db);
     this.images = new SqliteImagePrompts(db);
+    this.keys = new SqliteKeys(db);
   }
 
   async close(): Promise<void> {
@@ -56,6 +59,13 @@ export class SqliteStore implements Store {
   async ensureAccount(id: string, name?: string, tier?: string): Promise<Account> { return this.stories.ensureAccount(id, name, tier); }
   async getAccount(id: string): Promise<Account | null> { return this.stories.getAccount(id); }
   async listAccounts(): Promise<Account[]> { return this.stories.listAccounts(); }
+  async createAccount(input: { id?: string; name: string; tier?: string }): Promise<Account> { return this.keys.createAccount(input); }
+  async createApiKey(accountId: string, label?: string): Promise<{ key: ApiKey; secret: string }> { return this.keys.createApiKey(accountId, label); }
+  async listApiKeys(accountId?: string): Promise<ApiKey[]> { return this.keys.listApiKeys(accountId); }
+  async revokeApiKey(id: string): Promise<boolean> { return this.keys.revokeApiKey(id); }
+  async resolveApiKey(secret: string): Promise<{ keyId: string; accountId: string } | null> { return this.keys.resolveApiKey(secret); }
+  /** Online backup (SQLite backup API): a consistent copy while other processes keep writing. */
+  async backupTo(file: string): Promise<void> { await this.db.backup(file); }
 
   async createStory(input: { accountId?: string; title: string; premise: string; style?: string }): Promise<Story> { return this.stories.createStory(input); }
   async getStory(id: string): Promise<Story | null> { return this.stories.getStory(id); }
