@@ -1,0 +1,164 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetError, BusyError, DatabaseError, redactSecrets } from '../../src/errors.js';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
+import { addTurn, ledgerRow } from '../store/fixtures.js';
+import { createDb, dbNameOf, dropDb } from './pg-helpers.js';
+
+let url = '';
+let store: PostgresStore;
+beforeAll(async () => {
+  url = await createDb();
+  store = await openPostgresStore(url, { poolSize: 6, autoMigrate: true });
+}, 60_000);
+afterAll(async () => {
+  await store?.close();
+  if (url) await dropDb(dbNameOf(url));
+}, 60_000);
+
+/** Runs raw SQL exactly as a scoped store's transactions do: non-owner role, account setting, no WHERE clause. */
+async function rawAs(accountId: string, sql: string): Promise<Record<string, unknown>[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query(`SELECT set_config('role', 'luna_app', true), set_config('luna.account_id', $1, true)`, [accountId]);
+    const r = await c.query(sql);
+    await c.query('COMMIT');
+    return r.rows as Record<string, unknown>[];
+  } finally {
+    await c.end();
+  }
+}
+
+describe('multi-tenancy on PostgreSQL', () => {
+  it('row-level security: a raw query for account A without any WHERE clause cannot see B’s rows', async () => {
+    await store.createAccount({ id: 'acct-a', name: 'A' });
+    await store.createAccount({ id: 'acct-b', name: 'B' });
+    const sa = await store.createStory({ accountId: 'acct-a', title: 'A story', premise: 'p' });
+    const sb = await store.createStory({ accountId: 'acct-b', title: 'B story', premise: 'p' });
+    const ta = await addTurn(store, sa.id, 'a acts', 'a prose', { entities: [{ name: 'Ann', kind: 'character' }], ledger: [ledgerRow()], jobs: [{ kind: 'embed-turn' }] });
+    const tb = await addTurn(store, sb.id, 'b acts', 'b prose', { entities: [{ name: 'Bob', kind: 'character' }], ledger: [ledgerRow()], jobs: [{ kind: 'embed-turn' }] });
+    await store.putEmbedding(ta.id, sa.id, new Float32Array([1, 0]));
+    await store.putEmbedding(tb.id, sb.id, new Float32Array([0, 1]));
+    await store.addLore(sb.id, { title: 'B lore', keywords: [], body: 'secret', constant: false });
+    for (const table of ['stories', 'turns', 'entities', 'ledger', 'jobs', 'embeddings', 'lore', 'accounts']) {
+      const rows = await rawAs('acct-a', `SELECT * FROM ${table}`);
+      const owners = rows.map((r) => (table === 'accounts' ? r.id : r.account_id));
+      expect(owners.includes('acct-b'), `${table} leaks B`).toBe(false);
+      if (table !== 'lore') expect(owners, `${table} shows A`).toContain('acct-a');
+    }
+    // No account set at all: nothing is visible.
+    expect(await rawAs('', 'SELECT * FROM turns')).toEqual([]);
+    // Writing a row for another account is refused by the policy's WITH CHECK.
+    await expect(rawAs('acct-a', `UPDATE stories SET title = 'x' WHERE account_id = 'acct-b' RETURNING id`)).resolves.toEqual([]);
+    await expect(rawAs('acct-a', `INSERT INTO ledger (id, account_id, agent, provider, model, input_tokens, output_tokens, cached_tokens, estimated, latency_ms, outcome, created_at)
+      VALUES ('x', 'acct-b', 'writer', 'p', 'm', 1, 1, 0, false, 1, 'ok', now())`)).rejects.toThrow(/row-level security/);
+  });
+
+  it('a store scoped with forAccount sees and writes only its own account', async () => {
+    await store.ensureAccount('c1');
+    await store.ensureAccount('c2');
+    const s2 = await store.createStory({ accountId: 'c2', title: 'other', premise: 'p' });
+    const c1 = store.forAccount('c1');
+    const mine = await c1.createStory({ title: 'mine', premise: 'p' });
+    expect(mine.accountId).toBe('c1');
+    const t = await addTurn(c1, mine.id, 'go', 'went', { ledger: [ledgerRow({ costUsd: 0.25 })] });
+    expect((await c1.listStories()).map((s) => s.id)).toEqual([mine.id]);
+    expect(await c1.getStory(s2.id)).toBeNull();
+    expect(await c1.countTurns(s2.id)).toBe(0);
+    expect((await c1.listCalls()).map((c) => c.turnId)).toEqual([t.id]);
+    expect((await c1.aggregateCalls([]))[0]?.costUsd).toBeCloseTo(0.25, 9);
+    expect((await c1.listAccounts()).map((a) => a.id)).toEqual(['c1']);
+    await expect(c1.createStory({ accountId: 'c2', title: 'sneaky', premise: 'p' })).rejects.toThrow(/not found/);
+    await expect(c1.recordCalls([{ ...ledgerRow(), accountId: 'c2', storyId: null, turnId: null }])).rejects.toBeInstanceOf(DatabaseError);
+    expect(await c1.deleteStory(s2.id)).toBe(false);
+    expect(await store.getStory(s2.id)).not.toBeNull();
+  });
+
+  it('API keys are stored hashed, shown once, resolvable until revoked (also from a scoped store)', async () => {
+    await store.createAccount({ id: 'k-acct', name: 'Keys Inc', tier: 'studio' });
+    const { key, secret } = await store.createApiKey('k-acct', 'ci');
+    expect(secret).toMatch(/^luna_[0-9a-z]{52}$/);
+    expect(secret.startsWith(key.prefix)).toBe(true);
+    expect(JSON.stringify(await store.listApiKeys('k-acct'))).not.toContain(secret.slice(key.prefix.length));
+    const raw = await rawAs('k-acct', 'SELECT * FROM api_keys');
+    expect(JSON.stringify(raw)).not.toContain(secret);
+    expect(await store.resolveApiKey(secret)).toEqual({ keyId: key.id, accountId: 'k-acct' });
+    expect(await store.forAccount('someone-else').resolveApiKey(secret)).toEqual({ keyId: key.id, accountId: 'k-acct' });
+    expect((await store.listApiKeys('k-acct'))[0]!.lastUsedAt).not.toBeNull();
+    expect(await store.resolveApiKey(`${secret}x`)).toBeNull();
+    expect(await store.revokeApiKey(key.id)).toBe(true);
+    expect(await store.revokeApiKey(key.id)).toBe(false);
+    expect(await store.resolveApiKey(secret)).toBeNull();
+    expect(redactSecrets(`bad key ${secret}`)).not.toContain(secret);
+    await expect(store.createAccount({ id: 'k-acct', name: 'dup' })).rejects.toThrow(/already exists/);
+  });
+});
+
+describe('limits and races inside commitTurn', () => {
+  it('two commits racing for the last turn of a quota: exactly one lands, the other is a BudgetError and writes nothing', async () => {
+    await store.ensureAccount('quota');
+    const a = await store.createStory({ accountId: 'quota', title: 'a', premise: 'p' });
+    const b = await store.createStory({ accountId: 'quota', title: 'b', premise: 'p' });
+    await addTurn(store, a.id, 'first', 'one');
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const limits = [{ scope: 'account' as const, since, maxTurns: 2, label: 'test tier: 2 turns' }];
+    const results = await Promise.allSettled([
+      addTurn(store, a.id, 'x', 'y', { limits, ledger: [ledgerRow()] }),
+      addTurn(store, b.id, 'x', 'y', { limits, ledger: [ledgerRow()] }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(BudgetError);
+    expect((rejected.reason as BudgetError).message).toMatch(/test tier/);
+    expect((await store.countTurns(a.id)) + (await store.countTurns(b.id))).toBe(2);
+    expect((await store.listCalls({ accountId: 'quota' })).length).toBe(1);
+    const cost = [{ scope: 'global' as const, since, maxCostUsd: 0, label: 'global budget' }];
+    await expect(addTurn(store, b.id, 'x', 'y', { limits: cost, ledger: [ledgerRow({ costUsd: 0.01 })] })).rejects.toBeInstanceOf(BudgetError);
+  });
+
+  it('two turns racing on one story serialise: one commits, the other gets BusyError', async () => {
+    const st = await store.createStory({ title: 'race', premise: 'p' });
+    const base = { storyId: st.id, expectedHeadId: null, parentId: null, plan: null, entities: [], facts: [], ledger: [], jobs: [] };
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.commitTurn({ ...base, action: `a${i}`, prose: `p${i}` })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(BusyError);
+    expect(await store.countTurns(st.id)).toBe(1);
+  });
+});
+
+describe('migrations on PostgreSQL', () => {
+  it('two processes migrating one fresh database at once apply each step exactly once', async () => {
+    const fresh = await createDb();
+    try {
+      const [s1, s2] = await Promise.all([openPostgresStore(fresh, { poolSize: 2 }), openPostgresStore(fresh, { poolSize: 2 })]);
+      const [a, b] = await Promise.all([s1.migrateUp(), s2.migrateUp()]);
+      const latest = (await s1.migrationStatus()).latest;
+      expect([...a, ...b].sort((x, y) => x - y)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
+      expect((await s1.listAccounts()).map((x) => x.id)).toEqual(['local']);
+      await s1.close();
+      await s2.close();
+    } finally {
+      await dropDb(dbNameOf(fresh));
+    }
+  });
+
+  it('refuses a database from the future with the same DatabaseError as SQLite', async () => {
+    const fresh = await createDb();
+    try {
+      const s = await openPostgresStore(fresh, { poolSize: 2, autoMigrate: true });
+      await s.pool.query(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from_the_future', now())`);
+      const err = await s.assertSchemaCurrent().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatabaseError);
+      expect((err as DatabaseError).message).toMatch(/database schema is at version 99 but this luna knows only up to \d+/);
+      expect((err as DatabaseError).hint).toBe('upgrade luna');
+      await expect(s.migrateUp()).rejects.toBeInstanceOf(DatabaseError);
+      await expect(s.migrateDown(0)).rejects.toBeInstanceOf(DatabaseError);
+      expect((await s.migrationStatus()).migrations.at(-1)).toMatchObject({ version: 99, name: 'from_the_future' });
+      await s.close();
+    } finally {
+      await dropDb(dbNameOf(fresh));
+    }
+  });
+});
