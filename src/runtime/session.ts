@@ -52,6 +52,8 @@ async function defaultEndpoints(loaded: LoadedConfig, store: Store): Promise<End
   ]);
 }
 
-async function loadGuard(_store: Store, _loaded: LoadedConfig): Promise<PipelineDeps['guard']> {
-  return undefined;
+/** Tier quotas and hard budgets (src/cost/guard.ts); nothing to check when none are configured. */
+async function loadGuard(store: Store, loaded: LoadedConfig): Promise<PipelineDeps['guard']> {
+  const { budgetsConfigured, createBudgetGuard } = await import('../cost/guard.js');
+  return budgetsConfigured(loaded.config) ? createBudgetGuard(store, loaded.config) : undefined;
 }

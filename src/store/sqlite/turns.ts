@@ -4,6 +4,7 @@ import type { Turn, TurnCommit } from '../types.js';
 import { writeTx, type Db } from './connection.js';
 import { insertJobs } from './jobs.js';
 import { insertLedgerRows } from './ledger.js';
+import { checkTurnLimits } from './limits.js';
 import { upsertEntitiesIn } from './memory.js';
 import { toTurn } from './rows.js';
 import { findByIdOrPrefix } from './stories.js';
@@ -69,6 +70,7 @@ export class SqliteTurns {
       if ((story.head_turn_id ?? null) !== c.expectedHeadId) {
         throw new BusyError('story is busy: it moved on while this turn ran', { hint: 'look at the story again and retry the turn' });
       }
+      checkTurnLimits(this.db, story.account_id as string, c);
       let depth = 1;
       if (c.parentId !== null) {
         const parent = this.db.prepare('SELECT depth FROM turns WHERE id = ? AND story_id = ?').get(c.parentId, c.storyId) as Row | undefined;

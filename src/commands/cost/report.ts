@@ -1,0 +1,48 @@
+import { type GlobalOptions, withStore } from '../../cli/context.js';
+import { printJson, renderTable } from '../../cli/output.js';
+import { UsageError } from '../../errors.js';
+
+interface ReportOpts {
+  by?: string;
+  since?: string;
+  until?: string;
+  story?: string;
+  account?: string;
+  agent?: string;
+  csv?: boolean;
+}
+
+export async function run(opts: ReportOpts, g: GlobalOptions): Promise<void> {
+  if (opts.csv && g.json) throw new UsageError('choose one of --csv and --json');
+  const [{ parseWindow }, { parseGroupBy, buildReport }, fmt, { buildTurnReport }, { findStory }] = await Promise.all([
+    import('../../cost/period.js'), import('../../cost/report.js'), import('../../cost/format.js'), import('../../cost/per-turn.js'), import('../../story/find.js'),
+  ]);
+  const groupBy = parseGroupBy(opts.by);
+  const window = parseWindow(opts);
+  await withStore(g, async (store, loaded) => {
+    const storyId = opts.story ? (await findStory(store, opts.story)).id : undefined;
+    const filter = { ...window, ...(storyId ? { storyId } : {}), ...(opts.account ? { accountId: opts.account } : {}), ...(opts.agent ? { agent: opts.agent } : {}) };
+    let out: string;
+    if (groupBy.includes('turn')) {
+      if (groupBy.length > 1) throw new UsageError('--by turn cannot be combined with other groupings', { hint: 'its columns already split each turn by agent' });
+      const report = await buildTurnReport(store, filter);
+      if (g.json) return printJson(report);
+      if (opts.csv) return void process.stdout.write(fmt.turnCsv(report));
+      const t = fmt.turnTable(report);
+      out = `${await renderTable(t.head, t.rows, { align: t.align })}\n${t.footnotes.join('\n')}`;
+    } else {
+      const report = await buildReport(store, loaded.config, groupBy, filter);
+      if (g.json) return printJson(report);
+      if (opts.csv) return void process.stdout.write(fmt.reportCsv(report));
+      const t = fmt.reportTable(report);
+      out = [await renderTable(t.head, t.rows, { align: t.align }), '', 'spend by kind:', ...fmt.spendLines(report).map((l) => `  ${l}`), ...(t.footnotes.length ? ['', ...t.footnotes] : [])].join('\n');
+    }
+    process.stdout.write(`${describeWindow(window)}\n${out.trimEnd()}\n`);
+  });
+}
+
+function describeWindow(w: { since?: string; until?: string }): string {
+  const f = (s: string) => s.replace('T', ' ').replace(/:00\.000Z$|\.\d{3}Z$/, '').replace(/ 00:00$/, '');
+  if (!w.since && !w.until) return 'all time';
+  return `${w.since ? f(w.since) : 'start'} → ${w.until ? f(w.until) : 'now'} (UTC)`;
+}

@@ -1,0 +1,146 @@
+import type { LunaConfig } from '../config/schema.js';
+import { BudgetError } from '../errors.js';
+import { DEFAULT_ACCOUNT_ID, type Story, type Store, type TurnLimit } from '../store/types.js';
+import { monthStart, periodStart } from './period.js';
+import { usd } from './format.js';
+
+export type BudgetLevel = 'ok' | 'soft' | 'hard';
+
+/** One budget or quota as it stands now. */
+export interface BudgetItem {
+  name: string;
+  kind: 'budget' | 'quota';
+  scope: 'global' | 'account';
+  accountId: string | null;
+  period: 'day' | 'month';
+  since: string;
+  /** USD spent (budgets) or turns played (quotas) in the period. */
+  used: number;
+  soft: number | null;
+  hard: number | null;
+  level: BudgetLevel;
+}
+
+export interface BudgetStatus {
+  level: BudgetLevel;
+  messages: string[];
+  items: BudgetItem[];
+}
+
+type GuardStore = Pick<Store, 'getAccount' | 'aggregateCalls'>;
+
+/**
+ * The built-in single-user `local` account is exempt from tier turn quotas (it plays on the operator's
+ * own models); USD budgets still apply to it. Hosted accounts are held to their tier.
+ */
+export function tierQuotaApplies(accountId: string): boolean {
+  return accountId !== DEFAULT_ACCOUNT_ID;
+}
+
+const rank: Record<BudgetLevel, number> = { ok: 0, soft: 1, hard: 2 };
+
+/** Every budget and quota that applies to the account (global budget included), with what is used now. */
+export async function budgetStatus(store: GuardStore, config: LunaConfig, accountId: string, now: Date = new Date()): Promise<BudgetStatus> {
+  const items: BudgetItem[] = [];
+  const { budgets, tiers } = config.cost;
+  if (budgets.global) items.push(await budgetItem(store, 'global budget', 'global', null, budgets.global, now));
+  const own = budgets.accounts[accountId];
+  if (own) items.push(await budgetItem(store, `account ${accountId} budget`, 'account', accountId, own, now));
+  const account = await store.getAccount(accountId);
+  const tier = account ? tiers[account.tier] : undefined;
+  if (account && tier && tier.turnsPerMonth !== null && tierQuotaApplies(accountId)) {
+    const since = monthStart(now).toISOString();
+    const [agg] = await store.aggregateCalls([], { accountId, since });
+    const used = agg?.turns ?? 0;
+    items.push({
+      name: `${account.tier} tier quota`, kind: 'quota', scope: 'account', accountId, period: 'month', since, used,
+      soft: null, hard: tier.turnsPerMonth, level: used >= tier.turnsPerMonth ? 'hard' : 'ok',
+    });
+  }
+  const level = items.reduce<BudgetLevel>((l, i) => (rank[i.level] > rank[l] ? i.level : l), 'ok');
+  return { level, messages: items.filter((i) => i.level !== 'ok').map(describeItem), items };
+}
+
+async function budgetItem(
+  store: GuardStore, name: string, scope: 'global' | 'account', accountId: string | null,
+  b: { period: 'day' | 'month'; softUsd?: number | undefined; hardUsd?: number | undefined }, now: Date,
+): Promise<BudgetItem> {
+  const since = periodStart(b.period, now).toISOString();
+  const [agg] = await store.aggregateCalls([], accountId ? { accountId, since } : { since });
+  const used = agg?.costUsd ?? 0;
+  const soft = b.softUsd ?? null;
+  const hard = b.hardUsd ?? null;
+  const level: BudgetLevel = hard !== null && used >= hard ? 'hard' : soft !== null && used >= soft ? 'soft' : 'ok';
+  return { name, kind: 'budget', scope, accountId, period: b.period, since, used, soft, hard, level };
+}
+
+export function describeItem(i: BudgetItem): string {
+  const per = i.period === 'day' ? 'today' : 'this month';
+  if (i.kind === 'quota') return `${i.name}: ${i.used} of ${i.hard} turns used ${per}`;
+  const limit = i.level === 'hard' ? i.hard : i.soft;
+  return `${i.name}: ${usd(i.used)} spent ${per}, ${i.level} limit ${usd(limit ?? 0)}`;
+}
+
+function limitLabel(i: BudgetItem): string {
+  return i.kind === 'quota' ? `${i.name}: ${i.hard} turns a month` : `${i.name}: ${usd(i.hard ?? 0)} a ${i.period}`;
+}
+
+function refusal(i: BudgetItem): BudgetError {
+  const hint = i.kind === 'quota'
+    ? `the quota resets on ${nextReset(i)}; raise it under cost.tiers or move the account to another tier`
+    : `the budget resets on ${nextReset(i)}; raise cost.budgets${i.scope === 'global' ? '.global' : `.accounts.${i.accountId}`}.hardUsd to continue now`;
+  return new BudgetError(`turn refused: ${describeItem({ ...i, level: 'hard' })}`, { hint });
+}
+
+function nextReset(i: BudgetItem): string {
+  const s = new Date(i.since);
+  const next = i.period === 'day' ? new Date(s.getTime() + 86_400_000) : monthStart(s, 1);
+  return next.toISOString().slice(0, i.period === 'day' ? 16 : 10).replace('T', ' ') + (i.period === 'day' ? ' UTC' : '');
+}
+
+/**
+ * PipelineDeps.guard: refuses the turn (BudgetError, exit 8) before any paid call when a tier quota or
+ * hard budget is already reached; soft limits pass silently (budgetStatus shows them). Returns the hard
+ * limits so commitTurn re-checks them in its transaction and two racing turns cannot both take the last unit.
+ */
+export function createBudgetGuard(store: GuardStore, config: LunaConfig, opts: { now?: () => Date } = {}): (story: Story) => Promise<TurnLimit[]> {
+  return async (story) => {
+    const status = await budgetStatus(store, config, story.accountId, opts.now?.() ?? new Date());
+    const reached = status.items.find((i) => i.level === 'hard');
+    if (reached) throw refusal(reached);
+    return status.items
+      .filter((i) => i.hard !== null)
+      .map((i): TurnLimit => ({
+        scope: i.scope,
+        since: i.since,
+        ...(i.kind === 'quota' ? { maxTurns: i.hard } : { maxCostUsd: i.hard }),
+        label: limitLabel(i),
+      }));
+  };
+}
+
+/** Guard-free setups (no budgets, no quotas) skip the store round trips per turn. */
+export function budgetsConfigured(config: LunaConfig): boolean {
+  const { budgets, tiers } = config.cost;
+  return Boolean(budgets.global) || Object.keys(budgets.accounts).length > 0 || Object.values(tiers).some((t) => t.turnsPerMonth !== null);
+}
+
+/**
+ * For `luna burst up` / the autoscaler: renting GPUs is refused once the global hard budget is reached.
+ * Throws BudgetError (exit 8); returns the current status otherwise (soft level included, for a warning).
+ */
+export async function assertBurstWithinBudget(store: GuardStore, config: LunaConfig, now: Date = new Date()): Promise<BudgetStatus> {
+  const g = config.cost.budgets.global;
+  const status: BudgetStatus = { level: 'ok', messages: [], items: [] };
+  if (!g) return status;
+  const item = await budgetItem(store, 'global budget', 'global', null, g, now);
+  status.items.push(item);
+  status.level = item.level;
+  if (item.level !== 'ok') status.messages.push(describeItem(item));
+  if (item.level === 'hard') {
+    throw new BudgetError(`burst launch refused: ${describeItem(item)}`, {
+      hint: `the budget resets on ${nextReset(item)}; raise cost.budgets.global.hardUsd to rent GPUs now`,
+    });
+  }
+  return status;
+}
