@@ -1,0 +1,82 @@
+import { DatabaseError, UsageError } from '../../errors.js';
+import type { Q } from './connection.js';
+import { COPY_TABLES, convert, type CopyTable } from './copy-tables.js';
+import { openPostgresStore } from './index.js';
+
+export interface CopyReport {
+  tables: { table: string; rows: number }[];
+  totalRows: number;
+  ms: number;
+}
+
+const BATCH = 2000;
+
+/**
+ * Moves every row of a SQLite database into a PostgreSQL one (migrated on the way if needed) in one
+ * transaction, keeping ids and the turn tree. The target must hold no stories, ledger rows or jobs yet.
+ * Row counts are verified per table before committing; any mismatch rolls everything back.
+ */
+export async function copySqliteToPostgres(sqliteFile: string, pgUrl: string, onProgress: (table: string, done: number, total: number) => void = () => undefined): Promise<CopyReport> {
+  const t0 = performance.now();
+  const { openSqliteStore } = await import('../sqlite/index.js');
+  const src = await openSqliteStore(sqliteFile);
+  const dst = await openPostgresStore(pgUrl, { poolSize: 2 });
+  try {
+    await src.assertSchemaCurrent().catch((err: unknown) => {
+      throw new DatabaseError(`source ${sqliteFile} is not at the current schema: ${(err as Error).message}`, { hint: `run luna migrate up against it first` });
+    });
+    const version = (await src.migrationStatus()).current;
+    if ((await dst.migrator.currentVersion()) < dst.migrator.latestVersion()) await dst.migrateUp();
+    await dst.assertSchemaCurrent();
+    return await dst.db.tx(async (q) => {
+      const busy = await q.one(`SELECT (SELECT count(*) FROM stories) + (SELECT count(*) FROM ledger) + (SELECT count(*) FROM jobs) AS n`);
+      if (Number(busy?.n) > 0) {
+        throw new UsageError('the target PostgreSQL database already holds stories, ledger rows or jobs', { hint: 'copy into a fresh database (createdb, then luna db copy)' });
+      }
+      const tables: CopyReport['tables'] = [];
+      for (const spec of COPY_TABLES) {
+        if (spec.since !== undefined && version < spec.since) continue;
+        const total = Number((src.db.prepare(`SELECT count(*) FROM (${spec.select})`).pluck().get()));
+        let done = 0;
+        let batch: unknown[][] = [];
+        const flush = async () => {
+          if (!batch.length) return;
+          await insertBatch(q, spec, batch);
+          done += batch.length;
+          batch = [];
+          onProgress(spec.table, done, total);
+        };
+        onProgress(spec.table, 0, total);
+        for (const row of src.db.prepare(spec.select).raw().iterate() as Iterable<unknown[]>) {
+          batch.push(row.map((v, i) => convert(spec.cols[i]![1], spec.casts?.[spec.cols[i]![0]], v)));
+          if (batch.length >= BATCH) await flush();
+        }
+        await flush();
+        await verify(q, spec, total, sqliteFile);
+        tables.push({ table: spec.table, rows: total });
+      }
+      return { tables, totalRows: tables.reduce((n, t) => n + t.rows, 0), ms: Math.round(performance.now() - t0) };
+    }, 'copying rows');
+  } finally {
+    await src.close();
+    await dst.close();
+  }
+}
+
+async function insertBatch(q: Q, spec: CopyTable, rows: unknown[][]): Promise<void> {
+  const names = spec.cols.map(([n]) => n);
+  const sendType = (n: string, t: string) => (spec.casts?.[n] ? 'text' : t);
+  const select = names.map((n) => (spec.casts?.[n] ? `x.${n}::${spec.casts[n]}` : `x.${n}`)).join(', ');
+  const sql = `INSERT INTO ${spec.table} (${names.join(', ')})
+    SELECT ${select} FROM unnest(${spec.cols.map(([n, t], i) => `$${i + 1}::${sendType(n, t)}[]`).join(', ')}) WITH ORDINALITY AS x(${names.join(', ')}, ord)
+    ORDER BY x.ord ${spec.conflict ?? ''}`;
+  await q.run(sql, spec.cols.map((_, i) => rows.map((r) => r[i])));
+}
+
+async function verify(q: Q, spec: CopyTable, expected: number, from: string): Promise<void> {
+  // accounts and burst instances may already exist in the target (the default account at least).
+  const n = Number((await q.one(`SELECT count(*) AS n FROM ${spec.table}`))?.n);
+  if (spec.conflict ? n < expected : n !== expected) {
+    throw new DatabaseError(`copy check failed for ${spec.table}: ${expected} rows in ${from}, ${n} in PostgreSQL; nothing was committed`);
+  }
+}
