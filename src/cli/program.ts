@@ -13,6 +13,8 @@ import { registerStory } from '../commands/story/index.js';
 import { registerTurn } from '../commands/turn/index.js';
 import { registerDream } from '../commands/dream/index.js';
 import { registerJobs } from '../commands/jobs/index.js';
+import { registerAccount } from '../commands/account/index.js';
+import { registerDb } from '../commands/db/index.js';
 
 /**
  * The commander tree. Command files register only their flags here; each action lazy-imports
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerBurst(program);
   registerMigrate(program);
+  registerDb(program);
+  registerAccount(program);
   registerCost(program);
   registerModels(program);
   registerDoctor(program);
