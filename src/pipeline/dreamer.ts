@@ -1,4 +1,6 @@
-import { LunaError, isAbortError, redactSecrets } from '../errors.js';
+import { LunaError } from '../errors.js';
+import { openJobQueue } from '../queue/open.js';
+import type { JobOutcome, JobQueue, RunTally } from '../queue/types.js';
 import type { Job, Story } from '../store/types.js';
 import type { LedgerCall, PipelineDeps } from './deps.js';
 import { currentFacts } from './memory.js';
@@ -16,36 +18,33 @@ export interface DrainOptions {
   /** Stop after this many jobs (default: until the queue is empty). */
   maxJobs?: number;
   lockMs?: number;
-  onJob?: (job: Job, outcome: 'done' | 'failed' | 'retry', error?: string) => void;
+  onJob?: (job: Job, outcome: JobOutcome, error?: string) => void;
+  /** Where jobs come from; default: the queue config `queue:` names (opened and closed here). */
+  queue?: JobQueue;
+  /** false: keep waiting for new jobs until deps.signal aborts (`luna dream` without --once). Default true. */
+  once?: boolean;
+  pollMs?: number;
+  concurrency?: number;
+  onWarning?: (message: string) => void;
 }
 
-export async function drainJobs(deps: DreamerDeps, opts: DrainOptions): Promise<{ done: number; failed: number; retried: number }> {
-  const tally = { done: 0, failed: 0, retried: 0 };
-  const lockMs = opts.lockMs ?? 120_000;
-  for (let n = 0; opts.maxJobs === undefined || n < opts.maxJobs; n++) {
-    if (deps.signal?.aborted) break;
-    const job = await deps.store.claimJob(opts.workerId, lockMs);
-    if (!job) break;
-    try {
-      await runJob(job, deps);
-      await deps.store.completeJob(job.id, opts.workerId);
-      tally.done++;
-      opts.onJob?.(job, 'done');
-    } catch (err) {
-      if (isAbortError(err) || deps.signal?.aborted) {
-        // Leave it claimable again right away rather than waiting out the lock.
-        await deps.store.failJob(job.id, opts.workerId, 'interrupted', 0).catch(() => undefined);
-        break;
-      }
-      const message = redactSecrets(err instanceof Error ? err.message : String(err));
-      const backoff = Math.min(300_000, 2000 * 2 ** job.attempts) * (0.5 + Math.random() / 2);
-      const after = await deps.store.failJob(job.id, opts.workerId, message, backoff);
-      if (after.state === 'failed') tally.failed++;
-      else tally.retried++;
-      opts.onJob?.(job, after.state === 'failed' ? 'failed' : 'retry', message);
-    }
+export async function drainJobs(deps: DreamerDeps, opts: DrainOptions): Promise<RunTally> {
+  const queue = opts.queue ?? (await openJobQueue(deps.config.queue, deps.store));
+  try {
+    return await queue.run((job, signal) => runJob(job, { ...deps, signal }), {
+      workerId: opts.workerId,
+      maxJobs: opts.maxJobs,
+      lockMs: opts.lockMs,
+      onJob: opts.onJob,
+      once: opts.once ?? true,
+      pollMs: opts.pollMs,
+      concurrency: opts.concurrency,
+      signal: deps.signal,
+      onWarning: opts.onWarning,
+    });
+  } finally {
+    if (!opts.queue) await queue.close();
   }
-  return tally;
 }
 
 export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {

@@ -10,36 +10,33 @@ export async function run(opts: { once?: boolean; poll: string; worker?: string 
   await withStore(g, async (store, loaded) => {
     const { createSession } = await import('../../runtime/session.js');
     const { drainJobs } = await import('../../pipeline/dreamer.js');
+    const { openJobQueue } = await import('../../queue/open.js');
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // `store` claims rows from the job table; `redis://…` relays the outbox to BullMQ and works from there.
+    const queue = await openJobQueue(loaded.config.queue, store);
     const session = await createSession(store, loaded, { signal: controller.signal });
-    const total = { done: 0, failed: 0, retried: 0 };
+    let total = { done: 0, failed: 0, retried: 0 };
     try {
-      for (;;) {
-        const r = await drainJobs(session.deps, {
-          workerId,
-          onJob: (job, outcome, error) => {
-            if (!g.json) process.stderr.write(`${outcome.padEnd(6)} ${job.kind} ${job.id}${error ? `: ${error}` : ''}\n`);
-          },
-        });
-        total.done += r.done;
-        total.failed += r.failed;
-        total.retried += r.retried;
-        if (opts.once || controller.signal.aborted) break;
-        await new Promise<void>((res) => {
-          const t = setTimeout(res, poll);
-          controller.signal.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
-        });
-        if (controller.signal.aborted) break;
-      }
+      total = await drainJobs(session.deps, {
+        workerId,
+        queue,
+        once: Boolean(opts.once),
+        pollMs: poll,
+        onJob: (job, outcome, error) => {
+          if (!g.json) process.stderr.write(`${outcome.padEnd(6)} ${job.kind} ${job.id}${error ? `: ${error}` : ''}\n`);
+        },
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+      });
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      await queue.close();
       await session.close();
     }
-    if (g.json) printJson({ workerId, ...total });
+    if (g.json) printJson({ workerId, queue: queue.backend, ...total });
     else process.stdout.write(`dreamer ${workerId}: ${total.done} done, ${total.retried} to retry, ${total.failed} failed\n`);
   });
 }

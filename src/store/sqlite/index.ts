@@ -112,6 +112,8 @@ export class SqliteStore implements Store {
   async failJob(id: string, workerId: string, error: string, backoffMs: number): Promise<Job> { return this.jobs.failJob(id, workerId, error, backoffMs); }
   async listJobs(filter?: { storyId?: string; state?: JobState; limit?: number }): Promise<Job[]> { return this.jobs.listJobs(filter); }
   async jobCounts(storyId?: string): Promise<Record<JobState, number>> { return this.jobs.jobCounts(storyId); }
+  async markJobsRelayed(ids: string[], owner: string): Promise<string[]> { return this.jobs.markJobsRelayed(ids, owner); }
+  async mirrorJob(id: string, update: { state: JobState; attempts: number; lastError: string | null }): Promise<void> { this.jobs.mirrorJob(id, update); }
 
   async saveBurstInstance(instance: BurstInstance): Promise<void> { this.burst.saveBurstInstance(instance); }
   async getBurstInstance(id: string): Promise<BurstInstance | null> { return this.burst.getBurstInstance(id); }

@@ -90,6 +90,24 @@ export class SqliteJobs {
     });
   }
 
+  markJobsRelayed(ids: string[], owner: string): string[] {
+    if (!ids.length) return [];
+    return writeTx(this.db, () => {
+      const stmt = this.db.prepare(`UPDATE jobs SET state = 'running', locked_by = ?, locked_until = NULL, updated_at = ? WHERE id = ? AND state = 'queued'`);
+      const now = nowIso();
+      return ids.filter((id) => stmt.run(owner, now, id).changes > 0);
+    });
+  }
+
+  mirrorJob(id: string, u: { state: JobState; attempts: number; lastError: string | null }): void {
+    const release = u.state === 'done' || u.state === 'failed';
+    this.db
+      .prepare(`UPDATE jobs SET state = ?, attempts = ?, last_error = ?, updated_at = ?,
+                  locked_by = CASE WHEN ? THEN NULL ELSE locked_by END, locked_until = CASE WHEN ? THEN NULL ELSE locked_until END
+                WHERE id = ? AND state <> 'done'`)
+      .run(u.state, u.attempts, u.lastError, nowIso(), release ? 1 : 0, release ? 1 : 0, id);
+  }
+
   listJobs(filter: { storyId?: string; state?: JobState; limit?: number } = {}): Job[] {
     const parts: string[] = [];
     const args: unknown[] = [];
