@@ -12,7 +12,7 @@ import type { PgDb } from './connection.js';
 const SEARCH_SQL = `
   WITH terms AS (SELECT plainto_tsquery('english', w) AS tq FROM unnest($2::text[]) AS w),
        q AS (SELECT to_tsquery('simple', string_agg('(' || tq::text || ')', ' | ')) AS tq FROM terms WHERE numnode(tq) > 0)
-  SELECT t.id AS turn_id, ts_rank_cd(t.tsv, q.tq) AS rank
+  SELECT t.id AS turn_id, ts_rank_cd(t.tsv, q.tq, 1) AS rank
   FROM turns t, q
   WHERE t.story_id = $1 AND t.tsv @@ q.tq
   ORDER BY rank DESC, t.seq DESC
