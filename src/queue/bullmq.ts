@@ -58,12 +58,17 @@ export class BullJobQueue implements JobQueue {
     for (;;) {
       const rows = await this.store.listJobs({ state: 'queued', limit: RELAY_BATCH });
       if (!rows.length) break;
-      await this.queue.addBulk(rows.map((r) => this.toBull(r)));
+      await this.publish(rows);
       const marked = await this.store.markJobsRelayed(rows.map((r) => r.id), RELAY_OWNER);
       total += marked.length;
       if (rows.length < RELAY_BATCH || !marked.length) break;
     }
     return total;
+  }
+
+  /** Adds rows to BullMQ under their store ids; a row already there (in any state) is left as it is. */
+  async publish(rows: Job[]): Promise<void> {
+    if (rows.length) await this.queue.addBulk(rows.map((r) => this.toBull(r)));
   }
 
   private toBull(row: Job): { name: string; data: BullData; opts: Record<string, unknown> } {

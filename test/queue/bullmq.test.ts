@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { combineEndpointSources } from '../../src/models/endpoints.js';
+import { drainJobs } from '../../src/pipeline/dreamer.js';
+import { BullJobQueue } from '../../src/queue/bullmq.js';
+import { openJobQueue } from '../../src/queue/open.js';
+import { parseRedisQueue } from '../../src/queue/redis-url.js';
+import { createSession, type Session } from '../../src/runtime/session.js';
+import { dreamerCallsByTurn, queueFixture, seedTurns, until, type QueueFixture } from './helpers.js';
+
+let fx: QueueFixture | undefined;
+let session: Session | undefined;
+const opened: BullJobQueue[] = [];
+
+afterEach(async () => {
+  for (const q of opened.splice(0)) await q.close();
+  await session?.close();
+  session = undefined;
+  await fx?.close();
+  fx = undefined;
+});
+
+async function open(f: QueueFixture): Promise<BullJobQueue> {
+  const q = await BullJobQueue.open(f.store, parseRedisQueue(f.queueUrl));
+  opened.push(q);
+  return q;
+}
+
+describe('outbox relay into BullMQ', () => {
+  it('publishes each committed job once, under its store id, however often and from however many relays', async () => {
+    fx = await queueFixture();
+    await seedTurns(fx.store, 4, ['image-prompt', 'entity-sheet']);
+    const rows = await fx.store.listJobs({ state: 'queued' });
+    expect(rows).toHaveLength(8);
+    const [a, b] = [await open(fx), await open(fx)];
+    // A relay that published and died before marking the rows: the next relays publish the same rows again.
+    await a.publish(rows);
+    await a.publish(rows);
+    const [na, nb] = await Promise.all([a.relay(), b.relay()]);
+    expect(na + nb).toBe(8);
+    const counts = await a.counts();
+    expect(counts.waiting).toBe(8);
+    const inRedis = (await a.queue.getJobs(['waiting'])).map((j) => j.id).sort();
+    expect(inRedis).toEqual(rows.map((r) => r.id).sort());
+    const after = await fx.store.listJobs();
+    expect(after.every((j) => j.state === 'running' && j.lockedBy === 'bullmq' && j.lockedUntil === null)).toBe(true);
+    expect(await a.relay()).toBe(0);
+    // Store-table workers leave rows that BullMQ owns alone.
+    expect(await fx.store.claimJob('store-worker', 1)).toBeNull();
+  });
+
+  it('keeps the store backend for `queue: store` and refuses an unknown queue', async () => {
+    fx = await queueFixture();
+    const q = await openJobQueue('store', fx.store);
+    expect(q.backend).toBe('store');
+    expect(await q.counts()).toBeNull();
+    await expect(openJobQueue('amqp://127.0.0.1', fx.store)).rejects.toThrow(/expected "store" or a redis:\/\/ URL/);
+  });
+});
+
+describe('Dreamer over BullMQ', () => {
+  it('drains the queue with real Dreamer work and mirrors each outcome onto the store row', async () => {
+    fx = await queueFixture();
+    const { turnIds } = await seedTurns(fx.store, 4);
+    session = await createSession(fx.store, fx.loaded, { endpoints: combineEndpointSources([]) });
+    const seen: string[] = [];
+    // No queue passed: drainJobs opens the one config `queue:` names (redis), relays, and runs until drained.
+    const tally = await drainJobs(session.deps, { workerId: 'in-process', onJob: (job, outcome) => seen.push(`${job.kind}:${outcome}`) });
+    expect(tally).toEqual({ done: 4, failed: 0, retried: 0 });
+    expect(seen).toEqual(Array(4).fill('image-prompt:done'));
+    const rows = await fx.store.listJobs();
+    expect(rows.map((r) => [r.state, r.attempts, r.lockedBy])).toEqual(Array(4).fill(['done', 1, null]));
+    const prompts = await fx.store.getImagePrompts(turnIds);
+    expect(Object.keys(prompts).sort()).toEqual([...turnIds].sort());
+    expect(prompts[turnIds[0]!]).toContain('lighthouse');
+    const calls = await dreamerCallsByTurn(fx.store);
+    expect(turnIds.map((t) => calls.get(t))).toEqual([1, 1, 1, 1]);
+    const q = await open(fx);
+    expect((await q.counts()).completed).toBe(4);
+  });
+
+  it('retries a failing job with backoff, then marks it failed with the error in both places', async () => {
+    fx = await queueFixture({ backoffMs: 50 });
+    fx.model.setDefault({ kind: 'error', status: 500 });
+    const { turnIds } = await seedTurns(fx.store, 1);
+    session = await createSession(fx.store, fx.loaded, { endpoints: combineEndpointSources([]) });
+    const controller = new AbortController();
+    const outcomes: string[] = [];
+    const running = drainJobs({ ...session.deps, signal: controller.signal }, {
+      workerId: 'w', once: false, pollMs: 200,
+      onJob: (_job, outcome) => { outcomes.push(outcome); if (outcome === 'failed') controller.abort(); },
+    });
+    const tally = await running;
+    expect(tally).toEqual({ done: 0, failed: 1, retried: 2 });
+    expect(outcomes).toEqual(['retry', 'retry', 'failed']);
+    const [row] = await fx.store.listJobs();
+    expect(row).toMatchObject({ state: 'failed', attempts: 3, maxAttempts: 3, lockedBy: null });
+    expect(row!.lastError).toMatch(/500|server had an error/i);
+    const q = await open(fx);
+    const bull = await q.queue.getJob(row!.id);
+    expect(bull?.attemptsMade).toBe(3);
+    expect(await bull?.getState()).toBe('failed');
+    expect(bull?.failedReason).toBe(row!.lastError);
+    expect(fx.model.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(3);
+    expect(await fx.store.getImagePrompts(turnIds)).toEqual({});
+  });
+
+  it('hands an interrupted job back without spending an attempt; the next worker completes it', async () => {
+    fx = await queueFixture();
+    fx.model.script({ kind: 'hang' });
+    await seedTurns(fx.store, 1);
+    session = await createSession(fx.store, fx.loaded, { endpoints: combineEndpointSources([]) });
+    const controller = new AbortController();
+    const first = drainJobs({ ...session.deps, signal: controller.signal }, { workerId: 'leaving', once: false });
+    await until('the model call to start', async () => fx!.model.requests.length > 0);
+    controller.abort();
+    expect(await first).toEqual({ done: 0, failed: 0, retried: 0 });
+    const q = await open(fx);
+    const [row] = await fx.store.listJobs();
+    expect(row).toMatchObject({ state: 'running', attempts: 0, lockedBy: 'bullmq' });
+    expect(await (await q.queue.getJob(row!.id))?.getState()).toBe('waiting');
+    const tally = await drainJobs(session.deps, { workerId: 'next', queue: q });
+    expect(tally.done).toBe(1);
+    expect((await fx.store.listJobs())[0]).toMatchObject({ state: 'done', attempts: 1 });
+  });
+});
+
+describe('queue URL', () => {
+  it('reads BullMQ settings from the query and masks the password', () => {
+    const s = parseRedisQueue('redis://luna:hunter2secret@10.0.0.5:6380/2?name=dreams&prefix=prod&lockMs=5000&backoffMs=100&concurrency=4');
+    expect(s.connection).toEqual({ host: '10.0.0.5', port: 6380, db: 2, username: 'luna', password: 'hunter2secret' });
+    expect(s).toMatchObject({ name: 'dreams', prefix: 'prod', lockMs: 5000, backoffMs: 100, concurrency: 4 });
+    expect(s.display).not.toContain('hunter2secret');
+    const d = parseRedisQueue('redis://127.0.0.1');
+    expect(d).toMatchObject({ name: 'luna-dreamer', prefix: 'luna', lockMs: 30_000, backoffMs: 2000, concurrency: 1 });
+    expect(() => parseRedisQueue('redis://h?lockMS=1')).toThrow(/unknown option "lockMS"/);
+    expect(() => parseRedisQueue('redis://h?concurrency=0')).toThrow(/concurrency expects a whole number ≥ 1/);
+  });
+});
