@@ -30,6 +30,8 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   }
   if (opts.new && (!opts.title?.trim() || !opts.premise?.trim())) throw new UsageError('--new needs --title and --premise', { hint: 'luna play --new --title "The Lighthouse" --premise "A keeper finds a stranger on the rocks."' });
   if (opts.new && ref) throw new UsageError('give either a story or --new, not both');
+  // React's production builds load and render faster than the development ones; no dev tooling runs here.
+  process.env.NODE_ENV ??= 'production';
   // Loading Ink and React dominates start-up; start it now so it overlaps config, store and session setup.
   const launching = import('../../tui/launch.js');
   launching.catch(() => undefined);
