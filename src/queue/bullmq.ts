@@ -108,6 +108,8 @@ export class BullJobQueue implements JobQueue {
         concurrency: opts.concurrency ?? this.settings.concurrency,
         lockDuration: opts.lockMs ?? this.settings.lockMs,
         stalledInterval: opts.lockMs ?? this.settings.lockMs,
+        // Worker deaths are not attempts: a job is failed only when its worker dies a third time running it.
+        maxStalledCount: 2,
         autorun: false,
         // Seconds a fetch blocks on an empty queue: short for --once so "nothing left" is noticed quickly.
         drainDelay: opts.once === false ? 5 : 1,
@@ -117,6 +119,14 @@ export class BullJobQueue implements JobQueue {
     // Connection blips: BullMQ reconnects by itself; without a listener an 'error' event would crash the process.
     const warn = (what: string) => (err: unknown) => opts.onWarning?.(`${what}: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
     worker.on('error', warn('redis worker'));
+    // A job whose workers keep dying is failed by BullMQ itself ("stalled more than allowable limit") without
+    // reaching the processor, so mirror that failure here.
+    worker.on('failed', (bj, err) => {
+      if (!bj || err?.name !== 'UnrecoverableError') return;
+      const lastError = redactSecrets(err.message);
+      void this.store.mirrorJob(String(bj.id), { state: 'failed', attempts: bj.data.baseAttempts + Math.max(1, bj.attemptsMade), lastError }).catch(warn('mirror'));
+      tally.failed++;
+    });
     if (opts.once !== false) worker.once('drained', () => stop.abort());
     const relayTimer = opts.once === false ? setInterval(() => void this.relay().catch(warn('outbox relay')), opts.pollMs ?? 2000) : null;
     const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

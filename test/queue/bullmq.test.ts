@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DatabaseError } from '../../src/errors.js';
 import { combineEndpointSources } from '../../src/models/endpoints.js';
 import { drainJobs } from '../../src/pipeline/dreamer.js';
 import { BullJobQueue } from '../../src/queue/bullmq.js';
-import { openJobQueue } from '../../src/queue/open.js';
+import { openJobQueue, relayAfterCommit } from '../../src/queue/open.js';
 import { parseRedisQueue } from '../../src/queue/redis-url.js';
 import { createSession, type Session } from '../../src/runtime/session.js';
 import { dreamerCallsByTurn, queueFixture, seedTurns, until, type QueueFixture } from './helpers.js';
@@ -46,6 +47,24 @@ describe('outbox relay into BullMQ', () => {
     expect(await a.relay()).toBe(0);
     // Store-table workers leave rows that BullMQ owns alone.
     expect(await fx.store.claimJob('store-worker', 1)).toBeNull();
+  });
+
+  it('relays right after a commit for front ends that play turns in-process; a no-op for the store queue', async () => {
+    fx = await queueFixture();
+    await seedTurns(fx.store, 2);
+    expect(await relayAfterCommit('store', fx.store)).toBe(0);
+    expect((await fx.store.jobCounts()).queued).toBe(2);
+    expect(await relayAfterCommit(fx.queueUrl, fx.store)).toBe(2);
+    expect(await fx.store.jobCounts()).toMatchObject({ queued: 0, running: 2 });
+    expect((await (await open(fx)).counts()).waiting).toBe(2);
+  });
+
+  it('fails with a database error naming the URL (password masked) when Redis cannot be reached', async () => {
+    fx = await queueFixture();
+    const err = await openJobQueue('redis://luna:hunter2secret@127.0.0.1:1', fx.store).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect((err as Error).message).toMatch(/cannot reach the redis queue at redis:\/\/luna:…@127\.0\.0\.1:1.*ECONNREFUSED/);
+    expect((err as Error).message).not.toContain('hunter2secret');
   });
 
   it('keeps the store backend for `queue: store` and refuses an unknown queue', async () => {
@@ -100,6 +119,8 @@ describe('Dreamer over BullMQ', () => {
     expect(bull?.attemptsMade).toBe(3);
     expect(await bull?.getState()).toBe('failed');
     expect(bull?.failedReason).toBe(row!.lastError);
+    expect(bull?.opts.backoff).toEqual({ type: 'exponential', delay: 50, jitter: 0.5 });
+    expect(bull?.opts.attempts).toBe(3);
     expect(fx.model.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(3);
     expect(await fx.store.getImagePrompts(turnIds)).toEqual({});
   });
