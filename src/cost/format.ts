@@ -1,3 +1,4 @@
+import { formatDuration } from '../cli/output.js';
 import type { CostReport, ReportRow } from './report.js';
 import type { TurnCostReport } from './per-turn.js';
 import { TURN_AGENTS } from './per-turn.js';
@@ -12,14 +13,15 @@ export function usd(v: number): string {
 }
 
 const pct = (v: number | null) => (v === null ? '' : `${(v * 100).toFixed(v > 0 && v < 0.001 ? 2 : 1)}%`);
-const ms = (v: number | null) => (v === null ? '' : `${v}ms`);
+// Burst rows carry the billed span as latency: hours read better than millions of ms.
+const ms = (v: number | null) => (v === null ? '' : v < 10_000 ? `${v}ms` : formatDuration(v));
 const int = (v: number) => v.toLocaleString('en-US');
 
 /** `*`: some calls had no price (cost leaves them out); `~`: some token counts are estimates. */
 export function costCell(r: { costUsd: number; unpricedCalls: number }): string {
   return `${usd(r.costUsd)}${r.unpricedCalls ? '*' : ''}`;
 }
-const tokCell = (n: number, r: { estimatedCalls: number }) => `${int(n)}${r.estimatedCalls ? '~' : ''}`;
+const tokCell = (n: number, r: { estimatedCalls: number }) => `${int(n)}${r.estimatedCalls && n ? '~' : ''}`;
 
 export const REPORT_COLUMNS = ['calls', 'turns', 'input tok', 'output tok', 'cached tok', 'cost', 'share', 'cost/turn', 'p50', 'p95', 'failed', 'fallback'];
 

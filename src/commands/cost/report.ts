@@ -1,5 +1,5 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
-import { printJson, renderTable } from '../../cli/output.js';
+import { printJson, progress, renderTable } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
 
 interface ReportOpts {
@@ -31,7 +31,9 @@ export async function run(opts: ReportOpts, g: GlobalOptions): Promise<void> {
       const t = fmt.turnTable(report);
       out = `${await renderTable(t.head, t.rows, { align: t.align })}\n${t.footnotes.join('\n')}`;
     } else {
-      const report = await buildReport(store, loaded.config, groupBy, filter);
+      // A million-row ledger takes seconds to scan: say so on a terminal.
+      const spin = await progress('reading the ledger…', { json: g.json || opts.csv });
+      const report = await buildReport(store, loaded.config, groupBy, filter).finally(() => spin.stop());
       if (g.json) return printJson(report);
       if (opts.csv) return void process.stdout.write(fmt.reportCsv(report));
       const t = fmt.reportTable(report);
