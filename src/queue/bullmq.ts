@@ -66,6 +66,17 @@ export class BullJobQueue implements JobQueue {
     return total;
   }
 
+  /**
+   * Publishes again every row the store says BullMQ holds. Rows whose job still exists are untouched (same
+   * jobId); rows whose job Redis lost (a restart without persistence, a flush) get it back with the attempts
+   * they had left. Workers run it when they start.
+   */
+  async republishInFlight(): Promise<number> {
+    const held = (await this.store.listJobs({ state: 'running' })).filter((r) => r.lockedBy === RELAY_OWNER);
+    for (let i = 0; i < held.length; i += RELAY_BATCH) await this.publish(held.slice(i, i + RELAY_BATCH));
+    return held.length;
+  }
+
   /** Adds rows to BullMQ under their store ids; a row already there (in any state) is left as it is. */
   async publish(rows: Job[]): Promise<void> {
     if (rows.length) await this.queue.addBulk(rows.map((r) => this.toBull(r)));
@@ -93,6 +104,7 @@ export class BullJobQueue implements JobQueue {
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
     if (signal.aborted) return tally;
+    await this.republishInFlight();
     await this.relay();
     let started = 0;
     const worker = new Worker<BullData>(

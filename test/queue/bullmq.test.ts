@@ -125,6 +125,28 @@ describe('Dreamer over BullMQ', () => {
     expect(await fx.store.getImagePrompts(turnIds)).toEqual({});
   });
 
+  it('a worker start gives jobs back to a Redis that lost them, with the attempts they had left', async () => {
+    fx = await queueFixture({ backoffMs: 50 });
+    fx.model.script({ kind: 'error', status: 500 });
+    const { turnIds } = await seedTurns(fx.store, 2);
+    const q = await open(fx);
+    expect(await q.relay()).toBe(2);
+    session = await createSession(fx.store, fx.loaded, { endpoints: combineEndpointSources([]) });
+    // One failed attempt is mirrored onto its row, then Redis loses everything (restart without persistence).
+    await drainJobs(session.deps, { workerId: 'w', queue: q, maxJobs: 1 });
+    const failedOnce = (await fx.store.listJobs()).find((r) => r.attempts === 1)!;
+    expect(failedOnce).toMatchObject({ state: 'running', lockedBy: 'bullmq' });
+    await q.obliterate();
+    expect((await q.counts()).waiting + (await q.counts()).delayed).toBe(0);
+    const tally = await drainJobs(session.deps, { workerId: 'after-restart', queue: q });
+    expect(tally).toEqual({ done: 2, failed: 0, retried: 0 });
+    const rows = await fx.store.listJobs();
+    expect(rows.map((r) => r.state)).toEqual(['done', 'done']);
+    expect(rows.find((r) => r.id === failedOnce.id)?.attempts).toBe(2);
+    expect((await q.queue.getJob(failedOnce.id))?.opts.attempts).toBe(2);
+    expect(Object.keys(await fx.store.getImagePrompts(turnIds))).toHaveLength(2);
+  });
+
   it('hands an interrupted job back without spending an attempt; the next worker completes it', async () => {
     fx = await queueFixture();
     fx.model.script({ kind: 'hang' });
