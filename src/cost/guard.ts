@@ -40,10 +40,13 @@ export function tierQuotaApplies(accountId: string): boolean {
 const rank: Record<BudgetLevel, number> = { ok: 0, soft: 1, hard: 2 };
 
 /** Every budget and quota that applies to the account (global budget included), with what is used now. */
-export async function budgetStatus(store: GuardStore, config: LunaConfig, accountId: string, now: Date = new Date()): Promise<BudgetStatus> {
+export async function budgetStatus(
+  store: GuardStore, config: Pick<LunaConfig, 'cost'>, accountId: string, now: Date = new Date(),
+  opts: { globalItem?: () => Promise<BudgetItem> } = {},
+): Promise<BudgetStatus> {
   const items: BudgetItem[] = [];
   const { budgets, tiers } = config.cost;
-  if (budgets.global) items.push(await budgetItem(store, 'global budget', 'global', null, budgets.global, now));
+  if (budgets.global) items.push(await (opts.globalItem?.() ?? budgetItem(store, 'global budget', 'global', null, budgets.global, now)));
   const own = budgets.accounts[accountId];
   if (own) items.push(await budgetItem(store, `account ${accountId} budget`, 'account', accountId, own, now));
   const account = await store.getAccount(accountId);
@@ -103,9 +106,25 @@ function nextReset(i: BudgetItem): string {
  * hard budget is already reached; soft limits pass silently (budgetStatus shows them). Returns the hard
  * limits so commitTurn re-checks them in its transaction and two racing turns cannot both take the last unit.
  */
-export function createBudgetGuard(store: GuardStore, config: LunaConfig, opts: { now?: () => Date } = {}): (story: Story) => Promise<TurnLimit[]> {
+export function createBudgetGuard(
+  store: GuardStore, config: Pick<LunaConfig, 'cost'>, opts: { now?: () => Date; globalTtlMs?: number } = {},
+): (story: Story) => Promise<TurnLimit[]> {
+  // The global spend sums every account's ledger rows for the period: on a busy SQLite ledger that is a long
+  // scan per turn. A short-lived copy is enough here because commitTurn re-checks the limit exactly.
+  const ttl = opts.globalTtlMs ?? 2000;
+  let cached: { at: number; item: BudgetItem } | null = null;
+  const global = config.cost.budgets.global;
+  const globalItem = global
+    ? async () => {
+        const now = opts.now?.() ?? new Date();
+        if (!cached || now.getTime() - cached.at >= ttl || cached.at > now.getTime()) {
+          cached = { at: now.getTime(), item: await budgetItem(store, 'global budget', 'global', null, global, now) };
+        }
+        return cached.item;
+      }
+    : undefined;
   return async (story) => {
-    const status = await budgetStatus(store, config, story.accountId, opts.now?.() ?? new Date());
+    const status = await budgetStatus(store, config, story.accountId, opts.now?.() ?? new Date(), { globalItem });
     const reached = status.items.find((i) => i.level === 'hard');
     if (reached) throw refusal(reached);
     return status.items
@@ -120,7 +139,7 @@ export function createBudgetGuard(store: GuardStore, config: LunaConfig, opts: {
 }
 
 /** Guard-free setups (no budgets, no quotas) skip the store round trips per turn. */
-export function budgetsConfigured(config: LunaConfig): boolean {
+export function budgetsConfigured(config: Pick<LunaConfig, 'cost'>): boolean {
   const { budgets, tiers } = config.cost;
   return Boolean(budgets.global) || Object.keys(budgets.accounts).length > 0 || Object.values(tiers).some((t) => t.turnsPerMonth !== null);
 }
@@ -129,7 +148,7 @@ export function budgetsConfigured(config: LunaConfig): boolean {
  * For `luna burst up` / the autoscaler: renting GPUs is refused once the global hard budget is reached.
  * Throws BudgetError (exit 8); returns the current status otherwise (soft level included, for a warning).
  */
-export async function assertBurstWithinBudget(store: GuardStore, config: LunaConfig, now: Date = new Date()): Promise<BudgetStatus> {
+export async function assertBurstWithinBudget(store: GuardStore, config: Pick<LunaConfig, 'cost'>, now: Date = new Date()): Promise<BudgetStatus> {
   const g = config.cost.budgets.global;
   const status: BudgetStatus = { level: 'ok', messages: [], items: [] };
   if (!g) return status;

@@ -104,7 +104,8 @@ describe('USD budgets', () => {
 
   it('a global hard budget returns a global limit from the guard and blocks burst launches once reached', async () => {
     const f = await setup({ budgets: { global: { period: 'month', hardUsd: 5 } } });
-    const guard = createBudgetGuard(f.store, f.loaded.config);
+    // No caching of the global spend here: the test changes it between calls.
+    const guard = createBudgetGuard(f.store, f.loaded.config, { globalTtlMs: 0 });
     const story = await f.store.createStory({ title: 'g', premise: 'p' });
     const limits = await guard(story);
     expect(limits).toEqual([expect.objectContaining({ scope: 'global', maxCostUsd: 5 })]);
