@@ -30,7 +30,8 @@ export const COPY_TABLES: CopyTable[] = [
   },
   {
     table: 'turns', select: 'SELECT t.id, s.account_id, t.story_id, t.parent_id, t.depth, t.action, t.prose, t.plan, t.created_at FROM turns t JOIN stories s ON s.id = t.story_id ORDER BY t.seq',
-    cols: [['id', T], ['account_id', T], ['story_id', T], ['parent_id', T], ['depth', I], ['action', T], ['prose', T], ['plan', T], ['created_at', TS]], casts: { plan: 'jsonb' },
+    // `line` is not in SQLite: copy.ts derives it (last column) while streaming turns in seq order.
+    cols: [['id', T], ['account_id', T], ['story_id', T], ['parent_id', T], ['depth', I], ['action', T], ['prose', T], ['plan', T], ['created_at', TS], ['line', T], ['branch_chars', 'bigint']], casts: { plan: 'jsonb' },
   },
   {
     table: 'entities', select: 'SELECT e.id, s.account_id, e.story_id, e.name, e.kind, e.aliases, e.description, e.first_turn_id, e.created_at FROM entities e JOIN stories s ON s.id = e.story_id ORDER BY e.seq',
@@ -77,6 +78,35 @@ export const COPY_TABLES: CopyTable[] = [
       ['billed_until', TS], ['last_error', T]], casts: { serves: 'jsonb' }, conflict: 'ON CONFLICT (id) DO NOTHING',
   },
 ];
+
+const chars = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/**
+ * Derives turns.line and turns.branch_chars while turns stream in seq order (a parent always precedes its children): a turn
+ * continues its parent's line unless an earlier child already did.
+ */
+export function lineDeriver(): (row: unknown[]) => unknown[] {
+  const lineOf = new Map<string, string>();
+  const sizeOf = new Map<string, number>();
+  const continued = new Set<string>();
+  return (row) => {
+    const id = row[0] as string;
+    const parent = row[3] as string | null;
+    let line = id;
+    if (parent !== null && !continued.has(parent) && lineOf.has(parent)) {
+      line = lineOf.get(parent)!;
+      continued.add(parent);
+    }
+    lineOf.set(id, line);
+    const size = (parent === null ? 0 : sizeOf.get(parent) ?? 0) + chars(row[5] as string) + chars(row[6] as string);
+    sizeOf.set(id, size);
+    return [...row, line, size];
+  };
+}
 
 /** SQLite value → the parameter PostgreSQL expects (booleans from 0/1, float32 BLOBs as array literals). */
 export function convert(type: string, cast: string | undefined, v: unknown): unknown {

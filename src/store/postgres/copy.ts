@@ -1,6 +1,6 @@
 import { DatabaseError, UsageError } from '../../errors.js';
 import type { Q } from './connection.js';
-import { COPY_TABLES, convert, type CopyTable } from './copy-tables.js';
+import { COPY_TABLES, convert, lineDeriver, type CopyTable } from './copy-tables.js';
 import { openPostgresStore } from './index.js';
 
 export interface CopyReport {
@@ -47,8 +47,9 @@ export async function copySqliteToPostgres(sqliteFile: string, pgUrl: string, on
           onProgress(spec.table, done, total);
         };
         onProgress(spec.table, 0, total);
+        const derive = spec.table === 'turns' ? lineDeriver() : (r: unknown[]) => r;
         for (const row of src.db.prepare(spec.select).raw().iterate() as Iterable<unknown[]>) {
-          batch.push(row.map((v, i) => convert(spec.cols[i]![1], spec.casts?.[spec.cols[i]![0]], v)));
+          batch.push(derive(row.map((v, i) => convert(spec.cols[i]![1], spec.casts?.[spec.cols[i]![0]], v))));
           if (batch.length >= BATCH) await flush();
         }
         await flush();

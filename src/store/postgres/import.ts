@@ -5,17 +5,22 @@ import type { PgDb, Q } from './connection.js';
 import { insertLore, upsertEntitiesIn } from './memory.js';
 import { toStory } from './rows.js';
 
-export interface TurnRow { id: string; parentId: string | null; depth: number; action: string; prose: string }
+export interface TurnRow { id: string; parentId: string | null; line: string; depth: number; branchChars: number; action: string; prose: string }
+
+/** Characters as PostgreSQL's char_length counts them (code points), so imported and committed turns agree. */
+export const chars = (s: string): number => { let n = 0; for (const _ of s) n++; return n; };
 
 /** Inserts turns in one statement per 2,000 rows (unnest of arrays), keeping their order in seq. */
 export async function insertTurnRows(q: Q, storyId: string, accountId: string, turns: TurnRow[], createdAt: string): Promise<void> {
   for (let at = 0; at < turns.length; at += 2000) {
     const c = turns.slice(at, at + 2000);
-    await q.run(`INSERT INTO turns (id, account_id, story_id, parent_id, depth, action, prose, plan, created_at)
-                 SELECT t.id, $1, $2, t.parent_id, t.depth, t.action, t.prose, NULL, $3
-                 FROM unnest($4::text[], $5::text[], $6::int[], $7::text[], $8::text[]) WITH ORDINALITY AS t(id, parent_id, depth, action, prose, ord)
+    await q.run(`INSERT INTO turns (id, account_id, story_id, parent_id, line, depth, branch_chars, action, prose, plan, created_at)
+                 SELECT t.id, $1, $2, t.parent_id, t.line, t.depth, t.branch_chars, t.action, t.prose, NULL, $3
+                 FROM unnest($4::text[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::text[], $10::text[]) WITH ORDINALITY
+                   AS t(id, parent_id, line, depth, branch_chars, action, prose, ord)
                  ORDER BY t.ord`,
-    [accountId, storyId, createdAt, c.map((t) => t.id), c.map((t) => t.parentId), c.map((t) => t.depth), c.map((t) => t.action), c.map((t) => t.prose)]);
+    [accountId, storyId, createdAt, c.map((t) => t.id), c.map((t) => t.parentId), c.map((t) => t.line), c.map((t) => t.depth), c.map((t) => t.branchChars),
+      c.map((t) => t.action), c.map((t) => t.prose)]);
   }
 }
 
@@ -31,18 +36,27 @@ export async function importStoryIn(db: PgDb, bundle: StoryBundle, accountId = d
     const rows: TurnRow[] = [];
     const main: string[] = [];
     let parent: string | null = null;
+    const sizeAt = new Map<string, number>();
+    const size = (parentId: string | null, t: { action: string; prose: string }, id: string) => {
+      const n = (parentId === null ? 0 : sizeAt.get(parentId)!) + chars(t.action) + chars(t.prose);
+      sizeAt.set(id, n);
+      return n;
+    };
     for (const t of bundle.turns) {
       const id = newId(SHORT_ID_LENGTH);
-      rows.push({ id, parentId: parent, depth: main.length + 1, action: t.action, prose: t.prose });
+      rows.push({ id, parentId: parent, line: rows[0]?.id ?? id, depth: main.length + 1, branchChars: size(parent, t, id), action: t.action, prose: t.prose });
       main.push(id);
       parent = id;
     }
     for (const b of bundle.branches ?? []) {
       let p: string | null = b.from === 0 ? null : main[b.from - 1]!;
       let depth = b.from;
+      let line: string | undefined;
       for (const t of b.turns) {
         const id = newId(SHORT_ID_LENGTH);
-        rows.push({ id, parentId: p, depth: ++depth, action: t.action, prose: t.prose });
+        // Each side branch is a line of its own (its fork point already continues the main line, or may later).
+        line ??= id;
+        rows.push({ id, parentId: p, line, depth: ++depth, branchChars: size(p, t, id), action: t.action, prose: t.prose });
         p = id;
       }
     }

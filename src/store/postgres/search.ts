@@ -54,11 +54,7 @@ export class PgSearch {
       let turns = 0;
       let chars = 0;
       if (headTurnId !== null) {
-        const r = await q.one(`WITH RECURSIVE branch(seq, parent_id) AS (
-                                 SELECT seq, parent_id FROM turns WHERE id = $1 AND story_id = $2
-                                 UNION ALL SELECT t.seq, t.parent_id FROM turns t JOIN branch b ON t.id = b.parent_id)
-                               SELECT count(*) AS n, coalesce(sum(length(t.action) + length(t.prose)), 0) AS chars FROM branch b JOIN turns t ON t.seq = b.seq`,
-        [headTurnId, storyId]);
+        const r = await q.one('SELECT depth AS n, branch_chars AS chars FROM turns WHERE id = $1 AND story_id = $2', [headTurnId, storyId]);
         turns = Number(r?.n ?? 0);
         chars = Number(r?.chars ?? 0);
       }

@@ -12,11 +12,23 @@ import { findByIdOrPrefix, requireStory } from './stories.js';
 export const TURN_COLS = 'id, story_id, parent_id, depth, action, prose, plan, created_at';
 const T_COLS = TURN_COLS.split(', ').map((c) => `t.${c}`).join(', ');
 
-const BRANCH_CTE = `WITH RECURSIVE branch(seq, parent_id, n) AS (
-    SELECT seq, parent_id, 1 FROM turns WHERE id = $1 AND story_id = $2
+/**
+ * The lines (see the turns.line column) a branch runs through, each with the deepest depth it uses:
+ * one recursion step per fork, not per turn. Joined to turns on (line, depth ≤ upto) it yields the branch.
+ */
+export const BRANCH_LINES = `WITH RECURSIVE seg(line, upto) AS (
+    SELECT line, depth FROM turns WHERE id = $1 AND story_id = $2
     UNION ALL
-    SELECT t.seq, t.parent_id, b.n + 1 FROM turns t JOIN branch b ON t.id = b.parent_id WHERE b.n < $3
+    SELECT p.line, p.depth FROM seg JOIN turns f ON f.id = seg.line JOIN turns p ON p.id = f.parent_id
   )`;
+const BRANCH_JOIN = 'seg JOIN turns t ON t.line = seg.line AND t.depth <= seg.upto AND t.story_id = $2';
+
+/** A new turn continues its parent's line unless the parent already has a child on it. */
+export async function lineFor(q: Q, id: string, parentId: string | null): Promise<string> {
+  if (parentId === null) return id;
+  const r = await q.one(`SELECT p.line, EXISTS (SELECT 1 FROM turns c WHERE c.parent_id = p.id AND c.line = p.line) AS taken FROM turns p WHERE p.id = $1`, [parentId]);
+  return !r || r.taken ? id : (r.line as string);
+}
 
 export class PgTurns {
   constructor(private readonly db: PgDb) {}
@@ -28,15 +40,19 @@ export class PgTurns {
 
   async getBranch(storyId: string, headTurnId: string | null, opts: { limit?: number } = {}): Promise<Turn[]> {
     if (headTurnId === null) return [];
-    const max = opts.limit !== undefined ? Math.max(0, Math.floor(opts.limit)) : 2_147_483_647;
-    if (max === 0) return [];
-    const rows = await this.db.read((q) => q.rows(`${BRANCH_CTE} SELECT ${T_COLS} FROM branch b JOIN turns t ON t.seq = b.seq ORDER BY t.depth`, [headTurnId, storyId, max]));
+    if (opts.limit !== undefined) {
+      const max = Math.max(0, Math.floor(opts.limit));
+      if (max === 0) return [];
+      const rows = await this.db.read((q) => q.rows(`${BRANCH_LINES} SELECT ${T_COLS} FROM ${BRANCH_JOIN} ORDER BY t.depth DESC LIMIT $3`, [headTurnId, storyId, max]));
+      return rows.reverse().map(toTurn);
+    }
+    const rows = await this.db.read((q) => q.rows(`${BRANCH_LINES} SELECT ${T_COLS} FROM ${BRANCH_JOIN} ORDER BY t.depth`, [headTurnId, storyId]));
     return rows.map(toTurn);
   }
 
   async getBranchIds(storyId: string, headTurnId: string | null): Promise<string[]> {
     if (headTurnId === null) return [];
-    const rows = await this.db.read((q) => q.rows(`${BRANCH_CTE} SELECT t.id FROM branch b JOIN turns t ON t.seq = b.seq ORDER BY t.depth`, [headTurnId, storyId, 2_147_483_647]));
+    const rows = await this.db.read((q) => q.rows(`${BRANCH_LINES} SELECT t.id FROM ${BRANCH_JOIN} ORDER BY t.depth`, [headTurnId, storyId]));
     return rows.map((r) => r.id as string);
   }
 
@@ -71,16 +87,19 @@ export class PgTurns {
       const accountId = story.account_id as string;
       if (c.limits?.length) await checkLimits(q, accountId, c.limits, c.ledger.reduce((n, l) => n + (l.costUsd ?? 0), 0));
       let depth = 1;
+      let before = 0;
       if (c.parentId !== null) {
-        const parent = await q.one('SELECT depth FROM turns WHERE id = $1 AND story_id = $2', [c.parentId, c.storyId]);
+        const parent = await q.one('SELECT depth, branch_chars FROM turns WHERE id = $1 AND story_id = $2', [c.parentId, c.storyId]);
         if (!parent) throw new NotFoundError(`parent turn ${c.parentId} not found in story ${c.storyId}`);
         depth = Number(parent.depth) + 1;
+        before = Number(parent.branch_chars);
       }
       const id = newId(SHORT_ID_LENGTH);
       const now = nowIso();
-      const row = await q.one(`INSERT INTO turns (id, account_id, story_id, parent_id, depth, action, prose, plan, created_at)
-                               VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING ${TURN_COLS}`,
-      [id, accountId, c.storyId, c.parentId, depth, c.action, c.prose, c.plan === null || c.plan === undefined ? null : JSON.stringify(c.plan), now]);
+      const line = await lineFor(q, id, c.parentId);
+      const row = await q.one(`INSERT INTO turns (id, account_id, story_id, parent_id, line, depth, branch_chars, action, prose, plan, created_at)
+                               VALUES ($1, $2, $3, $4, $5, $6, $11 + char_length($7) + char_length($8), $7, $8, $9::jsonb, $10) RETURNING ${TURN_COLS}`,
+      [id, accountId, c.storyId, c.parentId, line, depth, c.action, c.prose, c.plan === null || c.plan === undefined ? null : JSON.stringify(c.plan), now, before]);
       await upsertEntitiesIn(q, c.storyId, accountId, { id, depth }, c.entities, c.facts);
       await insertLedgerRows(q, c.ledger.map((l) => ({ ...l, accountId, storyId: c.storyId, turnId: id })));
       await insertJobs(q, c.jobs.map((j) => ({ kind: j.kind, storyId: c.storyId, turnId: id, payload: j.payload })));
