@@ -137,7 +137,8 @@ describe('Dreamer over BullMQ', () => {
     const failedOnce = (await fx.store.listJobs()).find((r) => r.attempts === 1)!;
     expect(failedOnce).toMatchObject({ state: 'running', lockedBy: 'bullmq' });
     await q.obliterate();
-    expect((await q.counts()).waiting + (await q.counts()).delayed).toBe(0);
+    const after = await q.counts();
+    expect((after.waiting ?? 0) + (after.delayed ?? 0)).toBe(0);
     const tally = await drainJobs(session.deps, { workerId: 'after-restart', queue: q });
     expect(tally).toEqual({ done: 2, failed: 0, retried: 0 });
     const rows = await fx.store.listJobs();
