@@ -142,7 +142,8 @@ export class BullJobQueue implements JobQueue {
     if (opts.once !== false) worker.once('drained', () => stop.abort());
     const relayTimer = opts.once === false ? setInterval(() => void this.relay().catch(warn('outbox relay')), opts.pollMs ?? 2000) : null;
     const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    void worker.run().catch(() => stop.abort());
+    let failure: unknown;
+    void worker.run().catch((err: unknown) => { failure = err; stop.abort(); });
     try {
       await stopped;
     } finally {
@@ -150,6 +151,7 @@ export class BullJobQueue implements JobQueue {
       // Waits for active handlers; an aborted one hands its job back to wait (see process()).
       await worker.close();
     }
+    if (failure) throw new DatabaseError(`the redis queue at ${this.settings.display} failed: ${redactSecrets(String((failure as Error).message ?? failure))}`, { cause: failure });
     return tally;
   }
 
