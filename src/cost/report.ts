@@ -82,10 +82,12 @@ const EMPTY: LedgerAggregateRow = {
 /**
  * Builds the report from the store's aggregates: the requested grouping, the exact total (its own
  * aggregate: distinct turns and percentiles do not add up across groups) and the cloud/self-hosted/burst
- * split (by agent, provider and model, classified against the config).
+ * split (by provider and model, classified against the config). Each aggregate is a ledger scan; the total
+ * and split reuse the grouped rows when the grouping already holds them.
  */
 export async function buildReport(store: Store, config: LunaConfig, groupBy: LedgerGroupKey[], filter: LedgerFilter): Promise<CostReport> {
-  const splitKeys: LedgerGroupKey[] = ['agent', 'provider', 'model'];
+  // Provider and model classify a row (burst billing rows carry the GPU cloud as provider); fewer keys, faster scan.
+  const splitKeys: LedgerGroupKey[] = ['provider', 'model'];
   const splitFromRows = splitKeys.every((k) => groupBy.includes(k));
   const [grouped, totalRows, splitRows] = await Promise.all([
     groupBy.length ? store.aggregateCalls(groupBy, filter) : Promise.resolve(null),
