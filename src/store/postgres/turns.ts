@@ -33,9 +33,33 @@ export async function lineFor(q: Q, id: string, parentId: string | null): Promis
 export class PgTurns {
   constructor(private readonly db: PgDb) {}
 
-  async getTurn(id: string): Promise<Turn | null> {
-    const r = await this.db.read((q) => findByIdOrPrefix(q, 'turns', id, 'turn'));
-    return r ? toTurn(r) : null;
+  private pending: { id: string; resolve: (t: Turn | null) => void; reject: (e: unknown) => void }[] = [];
+
+  /**
+   * getTurn calls made in the same tick (the Preprocessor fetches ~50 retrieved turns with Promise.all)
+   * are answered by one `id = ANY(…)` query instead of one round trip each; misses fall back to the
+   * exact-or-prefix lookup one by one.
+   */
+  getTurn(id: string): Promise<Turn | null> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ id, resolve, reject }) === 1) queueMicrotask(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const rows = await this.db.read((q) => q.rows(`SELECT ${TURN_COLS} FROM turns WHERE id = ANY($1::text[])`, [[...new Set(batch.map((b) => b.id))]]));
+      const byId = new Map(rows.map((r) => [r.id as string, toTurn(r)]));
+      for (const b of batch) {
+        const hit = byId.get(b.id);
+        if (hit) b.resolve(hit);
+        else this.db.read((q) => findByIdOrPrefix(q, 'turns', b.id, 'turn')).then((r) => b.resolve(r ? toTurn(r) : null), b.reject);
+      }
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
   }
 
   async getBranch(storyId: string, headTurnId: string | null, opts: { limit?: number } = {}): Promise<Turn[]> {
