@@ -81,7 +81,7 @@ export async function seedTurns(store: Store, turns: number, kinds: JobKind[] = 
 }
 
 /** Polls until `check` holds (no timing assertion: the deadline only turns a hang into a readable failure). */
-export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, deadlineMs = 25_000): Promise<T> {
+export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, deadlineMs = 60_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await check();

@@ -40,7 +40,8 @@ async function bullJob(f: QueueFixture, id: string) {
   }
 }
 
-describe('luna dream workers over Redis', () => {
+// Child processes start slowly on a loaded 2-core machine: generous limits, never asserted on.
+describe('luna dream workers over Redis', { timeout: 120_000 }, () => {
   it('three worker processes drain one queue and no job runs twice', async () => {
     fx = await queueFixture({ lockMs: 5000 });
     // Slow enough replies that the workers overlap instead of one taking everything.
