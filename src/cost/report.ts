@@ -82,24 +82,23 @@ const EMPTY: LedgerAggregateRow = {
 /**
  * Builds the report from the store's aggregates: the requested grouping, the exact total (its own
  * aggregate: distinct turns and percentiles do not add up across groups) and the cloud/self-hosted/burst
- * split (by provider and model, classified against the config). Each aggregate is a ledger scan; the total
- * and split reuse the grouped rows when the grouping already holds them.
+ * split (by provider and model, classified against the config). The finest grouping is asked for first so
+ * a store can answer the coarser ones from the same scan (the SQLite store does; see ledger-rollup.ts).
  */
 export async function buildReport(store: Store, config: LunaConfig, groupBy: LedgerGroupKey[], filter: LedgerFilter): Promise<CostReport> {
   // Provider and model classify a row (burst billing rows carry the GPU cloud as provider); fewer keys, faster scan.
   const splitKeys: LedgerGroupKey[] = ['provider', 'model'];
-  const splitFromRows = splitKeys.every((k) => groupBy.includes(k));
-  const [grouped, totalRows, splitRows] = await Promise.all([
-    groupBy.length ? store.aggregateCalls(groupBy, filter) : Promise.resolve(null),
-    store.aggregateCalls([], filter),
-    splitFromRows ? Promise.resolve(null) : store.aggregateCalls(splitKeys, filter),
-  ]);
+  // Finest grouping first: a store may serve the coarser ones (the grouping, the total) from that scan.
+  const fineKeys = [...groupBy, ...splitKeys.filter((k) => !groupBy.includes(k))];
+  const splitRows = await store.aggregateCalls(fineKeys, filter);
+  const grouped = !groupBy.length ? null : fineKeys.length === groupBy.length ? splitRows : await store.aggregateCalls(groupBy, filter);
+  const totalRows = await store.aggregateCalls([], filter);
   const totalAgg = totalRows[0] ?? EMPTY;
   const total = toReportRow({ ...totalAgg, keys: {} }, totalAgg.costUsd);
   const rows = (grouped ?? []).map((r) => toReportRow(r, totalAgg.costUsd));
   const classify = createClassifier(config);
   const spend = emptySpend();
-  for (const r of splitRows ?? grouped ?? []) {
+  for (const r of splitRows) {
     const cls = classify({ agent: r.keys.agent, provider: r.keys.provider, model: r.keys.model });
     for (const s of [spend[cls], spend.all]) {
       s.costUsd += r.costUsd;

@@ -2,9 +2,12 @@ import { newId, nowIso, toIso } from '../ids.js';
 import { percentilesFromHistogram } from '../percentile.js';
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from '../types.js';
 import { writeTx, type Db } from './connection.js';
+import { rollUp } from './ledger-rollup.js';
 import { toLedger } from './rows.js';
 
 type Row = Record<string, unknown>;
+
+const RECENT_TTL_MS = 10_000;
 
 /** SQL for each group key. Days and months are UTC, cut from the stored ISO timestamp. */
 const GROUP_SQL: Record<LedgerGroupKey, string> = {
@@ -51,8 +54,13 @@ export class SqliteLedger {
   /** Where luna_ledger_agg folds rows; set only while aggregateCalls runs (better-sqlite3 is synchronous). */
   sink: GroupTree | undefined;
 
+  /** The last multi-key scan, kept briefly so coarser groupings of the same window need no second scan. */
+  private recent: { sig: string; keys: LedgerGroupKey[]; groups: Group[]; at: number } | undefined;
+  private readonly totalChanges;
+
   constructor(private readonly db: Db) {
     registerAggregate(db, this);
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
   }
 
   recordCalls(rows: LedgerRow[]): void {
@@ -72,8 +80,28 @@ export class SqliteLedger {
    * per-group latency histogram.
    */
   aggregateCalls(groupBy: LedgerGroupKey[], filter: LedgerFilter = {}): LedgerAggregateRow[] {
-    const w = where(filter);
     const keys = [...new Set(groupBy)];
+    const sig = `${JSON.stringify(filter)}\u0000${this.dataVersion()}`;
+    const c = this.recent;
+    let groups: Group[];
+    if (c && c.sig === sig && Date.now() - c.at < RECENT_TTL_MS && keys.every((k) => c.keys.includes(k))) {
+      // A report asks for the same window several ways (its grouping, the total, the spend split): coarser
+      // groupings of the scan just made are merged from its groups, exactly, instead of scanning again.
+      groups = rollUp(c.groups, c.keys, keys);
+    } else {
+      groups = this.scan(keys, filter);
+      this.recent = keys.length ? { sig, keys, groups, at: Date.now() } : undefined;
+    }
+    return this.toRows(groups, keys);
+  }
+
+  /** Changes when any connection (this one included) commits to the database: the roll-up cache's validity. */
+  private dataVersion(): string {
+    return `${this.db.pragma('data_version', { simple: true })}:${this.totalChanges.get()}`;
+  }
+
+  private scan(keys: LedgerGroupKey[], filter: LedgerFilter): Group[] {
+    const w = where(filter);
     const groups = newTree(keys.length);
     this.sink = groups;
     try {
@@ -84,7 +112,11 @@ export class SqliteLedger {
     } finally {
       this.sink = undefined;
     }
-    const out = groups.groups.map((g): LedgerAggregateRow => {
+    return groups.groups;
+  }
+
+  private toRows(groups: Group[], keys: LedgerGroupKey[]): LedgerAggregateRow[] {
+    const out = groups.map((g): LedgerAggregateRow => {
       const [p50, p95] = percentilesFromHistogram([...g.latency], [0.5, 0.95]);
       return {
         keys: Object.fromEntries(keys.map((k, i) => [k, g.keys[i] ?? null])),
@@ -106,7 +138,7 @@ export class SqliteLedger {
   }
 }
 
-interface Group {
+export interface Group {
   keys: (string | null)[];
   calls: number;
   input: number;
