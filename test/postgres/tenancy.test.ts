@@ -101,7 +101,7 @@ describe('limits and races inside commitTurn', () => {
     await store.ensureAccount('quota');
     const a = await store.createStory({ accountId: 'quota', title: 'a', premise: 'p' });
     const b = await store.createStory({ accountId: 'quota', title: 'b', premise: 'p' });
-    await addTurn(store, a.id, 'first', 'one');
+    await addTurn(store, a.id, 'first', 'one', { ledger: [ledgerRow()] });
     const since = new Date(Date.now() - 60_000).toISOString();
     const limits = [{ scope: 'account' as const, since, maxTurns: 2, label: 'test tier: 2 turns' }];
     const results = await Promise.allSettled([
@@ -111,9 +111,13 @@ describe('limits and races inside commitTurn', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(rejected.reason).toBeInstanceOf(BudgetError);
-    expect((rejected.reason as BudgetError).message).toMatch(/test tier/);
+    // The loser waited for the winner and counted its turn: the two commits were serialised.
+    expect((rejected.reason as BudgetError).message).toMatch(/turn refused: test tier: 2 turns \(2 played this period\)/);
     expect((await store.countTurns(a.id)) + (await store.countTurns(b.id))).toBe(2);
-    expect((await store.listCalls({ accountId: 'quota' })).length).toBe(1);
+    expect((await store.listCalls({ accountId: 'quota' })).length).toBe(2);
+    // Quotas count turns that made model calls (as SQLite does): an imported story does not use one up.
+    await store.importStory({ title: 'imported', premise: 'p', turns: [{ action: 'a', prose: 'b' }] }, 'quota');
+    await expect(addTurn(store, a.id, 'x', 'y', { limits: [{ ...limits[0]!, maxTurns: 3 }], ledger: [ledgerRow()] })).resolves.toMatchObject({ storyId: a.id });
     const cost = [{ scope: 'global' as const, since, maxCostUsd: 0, label: 'global budget' }];
     await expect(addTurn(store, b.id, 'x', 'y', { limits: cost, ledger: [ledgerRow({ costUsd: 0.01 })] })).rejects.toBeInstanceOf(BudgetError);
   });

@@ -1,5 +1,5 @@
 import { BudgetError, BusyError, NotFoundError } from '../../errors.js';
-import { newId, nowIso, SHORT_ID_LENGTH } from '../ids.js';
+import { newId, nowIso, SHORT_ID_LENGTH, toIso } from '../ids.js';
 import type { Turn, TurnCommit, TurnLimit } from '../types.js';
 import type { PgDb, Q } from './connection.js';
 import { insertJobs } from './jobs.js';
@@ -137,6 +137,7 @@ export class PgTurns {
  * Hard budget/quota limits, re-checked inside the commit. A transaction-scoped advisory lock per account
  * (and one for global limits, always taken after the account's) makes racing commits for the last unit
  * take turns: the later one counts the earlier one's committed turn and fails with BudgetError.
+ * Same measures and messages as sqlite/limits.ts: turns are distinct ledger turn ids in the period.
  */
 async function checkLimits(q: Q, accountId: string, limits: TurnLimit[], thisTurnCost: number): Promise<void> {
   const scopes = new Set(limits.map((l) => l.scope));
@@ -145,18 +146,18 @@ async function checkLimits(q: Q, accountId: string, limits: TurnLimit[], thisTur
   for (const l of limits) {
     const account = l.scope === 'account' ? accountId : null;
     if (l.maxTurns !== null && l.maxTurns !== undefined) {
-      const used = Number((await q.one('SELECT luna_turns_since($1, $2) AS n', [l.since, account]))?.n ?? 0);
+      const used = Number((await q.one('SELECT luna_turns_since($1, $2) AS n', [toIso(l.since), account]))?.n ?? 0);
       if (used + 1 > l.maxTurns) {
-        throw new BudgetError(`turn limit reached (${l.label}): ${used} of ${l.maxTurns} turns used since ${l.since}`, {
-          hint: 'wait for the next period or raise the limit',
+        throw new BudgetError(`turn refused: ${l.label} (${used} played this period)`, {
+          hint: 'the quota resets with the next period; raise it under cost.tiers or change the account tier',
         });
       }
     }
     if (l.maxCostUsd !== null && l.maxCostUsd !== undefined) {
-      const spent = Number((await q.one('SELECT luna_cost_since($1, $2) AS usd', [l.since, account]))?.usd ?? 0);
+      const spent = Number((await q.one('SELECT luna_cost_since($1, $2) AS usd', [toIso(l.since), account]))?.usd ?? 0);
       if (spent + thisTurnCost > l.maxCostUsd + 1e-12) {
-        throw new BudgetError(`budget reached (${l.label}): $${spent.toFixed(4)} spent since ${l.since}, this turn costs $${thisTurnCost.toFixed(4)}, limit $${l.maxCostUsd.toFixed(4)}`, {
-          hint: 'wait for the next period or raise the budget',
+        throw new BudgetError(`turn refused: ${l.label} ($${(spent + thisTurnCost).toFixed(6)} with this turn)`, {
+          hint: 'the budget resets with the next period; raise its hardUsd under cost.budgets to continue now',
         });
       }
     }

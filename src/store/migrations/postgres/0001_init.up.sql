@@ -55,7 +55,6 @@ CREATE TABLE turns (
 CREATE INDEX turns_story ON turns(story_id, depth);
 CREATE INDEX turns_parent ON turns(parent_id);
 CREATE INDEX turns_line ON turns(line, depth) INCLUDE (id);
-CREATE INDEX turns_account_created ON turns(account_id, created_at);
 CREATE INDEX turns_tsv ON turns USING gin(tsv);
 
 CREATE TABLE entities (
@@ -206,11 +205,13 @@ CREATE TABLE burst_instances (
 );
 CREATE INDEX burst_instances_deployment ON burst_instances(deployment, state);
 
--- Usage counters for TurnCommit.limits. SECURITY DEFINER so a scoped (RLS) transaction can still count
+-- Usage counters for TurnCommit.limits, measured as SQLite does (sqlite/limits.ts): turns are distinct turn
+-- ids in the ledger (turns that made model calls), so imports do not eat a quota and deletes do not refund one. SECURITY DEFINER so a scoped (RLS) transaction can still count
 -- every account for 'global' limits; they return numbers only, never rows.
 CREATE FUNCTION luna_turns_since(p_since timestamptz, p_account text) RETURNS bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
-  SELECT count(*) FROM turns WHERE created_at >= p_since AND (p_account IS NULL OR account_id = p_account)
+  SELECT count(DISTINCT turn_id) FROM ledger
+  WHERE created_at >= p_since AND turn_id IS NOT NULL AND (p_account IS NULL OR account_id = p_account)
 $$;
 CREATE FUNCTION luna_cost_since(p_since timestamptz, p_account text) RETURNS double precision
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
