@@ -38,6 +38,10 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
       const events = runTurn({ storyId: story.id, action, mode: opts.retry ? 'retry' : opts.from !== undefined ? 'from' : 'continue', fromTurnId: from }, session.deps);
       const last = g.json ? await collectJson(events) : await renderPlain(events, { quiet: Boolean(opts.quiet) });
       if (last?.type === 'error') throw new LunaError(last.message, last.exitCode, { hint: last.cancelled ? 'your action was not played; run the same command to try again' : last.hint });
+      if (last?.type === 'done' && last.jobsQueued > 0 && loaded.config.queue !== 'store' && !(opts.dream !== false && loaded.config.agents.dreamer.inProcess)) {
+        // Hand the new jobs to the Redis queue now rather than on the workers' next relay.
+        await (await import('../../queue/open.js')).relayAfterCommit(loaded.config.queue, store).catch(() => 0);
+      }
       if (last?.type === 'done' && last.jobsQueued > 0 && opts.dream !== false && loaded.config.agents.dreamer.inProcess && !controller.signal.aborted) {
         // The prose is already out; enrichment runs after it, off the turn's critical path.
         const { drainJobs } = await import('../../pipeline/dreamer.js');
