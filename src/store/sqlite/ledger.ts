@@ -149,7 +149,8 @@ export interface Group {
   estimated: number;
   failed: number;
   fallback: number;
-  turns: Set<string>;
+  /** Turn ids interned as small integers per scan: cheaper to hash, and roll-ups union them often. */
+  turns: Set<number>;
   latency: Map<number, number>;
 }
 
@@ -177,10 +178,11 @@ interface GroupTree {
   single: Group | undefined;
   /** Reused per row to walk the key levels without allocating. */
   scratch: unknown[];
+  turnIds: Map<string, number>;
 }
 
 function newTree(nk: number): GroupTree {
-  return { nk, groups: [], root: new Map(), single: undefined, scratch: new Array(8).fill(null) };
+  return { nk, groups: [], root: new Map(), single: undefined, scratch: new Array(8).fill(null), turnIds: new Map() };
 }
 
 const newGroup = (keys: (string | null)[]): Group => ({
@@ -234,7 +236,11 @@ function registerAggregate(db: Db, ledger: { sink: GroupTree | undefined }): voi
       if (flags & 2) g.failed++;
       if (flags & 4) g.fallback++;
     }
-    if (turn !== null) g.turns.add(turn);
+    if (turn !== null) {
+      let t = tree.turnIds.get(turn);
+      if (t === undefined) tree.turnIds.set(turn, (t = tree.turnIds.size));
+      g.turns.add(t);
+    }
     g.latency.set(lat, (g.latency.get(lat) ?? 0) + 1);
     return n + 1;
   };
