@@ -87,7 +87,8 @@ export async function run(): Promise<Record<string, unknown>> {
     const agg: number[] = [];
     for (let i = 0; i < 1; i++) {
       t0 = performance.now();
-      await store.aggregateCalls(['day', 'agent']);
+      // A window of its own, so the SQLite store really scans instead of rolling up the report's groups.
+      await store.aggregateCalls(['day', 'agent'], { since: '2000-01-01T00:00:00.000Z' });
       agg.push(performance.now() - t0);
     }
     const cli: number[] = [];
@@ -107,7 +108,7 @@ export async function run(): Promise<Record<string, unknown>> {
       reportByDayAgentInProcessMs: med(inProcess),
       reportByDayAgentInProcessCpuMs: med(cpu),
       reportGroups: groups,
-      aggregateDayAgentOneScanMs: med(agg),
+      aggregateDayAgentOneFreshScanMs: med(agg),
       goalMs: 1000,
       turnLedgerWrite3RowsP50Ms: round(q(write, 0.5)),
       turnLedgerWrite3RowsP99Ms: round(q(write, 0.99)),
