@@ -1,0 +1,56 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { openStore } from '../../src/store/open.js';
+import { luna, tempHome } from '../helpers/cli.js';
+import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
+import { planJson } from '../helpers/pipeline-fixture.js';
+import { ensureBuilt } from './build.js';
+
+let home: string;
+let server: LoopbackServer;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  home = tempHome('luna-cost-turn-');
+  server = await startOpenAIServer();
+  server.setDefault({ kind: 'text', chunks: ['The tide ', 'turns.'], usage: { prompt_tokens: 500, completion_tokens: 20 } });
+  writeFileSync(path.join(home, 'luna.yaml'), stringify({
+    models: { loop: { provider: 'openai-compatible', baseUrl: server.baseUrl, model: 'loop-1', maxRetries: 0, price: { inputPerMTok: 1, outputPerMTok: 5 } } },
+    agents: { preprocessor: { model: 'loop' }, strategist: { model: 'loop' }, writer: { model: 'loop' }, dreamer: { model: 'loop', inProcess: false } },
+    cost: { tiers: { trial: { turnsPerMonth: 2 } } },
+  }));
+  const store = await openStore({ poolSize: 1 }, home, { autoMigrateSqlite: true });
+  await store.ensureAccount('acme', 'Acme', 'trial');
+  await store.close();
+}, 240_000);
+afterAll(async () => {
+  await server.close();
+});
+
+describe('luna turn under a tier quota', () => {
+  it('plays up to the quota, then exits 8 with the limit named and the story unchanged', async () => {
+    const created = await luna(['story', 'new', '--title', 'Quota', '--premise', 'p', '--account', 'acme', '--json'], { home });
+    expect(created.exitCode, created.stderr).toBe(0);
+    const id = JSON.parse(created.stdout).id as string;
+    for (const action of ['one', 'two']) {
+      server.script({ kind: 'json', value: planJson(), usage: { prompt_tokens: 300, completion_tokens: 60 } });
+      const ok = await luna(['turn', id, action], { home });
+      expect(ok.exitCode, ok.stderr).toBe(0);
+    }
+    const requests = server.requests.length;
+    const refused = await luna(['turn', id, 'three'], { home });
+    expect(refused.exitCode).toBe(8);
+    expect(refused.stderr).toMatch(/turn refused: trial tier quota: 2 of 2 turns used this month/);
+    expect(refused.stderr).toMatch(/hint: .*cost\.tiers/);
+    expect(server.requests.length).toBe(requests);
+
+    const budget = JSON.parse((await luna(['cost', 'budget', '--account', 'acme', '--json'], { home })).stdout);
+    expect(budget.items).toEqual([expect.objectContaining({ kind: 'quota', used: 2, hard: 2, level: 'hard' })]);
+    const report = JSON.parse((await luna(['cost', 'report', '--account', 'acme', '--json'], { home })).stdout);
+    expect(report.total.turns).toBe(2);
+    // Strategist 300/60 and Writer 500/20 at $1/$5 per M, twice.
+    expect(report.total.costUsd).toBeCloseTo(2 * ((300 + 500) * 1 + (60 + 20) * 5) / 1e6, 12);
+  });
+});
