@@ -375,12 +375,12 @@ export interface Store {
    * become 'running' held by `owner` with no lock expiry, so store-table workers never claim them.
    * Returns the ids it marked. Optional until every store has it; the redis queue requires it.
    */
-  markJobsRelayed?(ids: string[], owner: string): Promise<string[]>;
+  markJobsRelayed(ids: string[], owner: string): Promise<string[]>;
   /**
    * Mirrors an external queue's view of a job onto its row so `luna jobs` reads the same for every backend.
    * A 'done' row is never reopened; 'done'/'failed' release the holder. Optional like markJobsRelayed.
    */
-  mirrorJob?(id: string, update: { state: JobState; attempts: number; lastError: string | null }): Promise<void>;
+  mirrorJob(id: string, update: { state: JobState; attempts: number; lastError: string | null }): Promise<void>;
 
   // --- burst instances ---
   saveBurstInstance(instance: BurstInstance): Promise<void>;

@@ -14,6 +14,29 @@ function instance(over: Partial<BurstInstance> = {}): BurstInstance {
 
 export function jobAndBurstContract({ store }: ContractContext): void {
   describe('jobs', () => {
+    it('hands queued rows to an outside queue once, and mirrors its outcomes without reopening done rows', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const [a, b, c] = await s.enqueueJobs([
+        { kind: 'arc-summary', storyId: st.id, turnId: null },
+        { kind: 'image-prompt', storyId: st.id, turnId: null },
+        { kind: 'story-summary', storyId: st.id, turnId: null },
+      ]);
+      const claimed = await s.claimJob('w1', 60_000, ['story-summary']);
+      expect(claimed?.id).toBe(c!.id);
+      // Only rows still queued are handed over; a second relay of the same ids is a no-op.
+      expect((await s.markJobsRelayed([a!.id, b!.id, c!.id], 'bullmq')).sort()).toEqual([a!.id, b!.id].sort());
+      expect(await s.markJobsRelayed([a!.id, b!.id], 'bullmq')).toEqual([]);
+      expect(await s.claimJob('w2', 60_000)).toBeNull();
+      expect((await s.listJobs({ state: 'running' })).find((j) => j.id === a!.id)?.lockedBy).toBe('bullmq');
+      await s.mirrorJob(a!.id, { state: 'done', attempts: 1, lastError: null });
+      await s.mirrorJob(a!.id, { state: 'failed', attempts: 2, lastError: 'late duplicate' });
+      await s.mirrorJob(b!.id, { state: 'failed', attempts: 3, lastError: 'model down' });
+      const jobs = await s.listJobs({ storyId: st.id });
+      expect(jobs.find((j) => j.id === a!.id)).toMatchObject({ state: 'done', attempts: 1, lockedBy: null });
+      expect(jobs.find((j) => j.id === b!.id)).toMatchObject({ state: 'failed', attempts: 3, lastError: 'model down', lockedBy: null });
+    });
+
     it('enqueues, claims, completes and counts', async () => {
       const s = store();
       const st = await s.createStory({ title: 'T', premise: 'P' });

@@ -122,6 +122,8 @@ export class PostgresStore implements Store {
   failJob(id: string, workerId: string, error: string, backoffMs: number): Promise<Job> { return this.jobs.failJob(id, workerId, error, backoffMs); }
   listJobs(filter?: { storyId?: string; state?: JobState; limit?: number }): Promise<Job[]> { return this.jobs.listJobs(filter); }
   jobCounts(storyId?: string): Promise<Record<JobState, number>> { return this.jobs.jobCounts(storyId); }
+  markJobsRelayed(ids: string[], owner: string): Promise<string[]> { return this.jobs.markJobsRelayed(ids, owner); }
+  mirrorJob(id: string, update: { state: JobState; attempts: number; lastError: string | null }): Promise<void> { return this.jobs.mirrorJob(id, update); }
 
   saveBurstInstance(instance: BurstInstance): Promise<void> { return this.burst.saveBurstInstance(instance); }
   getBurstInstance(id: string): Promise<BurstInstance | null> { return this.burst.getBurstInstance(id); }

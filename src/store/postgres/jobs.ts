@@ -91,6 +91,29 @@ export class PgJobs {
     }, 'failing job');
   }
 
+  /** Outbox → Redis hand-over: only rows still queued become held by `owner` (no lock expiry: BullMQ owns them). */
+  markJobsRelayed(ids: string[], owner: string): Promise<string[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.db.tx(async (q) => {
+      const rows = await q.rows(`UPDATE jobs SET state = 'running', locked_by = $1, locked_until = NULL, updated_at = $2 WHERE id = ANY($3::text[]) AND state = 'queued' RETURNING id`, [owner, nowIso(), ids]);
+      const marked = new Set(rows.map((r) => r.id as string));
+      return ids.filter((id) => marked.has(id));
+    }, 'relaying jobs');
+  }
+
+  /** Mirrors a BullMQ outcome onto the row; a done row is never reopened, and done/failed release the holder. */
+  async mirrorJob(id: string, u: { state: JobState; attempts: number; lastError: string | null }): Promise<void> {
+    const release = u.state === 'done' || u.state === 'failed';
+    await this.db.tx(async (q) => {
+      await q.run(
+        `UPDATE jobs SET state = $1, attempts = $2, last_error = $3, updated_at = $4,
+           locked_by = CASE WHEN $5 THEN NULL ELSE locked_by END, locked_until = CASE WHEN $5 THEN NULL ELSE locked_until END
+         WHERE id = $6 AND state <> 'done'`,
+        [u.state, u.attempts, u.lastError, nowIso(), release, id],
+      );
+    }, 'mirroring job');
+  }
+
   async listJobs(filter: { storyId?: string; state?: JobState; limit?: number } = {}): Promise<Job[]> {
     const parts: string[] = [];
     const args: unknown[] = [];
