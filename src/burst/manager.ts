@@ -20,6 +20,8 @@ export interface ManagerOptions {
   pollMs?: number;
   /** Minimum span per spend row while an instance keeps running. */
   billEveryMs?: number;
+  /** Extra check before every launch (the global cost budget); throws BudgetError to refuse. */
+  beforeLaunch?: () => Promise<unknown>;
 }
 
 const ACTIVE_STATES: readonly BurstInstance['state'][] = ['launching', 'starting', 'ready', 'draining', 'terminating'];
@@ -34,6 +36,7 @@ export class BurstManager {
   private readonly log: (line: string) => void;
   private readonly pollMs: number;
   readonly billEveryMs: number;
+  private readonly beforeLaunch: () => Promise<unknown>;
 
   constructor(o: ManagerOptions) {
     this.store = o.store;
@@ -43,6 +46,7 @@ export class BurstManager {
     this.log = o.log ?? (() => {});
     this.pollMs = o.pollMs ?? 1000;
     this.billEveryMs = o.billEveryMs ?? 60_000;
+    this.beforeLaunch = o.beforeLaunch ?? (async () => undefined);
   }
 
   get deployment(): string {
@@ -60,6 +64,7 @@ export class BurstManager {
 
   /** Throws BudgetError (exit 8) when one more instance at `price` would pass a cap. */
   async assertBudget(price: number): Promise<void> {
+    await this.beforeLaunch();
     const active = (await this.instances()).filter((i) => i.state !== 'terminating');
     const hourly = active.reduce((s, i) => s + i.pricePerHour, 0);
     const b = checkBudget(this.config, hourly, await this.monthSpent(), price);

@@ -97,6 +97,15 @@ describe('luna burst (built CLI against fake providers)', () => {
     expect(f.cloud.requests.filter((q) => q.method === 'PUT')).toHaveLength(0);
   }, 30_000);
 
+  it('the global hard cost budget refuses a launch before any provider call', async () => {
+    const f = await vast();
+    writeConfig(`  providers:\n    vast: { baseUrl: "${f.url}", apiKey: "${KEY}" }\ncost:\n  budgets:\n    global: { period: month, hardUsd: 0 }\n`);
+    const r = await luna(['burst', 'up', '--yes', '--gpu', 'RTX_4090']);
+    expect(r.code).toBe(8);
+    expect(r.stderr).toMatch(/burst launch refused: global budget/);
+    expect(f.cloud.requests.filter((q) => q.method === 'PUT')).toHaveLength(0);
+  }, 30_000);
+
   it('plan picks the cheapest fitting offer across providers and explains it', async () => {
     const v = await vast();
     const rp = await startFakeRunPod({ apiKey: KEY });

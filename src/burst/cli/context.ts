@@ -30,7 +30,15 @@ export interface BurstContext {
 export async function withBurst<T>(g: GlobalOptions, fn: (ctx: BurstContext) => Promise<T>, opts: { provider?: ProviderName; quiet?: boolean } = {}): Promise<T> {
   return withStore(g, async (store, loaded) => {
     const log = opts.quiet || g.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
-    const manager = new BurstManager({ store, config: loaded.config.burst, providers: configuredProviders(loaded), log });
+    const { assertBurstWithinBudget } = await import('../../cost/guard.js');
+    const manager = new BurstManager({
+      store,
+      config: loaded.config.burst,
+      providers: configuredProviders(loaded),
+      log,
+      // The global hard budget covers every kind of spend, burst included.
+      beforeLaunch: () => assertBurstWithinBudget(store, { cost: loaded.config.cost }),
+    });
     return fn({ store, loaded, manager, rentFrom: () => eligibleProviders(loaded.config.burst, opts.provider) });
   });
 }
