@@ -146,7 +146,8 @@ export function App(props: AppProps) {
   const paneWidth = Math.max(10, size.columns - (side ? SIDE_WIDTH : 0) - 1);
   const maxInputLines = Math.max(1, Math.min(6, Math.floor(size.rows / 4)));
   const inH = inputHeight(input, maxInputLines, hint !== null);
-  const paneHeight = Math.max(3, size.rows - 1 - inH - 2);
+  const statusHeight = state.budget ? 3 : 2;
+  const paneHeight = Math.max(3, size.rows - 1 - inH - statusHeight);
   const lines = useMemo(() => storyLines(state, paneWidth), [state.items, state.live, state.earlier, state.story, paneWidth]);
   const win = visibleWindow(lines, paneHeight, state.scroll);
 

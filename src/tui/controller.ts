@@ -69,6 +69,15 @@ export function createPlayController(opts: PlayControllerOptions) {
     if (!story) return;
     const c = await store.jobCounts(story.id).catch(() => null);
     dispatch({ type: 'queue', depth: c ? c.queued + c.running : null });
+    await refreshBudget();
+  };
+
+  /** Soft limits only warn (here and in the status bar); hard limits also make the pipeline refuse turns. */
+  const refreshBudget = async (): Promise<void> => {
+    if (!story) return;
+    const { budgetStatus } = await import('../cost/guard.js');
+    const b = await budgetStatus(store, loaded.config, story.accountId).catch(() => null);
+    dispatch({ type: 'budget', budget: b && b.level !== 'ok' ? { level: b.level, message: b.messages.join('; ') } : null });
   };
 
   const startDreamer = () => {

@@ -62,6 +62,8 @@ export interface TuiState {
   sessionByAgent: Record<string, { calls: number; costUsd: number; tokens: number }>;
   queueDepth: number | null;
   dreamerRunning: boolean;
+  /** Budget/quota warning for the story's account (soft or hard limit reached), null when all is well. */
+  budget: { level: 'soft' | 'hard'; message: string } | null;
   inPlay: { name: string; kind: string }[];
   arc: string | null;
   stageMs: Partial<Record<Stage, number>>;
@@ -85,6 +87,7 @@ export type TuiAction =
   | { type: 'scroll-bottom' }
   | { type: 'endpoints'; status: Record<string, EndpointStatus> }
   | { type: 'queue'; depth: number | null; running?: boolean }
+  | { type: 'budget'; budget: TuiState['budget'] }
   | { type: 'arc'; arc: string | null }
   | { type: 'in-play'; entities: { name: string; kind: string }[] }
   | { type: 'toggle-side' }
@@ -106,6 +109,7 @@ export function initialState(opts: { models?: Partial<Record<AgentName, string>>
     sessionByAgent: {},
     queueDepth: null,
     dreamerRunning: false,
+    budget: null,
     inPlay: [],
     arc: null,
     stageMs: {},
@@ -223,6 +227,8 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
       return { ...s, endpoints: a.status };
     case 'queue':
       return { ...s, queueDepth: a.depth, dreamerRunning: a.running ?? s.dreamerRunning };
+    case 'budget':
+      return { ...s, budget: a.budget };
     case 'arc':
       return { ...s, arc: a.arc };
     case 'in-play':

@@ -159,3 +159,22 @@ describe('luna play screen over the real pipeline', () => {
     await waitFor(() => app.quitted(), 'the app to quit');
   });
 });
+
+describe('budget warnings in the status bar', () => {
+  it('a soft limit reached by a turn shows a warning; the next turn still plays', async () => {
+    const { fx, story } = await setup({ ...noDreamer, cost: { budgets: { accounts: { local: { period: 'month', softUsd: 0.001, hardUsd: 1 } } } } });
+    fx.strategist.setDefault({ kind: 'json', value: planJson(), usage: { prompt_tokens: 900, completion_tokens: 120 } });
+    fx.writer.setDefault({ kind: 'text', chunks: ['The lamp burns.'] });
+    const app = renderApp(fx, { kind: 'open', id: story.id });
+    cleanup = app.ui.unmount;
+    await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
+    expect(app.frame()).not.toContain('budget');
+    await app.type('I trim the wick');
+    await app.press(KEY.enter);
+    // $0.0015 spent against a $0.001 soft limit.
+    await app.waitFor((f) => f.includes('⚠ budget') && f.includes('soft limit $0.0010'), 'the soft-limit warning');
+    await app.type('I wait for dawn');
+    await app.press(KEY.enter);
+    await app.waitFor((f) => f.includes('session 2 turns'), 'a second turn despite the soft limit');
+  });
+});

@@ -31,6 +31,11 @@ export function StatusBar(props: { state: TuiState; width: number; theme: Theme 
           );
         })}
       </Box>
+      {state.budget ? (
+        <Text wrap="truncate-end" color={theme.c(state.budget.level === 'hard' ? 'error' : 'warning')} bold>
+          {`${state.budget.level === 'hard' ? '✗ budget reached' : '⚠ budget'}: ${state.budget.message}`}
+        </Text>
+      ) : null}
       <Text wrap="truncate-end" inverse={!theme.color} color={theme.c('dim')}>
         {`${last} │ ${session} │ ${queue} │ ${state.quitArmed ? 'press Ctrl-C again to quit' : 'Ctrl-T panel · /help'}`}
       </Text>
