@@ -8,19 +8,11 @@ import { loadConfig, PACKAGE_ROOT } from '../src/config/load.js';
 import { buildReport } from '../src/cost/report.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { LedgerRow } from '../src/store/types.js';
+import { prng } from './prng.js';
 
 const run$ = promisify(execFile);
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 

@@ -4,18 +4,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { LedgerRow, StoryBundle } from '../src/store/types.js';
+import { prng } from './prng.js';
 
 const WORDS = ['river', 'stone', 'lantern', 'road', 'mist', 'forest', 'tower', 'ember', 'captain', 'harbor', 'blade', 'whisper', 'storm', 'glass'];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function time<T>(fn: () => Promise<T>, runs = 5): Promise<{ medianMs: number; result: T }> {
   const times: number[] = [];

@@ -1,4 +1,5 @@
 import type { StoryBundle } from '../src/store/types.js';
+import { prng } from './prng.js';
 
 /**
  * Deterministic long-story generator for the memory suite and benchmarks: filler turns in a consistent
@@ -46,19 +47,9 @@ const FILLER = [
 ];
 const WEATHER = ['Rain hammers the shutters.', 'Fog rolls in from the sea.', 'The wind smells of salt and smoke.', 'A pale sun breaks through.', 'Snow begins to fall.'];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generateStory(opts: { turns: number; facts: { turn: number; structured?: boolean; change?: number }[]; seed?: number }): GeneratedStory {
-  const r = rng(opts.seed ?? 7);
+  const r = prng(opts.seed ?? 7);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const names = FIRST.flatMap((f) => LAST.map((l) => `${f} ${l}`));
   const cast = ['Maren Vale', 'Korvin Ashe'];

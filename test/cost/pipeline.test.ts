@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/load.js';
@@ -13,12 +13,8 @@ import { createSession } from '../../src/runtime/session.js';
 import type { LedgerRow } from '../../src/store/types.js';
 import { luna } from '../helpers/cli.js';
 import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-import { ensureBuilt } from './build.js';
 
 let fx: PipelineFixture | undefined;
-beforeAll(async () => {
-  await ensureBuilt();
-}, 240_000);
 afterEach(async () => {
   await fx?.close();
   fx = undefined;

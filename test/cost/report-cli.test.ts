@@ -6,21 +6,12 @@ import { openStore } from '../../src/store/open.js';
 import { percentile } from '../../src/store/percentile.js';
 import type { LedgerRow, Story } from '../../src/store/types.js';
 import { luna, tempHome } from '../helpers/cli.js';
-import { ensureBuilt } from './build.js';
+import { prng } from '../../bench/prng.js';
 
 let home: string;
 let rows: LedgerRow[];
 let stories: Story[];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** provider/model pairs and the spend class the config below makes them. */
 const SOURCES = [
@@ -35,7 +26,6 @@ const AGENTS = ['preprocessor', 'strategist', 'writer', 'dreamer'] as const;
 const classOf = (r: LedgerRow) => (r.agent === 'burst' ? 'burst' : SOURCES.find((s) => s.provider === r.provider && s.model === r.model)!.cls);
 
 beforeAll(async () => {
-  await ensureBuilt();
   home = tempHome('luna-cost-');
   writeFileSync(path.join(home, 'luna.yaml'), stringify({
     models: {

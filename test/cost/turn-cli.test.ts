@@ -6,13 +6,11 @@ import { openStore } from '../../src/store/open.js';
 import { luna, tempHome } from '../helpers/cli.js';
 import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
 import { planJson } from '../helpers/pipeline-fixture.js';
-import { ensureBuilt } from './build.js';
 
 let home: string;
 let server: LoopbackServer;
 
 beforeAll(async () => {
-  await ensureBuilt();
   home = tempHome('luna-cost-turn-');
   server = await startOpenAIServer();
   server.setDefault({ kind: 'text', chunks: ['The tide ', 'turns.'], usage: { prompt_tokens: 500, completion_tokens: 20 } });

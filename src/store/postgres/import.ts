@@ -1,9 +1,10 @@
-import { NotFoundError, UsageError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { newId, nowIso, SHORT_ID_LENGTH } from '../ids.js';
 import { DEFAULT_ACCOUNT_ID, type NewEntity, type NewFact, type Story, type StoryBundle } from '../types.js';
 import type { PgDb, Q } from './connection.js';
 import { insertLore, upsertEntitiesIn } from './memory.js';
 import { toStory } from './rows.js';
+import { validateBundle } from '../bundle-check.js';
 
 export interface TurnRow { id: string; parentId: string | null; line: string; depth: number; branchChars: number; action: string; prose: string }
 
@@ -26,7 +27,7 @@ export async function insertTurnRows(q: Q, storyId: string, accountId: string, t
 
 /** Same semantics as the SQLite import (one transaction; facts with `turn: n` attach to the n-th main-line turn). */
 export async function importStoryIn(db: PgDb, bundle: StoryBundle, accountId = db.accountId ?? DEFAULT_ACCOUNT_ID): Promise<Story> {
-  validate(bundle);
+  validateBundle(bundle);
   return db.tx(async (q) => {
     if (!(await q.one('SELECT 1 FROM accounts WHERE id = $1', [accountId]))) throw new NotFoundError(`account ${accountId} not found`);
     const now = nowIso();
@@ -81,18 +82,3 @@ export async function importStoryIn(db: PgDb, bundle: StoryBundle, accountId = d
   }, 'importing story');
 }
 
-function validate(b: StoryBundle): void {
-  const n = b.turns.length;
-  (b.branches ?? []).forEach((br, i) => {
-    if (!Number.isInteger(br.from) || br.from < 0 || br.from > n) {
-      throw new UsageError(`bundle branch ${i + 1}: "from" must be between 0 and ${n} (the main line's length), found ${br.from}`);
-    }
-  });
-  for (const e of b.entities ?? []) {
-    for (const f of e.facts ?? []) {
-      if (f.turn !== undefined && (!Number.isInteger(f.turn) || f.turn < 0 || f.turn > n)) {
-        throw new UsageError(`bundle entity "${e.name}": fact "${f.key}" names turn ${f.turn}, but the main line has ${n} turns`);
-      }
-    }
-  }
-}

@@ -3,6 +3,7 @@ import { percentilesFromHistogram } from '../percentile.js';
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from '../types.js';
 import type { PgDb, Q, Row } from './connection.js';
 import { toLedger } from './rows.js';
+import { compareKeys } from '../ledger-keys.js';
 
 /** SQL per group key; days and months are UTC, like SQLite's cut of the ISO string. */
 const GROUP_SQL: Record<LedgerGroupKey, string> = {
@@ -108,14 +109,3 @@ export class PgLedger {
   }
 }
 
-function compareKeys(a: (string | null)[], b: (string | null)[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? null;
-    const y = b[i] ?? null;
-    if (x === y) continue;
-    if (x === null) return -1;
-    if (y === null) return 1;
-    return x < y ? -1 : 1;
-  }
-  return 0;
-}

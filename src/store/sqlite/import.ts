@@ -1,9 +1,10 @@
-import { NotFoundError, UsageError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { newId, nowIso, SHORT_ID_LENGTH } from '../ids.js';
 import { DEFAULT_ACCOUNT_ID, type NewEntity, type NewFact, type Story, type StoryBundle } from '../types.js';
 import { writeTx, type Db } from './connection.js';
 import { insertLore, upsertEntitiesIn } from './memory.js';
 import { toStory } from './rows.js';
+import { validateBundle } from '../bundle-check.js';
 
 type Row = Record<string, unknown>;
 
@@ -12,7 +13,7 @@ type Row = Record<string, unknown>;
  * under a second). Facts with `turn: n` attach to the n-th main-line turn; without it they are story-level.
  */
 export function importStoryIn(db: Db, bundle: StoryBundle, accountId = DEFAULT_ACCOUNT_ID): Story {
-  validate(bundle);
+  validateBundle(bundle);
   return writeTx(db, () => {
     if (!db.prepare('SELECT 1 FROM accounts WHERE id = ?').get(accountId)) throw new NotFoundError(`account ${accountId} not found`);
     const now = nowIso();
@@ -62,18 +63,3 @@ export function importStoryIn(db: Db, bundle: StoryBundle, accountId = DEFAULT_A
   });
 }
 
-function validate(b: StoryBundle): void {
-  const n = b.turns.length;
-  (b.branches ?? []).forEach((br, i) => {
-    if (!Number.isInteger(br.from) || br.from < 0 || br.from > n) {
-      throw new UsageError(`bundle branch ${i + 1}: "from" must be between 0 and ${n} (the main line's length), found ${br.from}`);
-    }
-  });
-  for (const e of b.entities ?? []) {
-    for (const f of e.facts ?? []) {
-      if (f.turn !== undefined && (!Number.isInteger(f.turn) || f.turn < 0 || f.turn > n)) {
-        throw new UsageError(`bundle entity "${e.name}": fact "${f.key}" names turn ${f.turn}, but the main line has ${n} turns`);
-      }
-    }
-  }
-}

@@ -4,6 +4,7 @@ import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from
 import { writeTx, type Db } from './connection.js';
 import { rollUp } from './ledger-rollup.js';
 import { toLedger } from './rows.js';
+import { compareKeys } from '../ledger-keys.js';
 
 type Row = Record<string, unknown>;
 
@@ -154,17 +155,6 @@ export interface Group {
   latency: Map<number, number>;
 }
 
-function compareKeys(a: (string | null)[], b: (string | null)[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? null;
-    const y = b[i] ?? null;
-    if (x === y) continue;
-    if (x === null) return -1;
-    if (y === null) return 1;
-    return x < y ? -1 : 1;
-  }
-  return 0;
-}
 
 /** Flag bits computed in SQL so the per-row callback receives one small integer instead of the outcome string. */
 const FLAGS_SQL = `(CASE WHEN estimated THEN 1 ELSE 0 END | CASE outcome WHEN 'failed' THEN 2 WHEN 'fallback' THEN 4 ELSE 0 END)`;
