@@ -30,6 +30,10 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   }
   if (opts.new && (!opts.title?.trim() || !opts.premise?.trim())) throw new UsageError('--new needs --title and --premise', { hint: 'luna play --new --title "The Lighthouse" --premise "A keeper finds a stranger on the rocks."' });
   if (opts.new && ref) throw new UsageError('give either a story or --new, not both');
+  // Ink renders only a final frame when CI/CONTINUOUS_INTEGRATION is set (read once, at import). Both ends
+  // are a TTY here, so a person is watching: keep the screen live even inside a CI job's terminal.
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
   // React's production builds load and render faster than the development ones; no dev tooling runs here.
   process.env.NODE_ENV ??= 'production';
   // Loading Ink and React dominates start-up; start it now so it overlaps config, store and session setup.
