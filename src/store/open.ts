@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expandTilde } from '../config/load.js';
 import type { LunaConfig } from '../config/schema.js';
-import { ConfigError, DatabaseError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { withBranchCache } from './branch-cache.js';
 import type { Store } from './types.js';
 
@@ -28,9 +28,6 @@ export function resolveStoreTarget(url: string | undefined, home: string): Store
   return { dialect: 'sqlite', file: path.resolve(expandTilde(u)) };
 }
 
-interface PostgresModule {
-  openPostgresStore(url: string, opts: { poolSize: number }): Promise<Store>;
-}
 
 /** Opens the store named by the config: SQLite (default, `<home>/luna.db`) or PostgreSQL. Drivers load lazily. */
 export async function openStore(
@@ -43,19 +40,6 @@ export async function openStore(
     const { openSqliteStore } = await import('./sqlite/index.js');
     return withBranchCache(await openSqliteStore(target.file, { autoMigrate: opts.autoMigrateSqlite ?? false }));
   }
-  // A variable specifier: the PostgreSQL store ships separately and may be absent from this build.
-  const spec = './postgres/index.js';
-  let mod: PostgresModule;
-  try {
-    mod = (await import(spec)) as PostgresModule;
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    if ((e.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url/i.test(e.message ?? '')) && /postgres[\\/]index/.test(e.message ?? '')) {
-      throw new DatabaseError('PostgreSQL support is not installed in this build', {
-        hint: 'use the default SQLite store (unset database.url) or install a luna build with PostgreSQL support',
-      });
-    }
-    throw err;
-  }
+  const mod = await import('./postgres/index.js');
   return withBranchCache(await mod.openPostgresStore(target.url, { poolSize: db?.poolSize ?? 10 }));
 }

@@ -29,14 +29,6 @@ describe('SQLite store specifics', () => {
     expect(() => resolveStoreTarget('mysql://u:secret@db/x', '/h')).not.toThrow(/secret/);
   });
 
-  const postgresBuilt = existsSync(path.join(import.meta.dirname, '../../src/store/postgres/index.ts'));
-  it.skipIf(postgresBuilt)('says PostgreSQL support is missing (exit 5) when this build has no PostgreSQL store', async () => {
-    const err = await openStore({ url: 'postgres://luna:hunter2@127.0.0.1:5432/test', poolSize: 1 }, root).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DatabaseError);
-    expect((err as DatabaseError).message).toBe('PostgreSQL support is not installed in this build');
-    expect((err as DatabaseError).exitCode).toBe(5);
-  });
-
   it('creates <home>/luna.db on first open and migrates it automatically', async () => {
     const home = path.join(root, 'home-auto');
     const store = await openStore({ poolSize: 1 }, home, { autoMigrateSqlite: true });
