@@ -8,6 +8,7 @@ import pg from 'pg';
 import { configSchema } from '../src/config/schema.js';
 import { curateContext } from '../src/pipeline/preprocessor.js';
 import { runTurn } from '../src/pipeline/run-turn.js';
+import { withBranchCache } from '../src/store/branch-cache.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
 import { instantCallAgent, SAMPLE_PLAN, SAMPLE_PROSE } from './instant-models.js';
@@ -73,7 +74,8 @@ export async function run(): Promise<Record<string, unknown>> {
 async function open(url: string, migrate: boolean): Promise<Store> {
   if (url.startsWith('postgres')) {
     const { openPostgresStore } = await import('../src/store/postgres/index.js');
-    return openPostgresStore(url, { poolSize: 3, autoMigrate: migrate });
+    // As `openStore` does for every front end: branch walks are memoised (see src/store/branch-cache.ts).
+    return withBranchCache(await openPostgresStore(url, { poolSize: 3, autoMigrate: migrate }));
   }
   return openStore({ url, poolSize: 1 }, tmpdir(), { autoMigrateSqlite: migrate });
 }

@@ -29,6 +29,8 @@ export interface Curated {
   strategistText: string;
   strategistTokens: number;
   recent: Turn[];
+  /** What was read to build it, so the commit step resolves entities without reading it again. */
+  memory: { entities: Entity[]; branchIds: string[] };
 }
 
 interface Candidate {
@@ -139,6 +141,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     strategistText: forStrategist.text,
     strategistTokens: forStrategist.totalTokens,
     recent: recentShown,
+    memory: { entities, branchIds },
   };
 }
 

@@ -118,7 +118,8 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     // 4. Resolve entities and commit atomically.
     yield { type: 'stage-started', stage: 'commit' };
     s = now();
-    const [known, branchIds] = await Promise.all([deps.store.listEntities(story.id), deps.store.getBranchIds(story.id, parentId)]);
+    // The head cannot move under us unnoticed (commitTurn checks it), so the memory read for the context still holds.
+    const { entities: known, branchIds } = curated.memory;
     const onBranch = new Set(branchIds);
     const resolution = resolveEntities(plan, prose, known, (e) => e.firstTurnId === null || onBranch.has(e.firstTurnId));
     const depth = branchIds.length + 1;

@@ -28,11 +28,33 @@ export function openSqliteDb(file: string): Db {
     // 32 MiB page cache (default 2 MiB): ledger inserts and report scans touch far more than that.
     db.pragma('cache_size = -32768');
     sqliteVec.load(db);
+    cacheStatements(db);
   } catch (err) {
     db.close();
     throw new DatabaseError(`cannot prepare SQLite database ${file}: ${(err as Error).message}`, { cause: err });
   }
   return db;
+}
+
+/**
+ * Memoises `db.prepare` per SQL text: compiling a statement costs more than running most of ours, and the
+ * store prepares at each call site. A reused statement is reset to plain row objects first, so a call site
+ * that asked for `.pluck()` or `.raw()` cannot leak that mode to another using the same SQL.
+ */
+function cacheStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  (db as { prepare: (sql: string) => Database.Statement }).prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = prepare(sql);
+      if (cache.size >= 500) cache.delete(cache.keys().next().value as string);
+      cache.set(sql, stmt);
+    } else if (stmt.reader) {
+      stmt.pluck(false).raw(false).expand(false);
+    }
+    return stmt;
+  };
 }
 
 /**
