@@ -150,6 +150,15 @@ function applyEnv(cfg: Plain, env: NodeJS.ProcessEnv, databaseUrl?: string): Pla
 
 /** Local model paths are relative to the file that names them, so a config can travel with its models. */
 function resolvePaths(data: Plain, dir: string, home: string): Plain {
+  const resolve = (p: string) => {
+    const x = expandTilde(p.replaceAll('{home}', home));
+    return path.isAbsolute(x) ? x : path.resolve(dir, x);
+  };
+  const dreamer = isPlain(data.agents) && isPlain(data.agents.dreamer) ? data.agents.dreamer : null;
+  if (dreamer && isPlain(dreamer.comfyui) && typeof dreamer.comfyui.workflow === 'string') {
+    const agents = data.agents as Plain;
+    data = { ...data, agents: { ...agents, dreamer: { ...dreamer, comfyui: { ...dreamer.comfyui, workflow: resolve(dreamer.comfyui.workflow) } } } };
+  }
   if (!isPlain(data.models)) return data;
   const models: Plain = {};
   for (const [name, m] of Object.entries(data.models)) {

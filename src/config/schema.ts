@@ -76,6 +76,17 @@ export const agentsSchema = z.strictObject({
     /** Run queued Dreamer jobs in-process after each turn (off when separate `luna dream` workers run). */
     inProcess: z.boolean().default(true),
     imagePrompts: z.boolean().default(true),
+    /** Submit each image prompt to a ComfyUI server (its /prompt API) with your API-format workflow. */
+    comfyui: z
+      .strictObject({
+        url: z.string().url(),
+        /** Workflow exported with "Save (API Format)"; relative to the config file. */
+        workflow: z.string().min(1),
+        /** Text in the workflow replaced by the prompt (e.g. in the positive CLIPTextEncode node). */
+        placeholder: z.string().min(1).default('{{prompt}}'),
+        timeoutMs: z.number().int().positive().default(15_000),
+      })
+      .optional(),
   }),
 });
 

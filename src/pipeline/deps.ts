@@ -35,6 +35,8 @@ export interface PipelineDeps {
   /** Embeds text with the Preprocessor's embedding model; absent when none is configured. */
   embed?: (text: string, signal?: AbortSignal) => Promise<Float32Array | null>;
   signal?: AbortSignal;
+  /** Hands an image prompt to an image generator (ComfyUI); absent when none is configured. */
+  submitImage?: (prompt: string, meta: { storyId: string; turnId: string }, signal?: AbortSignal) => Promise<void>;
   /** Monotonic milliseconds (performance.now by default); injectable for tests and benches. */
   now?: () => number;
   /**

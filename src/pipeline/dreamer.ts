@@ -11,7 +11,7 @@ import { arcSummaryRequest, entitySheetRequest, imagePromptRequest } from './pro
  * or BullMQ), so a crash loses nothing: an expired lock makes the job claimable again.
  */
 
-export type DreamerDeps = Pick<PipelineDeps, 'store' | 'config' | 'callAgent' | 'embed' | 'signal'>;
+export type DreamerDeps = Pick<PipelineDeps, 'store' | 'config' | 'callAgent' | 'embed' | 'signal' | 'submitImage'>;
 
 export interface DrainOptions {
   workerId: string;
@@ -85,8 +85,11 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
     }
     case 'image-prompt': {
       if (!turn) return;
-      const prompt = await call(imagePromptRequest(turn.prose, story.style));
-      if (prompt) await deps.store.saveImagePrompt(turn.id, prompt.slice(0, 600));
+      const prompt = (await call(imagePromptRequest(turn.prose, story.style))).slice(0, 600);
+      if (!prompt) return;
+      await deps.store.saveImagePrompt(turn.id, prompt);
+      // A failed submission fails the job, so the queue retries it with backoff (the prompt is kept).
+      await deps.submitImage?.(prompt, { storyId: story.id, turnId: turn.id }, deps.signal);
       return;
     }
     default:

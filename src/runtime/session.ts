@@ -33,8 +33,10 @@ export async function createSession(store: Store, loaded: LoadedConfig, opts: { 
       }
     : undefined;
   const guard = await loadGuard(store, loaded);
+  const comfy = config.agents.dreamer.comfyui;
+  const submitImage = comfy ? (await import('../images/comfyui.js')).createComfyUiSubmitter(comfy) : undefined;
   return {
-    deps: { store, config, callAgent, embed, signal: opts.signal, guard },
+    deps: { store, config, callAgent, embed, signal: opts.signal, guard, submitImage },
     close: () => registry.close(),
   };
 }
