@@ -57,11 +57,9 @@ export class SqliteLedger {
 
   /** The last multi-key scan, kept briefly so coarser groupings of the same window need no second scan. */
   private recent: { sig: string; keys: LedgerGroupKey[]; groups: Group[]; at: number } | undefined;
-  private readonly totalChanges;
 
   constructor(private readonly db: Db) {
     registerAggregate(db, this);
-    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
   }
 
   recordCalls(rows: LedgerRow[]): void {
@@ -98,7 +96,7 @@ export class SqliteLedger {
 
   /** Changes when any connection (this one included) commits to the database: the roll-up cache's validity. */
   private dataVersion(): string {
-    return `${this.db.pragma('data_version', { simple: true })}:${this.totalChanges.get()}`;
+    return `${this.db.pragma('data_version', { simple: true })}:${this.db.prepare('SELECT total_changes()').pluck().get()}`;
   }
 
   private scan(keys: LedgerGroupKey[], filter: LedgerFilter): Group[] {
