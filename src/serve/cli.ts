@@ -18,7 +18,9 @@ export async function runPlan(g: GlobalOptions): Promise<void> {
   const { config } = await loadCliConfig(g);
   const { plan, gpus, gpuProblem } = await planFromConfig(config.serve);
   if (g.json) printJson({ fits: plan.problems.length === 0, gpuProblem, discovered: gpus, ...plan });
-  else {
+  else if (plan.shards.length === 0) {
+    process.stdout.write(`no shards configured${gpuProblem ? ` (and no GPUs: ${gpuProblem})` : ''}; add serve.shards to luna.yaml — see docs/serve.md\n`);
+  } else {
     if (gpuProblem) process.stdout.write(`no GPUs: ${gpuProblem}\n`);
     await printTable(['shard', 'engine', 'GPUs', 'MiB/GPU', 'TP', 'CUDA_VISIBLE_DEVICES'],
       plan.shards.map((s) => [s.shard, s.engine, s.gpuIndices.join(',') || 'CPU', s.memoryMiB || '-', s.tensorParallel, s.env.CUDA_VISIBLE_DEVICES || '(none)']), { align: ['left', 'left', 'left', 'right', 'right', 'left'] });
