@@ -37,7 +37,7 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   // React's production builds load and render faster than the development ones; no dev tooling runs here.
   process.env.NODE_ENV ??= 'production';
   // Loading Ink and React dominates start-up; start it now so it overlaps config, store and session setup.
-  const launching = import('../../tui/launch.js');
+  const launching = loadTui();
   launching.catch(() => undefined);
   let loaded = await loadCliConfig(g);
   let missing = missingModels(loaded);
@@ -77,4 +77,13 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   } finally {
     await store.close();
   }
+}
+
+type TuiModule = typeof import('../../tui/launch.js');
+
+/** The bundled TUI (dist/tui.bundle.js, see scripts/bundle-tui.mjs) loads ~4× faster; the module graph is the fallback. */
+async function loadTui(): Promise<TuiModule> {
+  const bundle = new URL('../../../tui.bundle.js', import.meta.url);
+  if (existsSync(bundle)) return (await import(bundle.href)) as TuiModule;
+  return import('../../tui/launch.js');
 }
