@@ -28,4 +28,6 @@ export default function setup(): void {
     // A type error still emits JavaScript; only a missing entry point stops the e2e tests.
     if (!existsSync(marker)) throw err;
   }
+  // Same second step as `npm run build`: `luna play` loads the bundled TUI, which must match dist/.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle-tui.mjs')], { cwd: ROOT, stdio: 'pipe' });
 }
