@@ -27,7 +27,8 @@ export const toShown = (t: Turn): ShownTurn => ({ id: t.id, depth: t.depth, acti
 export function createPlayController(opts: PlayControllerOptions) {
   const { store, loaded, session, dispatch } = opts;
   const flushMs = opts.flushMs ?? 30;
-  const page = opts.pageTurns ?? 100;
+  // One screen holds a few turns; a small first page keeps the first frame fast, older pages load on scroll-up.
+  const page = opts.pageTurns ?? 25;
   let story: Story | null = null;
   let loadedTurns = 0;
   let turnCtrl: AbortController | null = null;
