@@ -40,6 +40,8 @@ interface Candidate {
   /** Largest share of the budget one item may take before it is truncated. */
   cap: number;
   order: number;
+  /** estimateTokens(text), counted once: the same candidates are packed for two budgets. */
+  tokens: number;
 }
 
 type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'relevant' | 'recent';
@@ -103,7 +105,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const candidates: Candidate[] = [];
   let order = 0;
   const add = (section: SectionName, priority: number, text: string, capShare: number) => {
-    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++ });
+    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++, tokens: estimateTokens(text) });
   };
   add('premise', 100, `${story.title}: ${story.premise}${story.style ? `\nStyle: ${story.style}` : ''}`, 0.12);
   if (storySummary) add('story-summary', 76, storySummary.summary, 0.12);
@@ -156,7 +158,7 @@ function render(candidates: Candidate[], budget: number): { sections: ContextSec
       continue;
     }
     const text = items.map((c) => c.text).join('\n\n');
-    sections.push({ name, title: SECTION_TITLES[name], tokens: items.reduce((n, c) => n + estimateTokens(c.text), 0), items: items.length, candidates: all, text });
+    sections.push({ name, title: SECTION_TITLES[name], tokens: items.reduce((n, c) => n + c.tokens, 0), items: items.length, candidates: all, text });
   }
   const text = sections.filter((s) => s.text).map((s) => `## ${s.title}\n${s.text}`).join('\n\n');
   return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0) };
@@ -170,14 +172,14 @@ function pack(candidates: Candidate[], budget: number): Candidate[] {
     const room = budget - used;
     if (room < 20) break;
     let text = c.text;
-    let tokens = estimateTokens(text);
+    let tokens = c.tokens;
     const limit = Math.min(c.cap, room);
     if (tokens > limit) {
       if (limit < 30) continue;
       text = truncateToTokens(text, limit);
       tokens = estimateTokens(text);
     }
-    out.push({ ...c, text });
+    out.push({ ...c, text, tokens });
     used += tokens;
   }
   return out;
