@@ -14,11 +14,12 @@ export class SqliteSearch {
     const fts = toFtsQuery(query);
     if (!fts || limit <= 0) return [];
     const rows = this.db
-      .prepare(`SELECT t.id AS turn_id, bm25(turns_fts) AS rank
+      // The story filter runs inside the index (story_id is an FTS column, weight 0 so it does not rank).
+      .prepare(`SELECT t.id AS turn_id, bm25(turns_fts, 0.0, 1.0, 1.0) AS rank
                 FROM turns_fts JOIN turns t ON t.seq = turns_fts.rowid
-                WHERE turns_fts MATCH ? AND t.story_id = ?
+                WHERE turns_fts MATCH ?
                 ORDER BY rank LIMIT ?`)
-      .all(fts, storyId, Math.floor(limit)) as Row[];
+      .all(`story_id:"${storyId.replaceAll('"', '""')}" AND (${fts})`, Math.floor(limit)) as Row[];
     return rows.map((r) => ({ turnId: r.turn_id as string, score: -Number(r.rank) }));
   }
 
