@@ -2,6 +2,15 @@ import type { ArcSummary, Entity, Fact, LoreEntry, SearchHit } from '../store/ty
 
 /** Pure helpers over story memory: which entities and lore an action touches, and what each entity currently is. */
 
+const branchSets = new WeakMap<readonly string[], Set<string>>();
+
+/** A Set of the branch's turn ids, built once per branch array (the store's branch cache hands out one per head). */
+export function branchSet(ids: readonly string[]): Set<string> {
+  let set = branchSets.get(ids);
+  if (!set) branchSets.set(ids, (set = new Set(ids)));
+  return set;
+}
+
 export function mentions(haystackLower: string, term: string): boolean {
   const t = term.trim().toLowerCase();
   if (t.length < 2) return false;

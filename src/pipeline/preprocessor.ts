@@ -2,7 +2,7 @@ import type { ContextConfig } from '../config/schema.js';
 import type { Entity, Fact, Store, Story, Turn } from '../store/types.js';
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
-import { currentFacts, entitiesInPlay, fuseHits, latestOnBranch, renderEntitySheet, triggeredLore } from './memory.js';
+import { branchSet, currentFacts, entitiesInPlay, fuseHits, latestOnBranch, renderEntitySheet, triggeredLore } from './memory.js';
 
 /**
  * The Preprocessor: curates what the Strategist and Writer see, with no LLM on the critical path.
@@ -70,7 +70,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     store.listArcSummaries(story.id),
     store.historySize(story.id, headId),
   ]);
-  const onBranch = new Set(branchIds);
+  const onBranch = branchSet(branchIds);
   const recentIds = new Set(recent.map((t) => t.id));
   const recentShown = config.recentTurns > 0 ? recent.slice(-config.recentTurns) : [];
 

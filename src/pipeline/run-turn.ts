@@ -3,6 +3,7 @@ import type { Story, Turn } from '../store/types.js';
 import type { AgentCallResult, LedgerCall, PipelineDeps } from './deps.js';
 import type { CallCost, EntityUpdate, Stage, TurnEvent, TurnTotals } from './events.js';
 import { parsePlan, type BeatPlan, beatPlanJsonSchema } from './plan.js';
+import { branchSet } from './memory.js';
 import { curateContext } from './preprocessor.js';
 import { strategistRequest, strategistRetryRequest, writerRequest } from './prompts.js';
 import { resolveEntities } from './resolve.js';
@@ -120,7 +121,7 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     s = now();
     // The head cannot move under us unnoticed (commitTurn checks it), so the memory read for the context still holds.
     const { entities: known, branchIds } = curated.memory;
-    const onBranch = new Set(branchIds);
+    const onBranch = branchSet(branchIds);
     const resolution = resolveEntities(plan, prose, known, (e) => e.firstTurnId === null || onBranch.has(e.firstTurnId));
     const depth = branchIds.length + 1;
     const jobs = dreamerJobsFor(deps.config, { depth, hasEntityChanges: resolution.facts.length > 0 || resolution.updates.some((u) => u.status === 'new') });

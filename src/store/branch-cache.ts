@@ -19,13 +19,15 @@ export function withBranchCache(store: Store): Store {
 
   const branchIds = async (storyId: string, head: string | null): Promise<string[]> => {
     if (head === null) return [];
+    // Shared and frozen rather than copied: callers only read it, and one instance per head lets
+    // them memoise derived sets (see branchSet in src/pipeline/memory.ts).
     const hit = ids.get(head);
-    if (hit) return hit.slice();
+    if (hit) return hit;
     const turn = await store.getTurn(head);
     const parentIds = turn?.parentId ? ids.get(turn.parentId) : turn && turn.parentId === null ? [] : undefined;
-    const list = parentIds && turn ? [...parentIds, turn.id] : await store.getBranchIds(storyId, head);
+    const list = Object.freeze(parentIds && turn ? [...parentIds, turn.id] : await store.getBranchIds(storyId, head)) as string[];
     remember(ids, head, list);
-    return list.slice();
+    return list;
   };
 
   const historySize = async (storyId: string, head: string | null) => {
