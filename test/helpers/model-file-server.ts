@@ -5,7 +5,7 @@
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 import path from 'node:path';
 
 export interface FileRequest {
@@ -31,7 +31,6 @@ export async function startModelFileServer(opts: { dir?: string } = {}): Promise
   const dir = opts.dir ?? SHARED_MODELS_DIR;
   const requests: FileRequest[] = [];
   const overrides = new Map<string, Buffer>();
-  const sockets = new Set<Socket>();
   let cutAt: number | null = null;
   const server: Server = createServer((req, res) => {
     const urlPath = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
@@ -81,23 +80,13 @@ export async function startModelFileServer(opts: { dir?: string } = {}): Promise
       stream.on('end', () => setTimeout(() => res.socket?.destroy(), 30));
     }
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenOnLoopback(server);
+  const port = listening.port;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
     cutNextAt: (n) => { cutAt = n; },
     override: (n, d) => { overrides.set(n, d); },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: listening.close,
   };
 }

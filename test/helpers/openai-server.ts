@@ -5,7 +5,7 @@
  * Replies are scripted per request in order (a queue per route) with a default reply when the queue is empty.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 export interface RecordedRequest {
   method: string;
@@ -198,7 +198,6 @@ export interface LoopbackCore {
 export async function startLoopback(routeOf: (path: string) => Route | null, handler: Handler): Promise<LoopbackCore> {
   const requests: RecordedRequest[] = [];
   const queues = new Map<Route, ScriptedReply[]>();
-  const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     readBody(req).then(async (raw) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -213,15 +212,8 @@ export async function startLoopback(routeOf: (path: string) => Route | null, han
       res.end(String(err));
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenOnLoopback(server);
+  const port = listening.port;
   return {
     port,
     requests,
@@ -231,10 +223,7 @@ export async function startLoopback(routeOf: (path: string) => Route | null, han
       queues.set(route, q);
     },
     pending: (route) => queues.get(route)?.length ?? 0,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: listening.close,
   };
 }
 

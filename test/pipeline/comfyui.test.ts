@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drainJobs } from '../../src/pipeline/dreamer.js';
+import { listenOnLoopback } from '../helpers/listen.js';
 import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
 
 /** A loopback stand-in for ComfyUI's POST /prompt (200 {prompt_id, number, node_errors}; errors as ComfyUI sends them). */
@@ -20,8 +20,8 @@ async function fakeComfy(replies: { status: number; body: unknown }[]) {
       res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const { port, close } = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}`, bodies, close };
 }
 
 const WORKFLOW = {
