@@ -137,7 +137,10 @@ describe('luna as a user runs it', () => {
 
     const usage = await luna(['story', 'nope'], { home: h });
     expect(usage.exitCode).toBe(2);
-    const notImpl = await luna(['--help'], { home: h });
-    expect(notImpl.exitCode).toBe(0);
+    expect(usage.stderr).toMatch(/^luna: unknown command 'nope'/m);
+    // Help never reads the config, so it still works while luna.yaml is broken.
+    const help = await luna(['--help'], { home: h });
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain('Usage: luna');
   });
 });
