@@ -1,4 +1,4 @@
-import { type GlobalOptions, loadCliConfig } from '../../cli/context.js';
+import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { LunaError, UsageError } from '../../errors.js';
 import type { TurnEvent } from '../../pipeline/events.js';
@@ -18,11 +18,7 @@ interface TurnOpts {
 export async function run(ref: string, action: string, opts: TurnOpts, g: GlobalOptions): Promise<void> {
   const modes = [opts.undo, opts.retry, opts.from !== undefined, opts.to !== undefined].filter(Boolean).length;
   if (modes > 1) throw new UsageError('use only one of --undo, --retry, --from, --to');
-  const loaded = await loadCliConfig(g);
-  const { openStore } = await import('../../store/open.js');
-  const store = await openStore(loaded.config.database, loaded.home, { autoMigrateSqlite: true });
-  try {
-    await store.assertSchemaCurrent();
+  await withStore(g, async (store, loaded) => {
     const story = await findStory(store, ref);
     if (opts.undo || opts.to !== undefined) return await moveHead(store, story.id, story.headTurnId, opts, g);
     if (!action.trim()) throw new UsageError('missing the action', { hint: `luna turn ${ref} "what your character does"` });
@@ -54,9 +50,7 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
       process.off('SIGINT', onSigint);
       await session.close();
     }
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 async function collectJson(events: AsyncIterable<TurnEvent>): Promise<TurnEvent | undefined> {
