@@ -171,8 +171,8 @@ export function createPlayController(opts: PlayControllerOptions) {
       if (!head) return dispatch({ type: 'notice', notice: { level: 'info', text: 'there is no turn to retry yet' } });
       await play(head.action, 'retry');
     },
-    /** Moves the head back one turn; the undone turn stays as a branch. Returns the undone action. */
-    async undo(): Promise<string | null> {
+    /** Moves the head back one turn; the undone turn stays as a branch. Returns the undone turn, for the caller to announce. */
+    async undo(): Promise<{ action: string; depth: number } | null> {
       if (!story) return null;
       const s = await refreshStory();
       const head = s.headTurnId ? await store.getTurn(s.headTurnId) : null;
@@ -182,8 +182,7 @@ export function createPlayController(opts: PlayControllerOptions) {
       }
       await store.setHead(s.id, head.parentId, head.id);
       await loadStory(s.id);
-      dispatch({ type: 'notice', notice: { level: 'info', text: `undid turn ${head.depth} (kept as a branch: /branch lists it)` } });
-      return head.action;
+      return { action: head.action, depth: head.depth };
     },
     async moveHead(target: string | null, note: string): Promise<void> {
       if (!story) return;

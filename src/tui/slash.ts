@@ -33,9 +33,12 @@ export async function runSlash(name: SlashName, args: string[], ctx: SlashContex
     const fresh = (await store.getStory(story.id)) ?? story;
     switch (name) {
       case 'undo': {
-        const action = await controller.undo();
-        if (action) ctx.restore(action);
-        return;
+        const undone = await controller.undo();
+        if (!undone) return;
+        // Restore the action and announce in the same tick, so they render in one frame: a key typed after
+        // the notice appears lands in the restored input, never before it.
+        ctx.restore(undone.action);
+        return info(`undid turn ${undone.depth} (kept as a branch: /branch lists it)`);
       }
       case 'retry':
         return await controller.retry();

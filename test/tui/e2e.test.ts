@@ -26,6 +26,12 @@ function startTmux(name: string, home: string, cmd: string, size = { x: 120, y: 
   tmux('new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y), `env LUNA_HOME=${home} TERM=xterm-256color node ${LUNA} ${cmd}; echo "[exit $?]"; sleep 60`);
 }
 
+/** The text in the input box (the line after its `›` prompt), or null when no prompt is shown. */
+function inputLine(screen: string): string | null {
+  const line = screen.split('\n').find((l) => /^\s*› /.test(l) || /^\s*›\s*$/.test(l));
+  return line === undefined ? null : line.replace(/^\s*›/, '').split('│')[0]!.trim();
+}
+
 async function waitScreen(name: string, check: (s: string) => boolean, what: string, ms = 20_000): Promise<string> {
   await waitFor(() => check(capture(name)), what, ms).catch((err: Error) => {
     throw new Error(`${err.message}; screen:\n${capture(name)}`);
@@ -91,9 +97,11 @@ describe('luna play in a real terminal (tmux)', () => {
 
     tmux('send-keys', '-t', name, '-l', '/undo');
     tmux('send-keys', '-t', name, 'Enter');
-    await waitScreen(name, (s) => s.includes('undid turn 2') && !s.includes('Maren lights a lantern.'), 'undo');
+    await waitScreen(name, (s) => s.includes('undid turn 2') && !s.includes('Maren lights a lantern.') && inputLine(s) === 'I light a lantern', 'undo, with the action back in the input');
     tmux('send-keys', '-t', name, 'C-c'); // clear the restored action
+    await waitScreen(name, (s) => inputLine(s) === '', 'the cleared input');
     tmux('send-keys', '-t', name, '-l', '/cost');
+    await waitScreen(name, (s) => inputLine(s)?.startsWith('/cost') === true, 'the typed command');
     tmux('send-keys', '-t', name, 'Enter');
     const cost = await waitScreen(name, (s) => s.includes('── spend per agent ──'), 'the cost panel');
     // Two Strategist calls at 1000×$1/M + 200×$5/M = $0.002 each.
