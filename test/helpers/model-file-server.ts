@@ -1,5 +1,5 @@
 /**
- * A loopback static file server for model downloads (default folder /work/shared/models) with HTTP Range
+ * A loopback static file server for model downloads (default folder ../shared/models beside the repo) with HTTP Range
  * support (206 + Content-Range, 416 past the end) and a switch that cuts the connection mid-file once, to
  * exercise resumable downloads. Also serves HuggingFace-style paths: /OWNER/REPO/resolve/main/FILE → FILE.
  */
@@ -7,6 +7,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { listenOnLoopback } from './listen.js';
 import path from 'node:path';
+import { SHARED_MODELS } from './shared.js';
 
 export interface FileRequest {
   path: string;
@@ -25,7 +26,7 @@ export interface ModelFileServer {
   close(): Promise<void>;
 }
 
-export const SHARED_MODELS_DIR = '/work/shared/models';
+export const SHARED_MODELS_DIR = SHARED_MODELS;
 
 export async function startModelFileServer(opts: { dir?: string } = {}): Promise<ModelFileServer> {
   const dir = opts.dir ?? SHARED_MODELS_DIR;

@@ -11,8 +11,8 @@ import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { startOpenAIServer, type LoopbackServer } from './openai-server.js';
 
-export const SHARED_MODELS = path.resolve(__dirname, '../../../shared/models');
-export const TINY_MODEL = path.join(SHARED_MODELS, 'stories260K.gguf');
+export { SHARED_MODELS, TINY_MODEL } from './shared.js';
+import { TINY_MODEL } from './shared.js';
 
 export interface PipelineFixture {
   home: string;

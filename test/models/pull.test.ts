@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { pullModel, resolvePullSource, sha256File } from '../../src/models/download.js';
 import { addLocalModelToUserConfig } from '../../src/models/user-config.js';
-import { startModelFileServer, type ModelFileServer } from '../helpers/model-file-server.js';
+import { SHARED_MODELS_DIR, startModelFileServer, type ModelFileServer } from '../helpers/model-file-server.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -61,7 +62,7 @@ describe('model downloads', () => {
     expect(hf.urls).toEqual(['https://huggingface.co/ggml-org/models/resolve/main/tinyllamas/stories260K.gguf']);
     expect(hf.fileName).toBe('stories260K.gguf');
     expect(() => resolvePullSource('hf:nope', config, {})).toThrow(/hf:OWNER\/REPO\/FILE.gguf/);
-    const viaMirror = resolvePullSource('hf:x/y/stories260K.gguf', config, { LUNA_MODELS_MIRROR: 'file:///work/shared/models' });
+    const viaMirror = resolvePullSource('hf:x/y/stories260K.gguf', config, { LUNA_MODELS_MIRROR: pathToFileURL(SHARED_MODELS_DIR).href });
     const r = await pullModel(viaMirror, path.join(tempHome(), 'models'));
     expect(r.sha256).toBe(DEMO_SHA);
     expect(r.verified).toBe(false);
