@@ -46,5 +46,11 @@ export function reportError(err: unknown, opts: { debug: boolean; json: boolean 
   return code;
 }
 
+// `luna cost report --csv | head`: a reader that stops early is not an error; stop quietly, like other CLIs.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(ExitCode.ok);
+  throw err;
+});
+
 const code = await main();
 process.exitCode = code;
