@@ -54,33 +54,39 @@ export const beatPlanJsonSchema: JsonSchema = {
 
 export type PlanParse = { ok: true; plan: BeatPlan; repaired: boolean } | { ok: false; error: string };
 
-/** Parses model output into a plan, repairing the common breakages once: fences, prose around the JSON, trailing commas, truncation. */
-export function parsePlan(text: string): PlanParse {
-  const direct = tryParse(text);
-  if (direct.ok) return { ok: true, plan: direct.plan, repaired: false };
+/**
+ * Parses model output into a plan, repairing the common breakages once: fences, prose around the JSON,
+ * trailing commas, truncation. With `fallbackBeat`, a plan whose beats are all blank gets that one beat
+ * instead of failing (the last resort after a retry: the player's action is still a beat to write).
+ */
+export function parsePlan(text: string, opts: { fallbackBeat?: string } = {}): PlanParse {
+  const direct = tryParse(text, opts.fallbackBeat);
+  if (direct.ok) return { ok: true, plan: direct.plan, repaired: direct.filled };
   const repaired = repairJson(text);
   if (repaired !== null) {
-    const again = tryParse(repaired);
+    const again = tryParse(repaired, opts.fallbackBeat);
     if (again.ok) return { ok: true, plan: again.plan, repaired: true };
     return { ok: false, error: again.error };
   }
   return { ok: false, error: direct.error };
 }
 
-function tryParse(text: string): { ok: true; plan: BeatPlan } | { ok: false; error: string } {
+function tryParse(text: string, fallbackBeat?: string): { ok: true; plan: BeatPlan; filled: boolean } | { ok: false; error: string } {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     return { ok: false, error: `not JSON: ${(err as Error).message}` };
   }
-  const clipped = clipStrings(data);
+  const clipped = clipStrings(data) as Record<string, unknown>;
+  const filled = fallbackBeat !== undefined && fallbackBeat.trim() !== '' && Array.isArray(clipped?.beats) && clipped.beats.length === 0;
+  if (filled) clipped.beats = [fallbackBeat.trim().slice(0, 300)];
   const res = beatPlanSchema.safeParse(clipped);
   if (!res.success) {
     const first = res.error.issues[0];
     return { ok: false, error: `plan does not match schema at ${first?.path.join('.') || '(root)'}: ${first?.message}` };
   }
-  return { ok: true, plan: res.data };
+  return { ok: true, plan: res.data, filled };
 }
 
 /** Over-long strings and lists are trimmed rather than rejected: a verbose model should not fail a turn. */

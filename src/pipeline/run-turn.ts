@@ -188,7 +188,8 @@ async function planTurn(memory: string, action: string, deps: PipelineDeps, call
   if (parsed.ok) return { plan: parsed.plan, repaired: parsed.repaired, results };
   throwIfAborted(deps.signal);
   const second = await attempt(strategistRetryRequest(req, first.text, parsed.error));
-  const again = parsePlan(second.text);
+  // Last resort for a plan that is valid but for blank beats (small local models do this): the action is the beat.
+  const again = parsePlan(second.text, { fallbackBeat: action });
   if (again.ok) return { plan: again.plan, repaired: true, results };
   throw new ModelError(`the Strategist returned an invalid plan twice (${again.error})`, {
     hint: 'use a model that supports JSON output for the strategist, or check its endpoint',

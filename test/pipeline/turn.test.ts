@@ -64,6 +64,18 @@ describe('runTurn over the OpenAI wire protocol', () => {
     expect(events.at(-1)?.type).toBe('done');
   });
 
+  it('keeps the turn when the retried plan is valid but for blank beats: the action becomes the beat', async () => {
+    const story = await fx.store.createStory({ title: 't', premise: 'p' });
+    const blank = { ...planJson(), beats: ['  ', ''] };
+    fx.strategist.script({ kind: 'json', value: blank }, { kind: 'json', value: blank });
+    fx.writer.script({ kind: 'text', chunks: ['She opens it.'] });
+    const events = await fx.play({ storyId: story.id, action: 'I open the door' });
+    expect(fx.strategist.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(2);
+    const plan = of(events, 'plan-ready')[0]!;
+    expect([plan.plan.beats, plan.repaired]).toEqual([['I open the door'], true]);
+    expect(events.at(-1)?.type).toBe('done');
+  });
+
   it('retries an invalid plan once, then fails cleanly leaving the story unchanged but the spend recorded', async () => {
     const story = await fx.store.createStory({ title: 't', premise: 'p' });
     fx.strategist.script({ kind: 'text', chunks: ['no plan here'] }, { kind: 'text', chunks: ['still nothing'] });
