@@ -1,8 +1,9 @@
+import { execa } from 'execa';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { luna, tempHome } from '../helpers/cli.js';
+import { BIN, luna, tempHome } from '../helpers/cli.js';
 import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
 import { planJson } from '../helpers/pipeline-fixture.js';
 
@@ -142,5 +143,16 @@ describe('luna as a user runs it', () => {
     const help = await luna(['--help'], { home: h });
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('Usage: luna');
+  });
+});
+
+describe('output into a closed pipe', () => {
+  it('exits 0 without a stack when the reader has gone (luna … | head)', async () => {
+    // `true` never reads and exits at once, so every write luna makes hits a closed pipe (EPIPE).
+    const r = await execa('bash', ['-c', `node ${JSON.stringify(BIN)} --help | true; echo "luna=\${PIPESTATUS[0]}"`], {
+      env: { LUNA_HOME: tempHome(), NO_COLOR: '1' }, reject: false,
+    });
+    expect(r.stdout).toContain('luna=0');
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
   });
 });
