@@ -2,12 +2,14 @@ import type { TurnEvent } from '../pipeline/events.js';
 import { formatDuration, formatUsd } from './output.js';
 
 /**
- * Plain renderer for `luna turn`: prose to stdout as it streams, progress and totals to stderr
- * (only on a terminal, so piping stdout gives just the story).
+ * Plain renderer for `luna turn`: prose to stdout as it streams, progress and totals to stderr (only on a
+ * terminal, so piping stdout gives just the story). Warnings (a soft budget limit, a fallback) go to stderr
+ * even when it is not a terminal: they are the turn's log, and only --quiet drops them.
  */
 export async function renderPlain(events: AsyncIterable<TurnEvent>, opts: { quiet: boolean }): Promise<TurnEvent | undefined> {
   const info = !opts.quiet && process.stderr.isTTY;
   const err = (s: string) => info && process.stderr.write(s);
+  const warn = (s: string) => !opts.quiet && process.stderr.write(s);
   let last: TurnEvent | undefined;
   let wrote = false;
   for await (const e of events) {
@@ -25,10 +27,10 @@ export async function renderPlain(events: AsyncIterable<TurnEvent>, opts: { quie
         break;
       case 'prose-restart':
         if (wrote) process.stdout.write('\n');
-        err(`· writer restarted on a fallback model: ${e.reason}\n`);
+        warn(`· warning: the writer restarted on a fallback model: ${e.reason}\n`);
         break;
       case 'warning':
-        err(`· warning: ${e.message}\n`);
+        warn(`· warning: ${e.message}\n`);
         break;
       case 'done': {
         if (wrote) process.stdout.write('\n');

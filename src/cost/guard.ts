@@ -1,6 +1,7 @@
 import type { LunaConfig } from '../config/schema.js';
 import { BudgetError } from '../errors.js';
 import { DEFAULT_ACCOUNT_ID, type Story, type Store, type TurnLimit } from '../store/types.js';
+import type { GuardResult } from '../pipeline/deps.js';
 import { monthStart, periodStart } from './period.js';
 import { usd } from './format.js';
 
@@ -103,12 +104,12 @@ function nextReset(i: BudgetItem): string {
 
 /**
  * PipelineDeps.guard: refuses the turn (BudgetError, exit 8) before any paid call when a tier quota or
- * hard budget is already reached; soft limits pass silently (budgetStatus shows them). Returns the hard
- * limits so commitTurn re-checks them in its transaction and two racing turns cannot both take the last unit.
+ * hard budget is already reached. Returns the hard limits so commitTurn re-checks them in its transaction
+ * and two racing turns cannot both take the last unit, and a warning per soft limit reached (the turn goes on).
  */
 export function createBudgetGuard(
   store: GuardStore, config: Pick<LunaConfig, 'cost'>, opts: { now?: () => Date; globalTtlMs?: number } = {},
-): (story: Story) => Promise<TurnLimit[]> {
+): (story: Story) => Promise<GuardResult> {
   // The global spend sums every account's ledger rows for the period: on a busy SQLite ledger that is a long
   // scan per turn. A short-lived copy is enough here because commitTurn re-checks the limit exactly.
   const ttl = opts.globalTtlMs ?? 2000;
@@ -127,7 +128,7 @@ export function createBudgetGuard(
     const status = await budgetStatus(store, config, story.accountId, opts.now?.() ?? new Date(), { globalItem });
     const reached = status.items.find((i) => i.level === 'hard');
     if (reached) throw refusal(reached);
-    return status.items
+    const limits = status.items
       .filter((i) => i.hard !== null)
       .map((i): TurnLimit => ({
         scope: i.scope,
@@ -135,6 +136,7 @@ export function createBudgetGuard(
         ...(i.kind === 'quota' ? { maxTurns: i.hard } : { maxCostUsd: i.hard }),
         label: limitLabel(i),
       }));
+    return { limits, warnings: status.items.filter((i) => i.level === 'soft').map(describeItem) };
   };
 }
 

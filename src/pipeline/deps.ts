@@ -41,7 +41,13 @@ export interface PipelineDeps {
   now?: () => number;
   /**
    * Budget/quota check before any paid call: throws BudgetError to refuse the turn, and returns the hard
-   * limits the commit must re-check atomically (two racing turns cannot both take the last unit).
+   * limits the commit must re-check atomically (two racing turns cannot both take the last unit), plus a
+   * warning per soft limit already reached (the turn goes on; renderers show them).
    */
-  guard?: (story: Story) => Promise<TurnLimit[] | void>;
+  guard?: (story: Story) => Promise<GuardResult | void>;
+}
+
+export interface GuardResult {
+  limits: TurnLimit[];
+  warnings: string[];
 }

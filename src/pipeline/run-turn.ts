@@ -37,7 +37,9 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     if (!story) throw new NotFoundError(`no story with id ${input.storyId}`, { hint: 'list stories with `luna story list`' });
     const { parentId, expectedHeadId } = await placement(input, story, deps);
     yield { type: 'turn-started', storyId: story.id, parentId, action };
-    const limits = (await deps.guard?.(story)) ?? undefined;
+    const guarded = (await deps.guard?.(story)) ?? undefined;
+    const limits = guarded?.limits;
+    for (const message of guarded?.warnings ?? []) yield { type: 'warning', message };
     const t0 = now();
 
     // 1. Preprocessor

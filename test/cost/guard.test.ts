@@ -81,14 +81,19 @@ describe('USD budgets', () => {
     await f.store.ensureAccount('acme');
     const story = await f.store.createStory({ accountId: 'acme', title: 'Budget', premise: 'p' });
 
-    expect(last(await f.play({ storyId: story.id, action: 'first' })).type).toBe('done');
+    const first = await f.play({ storyId: story.id, action: 'first' });
+    expect(last(first).type).toBe('done');
+    expect(first.filter((e) => e.type === 'warning')).toEqual([]);
     const soft = await budgetStatus(f.store, f.loaded.config, 'acme');
     expect(soft.level).toBe('soft');
     expect(soft.messages[0]).toMatch(/account acme budget/);
     expect(soft.items[0]!.used).toBeCloseTo(TURN_USD, 12);
 
-    // Spent 1 turn of 1.5: the guard lets the 2nd start, the commit sees 2 turns' spend > 1.5 and refuses.
-    const crossing = last(await f.play({ storyId: story.id, action: 'second' }));
+    // Spent 1 turn of 1.5: the guard lets the 2nd start (warning: the soft limit is passed), the commit sees
+    // 2 turns' spend > 1.5 and refuses.
+    const second = await f.play({ storyId: story.id, action: 'second' });
+    expect(second.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', message: expect.stringMatching(/^account acme budget: \$[\d.]+ spent today, soft limit \$[\d.]+$/) }]);
+    const crossing = last(second);
     expect(crossing).toMatchObject({ type: 'error', exitCode: ExitCode.budget });
     expect(await f.store.countTurns(story.id)).toBe(1);
     const spent = (await f.store.listCalls({ accountId: 'acme' })).reduce((s, c) => s + (c.costUsd ?? 0), 0);
@@ -107,8 +112,9 @@ describe('USD budgets', () => {
     // No caching of the global spend here: the test changes it between calls.
     const guard = createBudgetGuard(f.store, f.loaded.config, { globalTtlMs: 0 });
     const story = await f.store.createStory({ title: 'g', premise: 'p' });
-    const limits = await guard(story);
+    const { limits, warnings } = await guard(story);
     expect(limits).toEqual([expect.objectContaining({ scope: 'global', maxCostUsd: 5 })]);
+    expect(warnings).toEqual([]);
     expect(Date.parse(limits[0]!.since)).toBeLessThanOrEqual(Date.now());
     expect((await assertBurstWithinBudget(f.store, f.loaded.config)).level).toBe('ok');
 

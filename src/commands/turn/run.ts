@@ -57,14 +57,16 @@ async function collectJson(events: AsyncIterable<TurnEvent>): Promise<TurnEvent 
   let last: TurnEvent | undefined;
   let context: unknown = null;
   const costs: unknown[] = [];
+  const warnings: string[] = [];
   for await (const e of events) {
     last = e;
     if (e.type === 'context-ready') context = e.context;
     if (e.type === 'cost') costs.push(e.call);
+    if (e.type === 'warning') warnings.push(e.message);
   }
   if (last?.type === 'done') {
     const { turn, plan, prose, entities, totals, jobsQueued } = last;
-    printJson({ turn: { id: turn.id, storyId: turn.storyId, parentId: turn.parentId, depth: turn.depth, action: turn.action }, plan, prose, entities, calls: costs, totals, context, jobsQueued });
+    printJson({ turn: { id: turn.id, storyId: turn.storyId, parentId: turn.parentId, depth: turn.depth, action: turn.action }, plan, prose, entities, calls: costs, totals, context, jobsQueued, warnings });
   }
   return last;
 }
