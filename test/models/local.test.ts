@@ -4,8 +4,9 @@ import { ConfigError, isAbortError } from '../../src/errors.js';
 import { createLocalClient } from '../../src/models/local.js';
 import { disposeLocalModels } from '../../src/models/local-runtime.js';
 import type { StreamChunk } from '../../src/models/types.js';
+import { TINY_MODEL } from '../helpers/shared.js';
 
-const STORIES = '/work/shared/models/stories260K.gguf';
+const STORIES = TINY_MODEL;
 const cfg = localModelSchema.parse({ provider: 'local', path: STORIES, threads: 1, contextSize: 256 });
 const client = createLocalClient('demo', cfg);
 
@@ -91,5 +92,36 @@ describe('local provider (real TinyStories GGUF through node-llama-cpp)', () => 
     const ping = await missing.ping();
     expect(ping.ok).toBe(false);
     expect(ping.detail).toContain('not found');
+  });
+});
+
+describe('local provider in chat mode (chat: true)', () => {
+  // The tiny model has no chat template of its own; node-llama-cpp falls back to a general one, which is
+  // enough to exercise the history building, trimming and usage counting a chat-tuned GGUF goes through.
+  const chat = createLocalClient('chat', localModelSchema.parse({ provider: 'local', path: STORIES, threads: 1, contextSize: 256, chat: true }));
+  afterAll(() => chat.close());
+
+  it('streams a reply to a templated history and counts the template in the input', async () => {
+    const messages = [{ role: 'user' as const, content: 'Tell me about Lily.' }, { role: 'assistant' as const, content: 'Lily has a red ball.' }, { role: 'user' as const, content: 'What did she do next?' }];
+    const chunks: StreamChunk[] = [];
+    for await (const c of chat.stream({ system: 'You tell short stories.', messages, maxTokens: 16, temperature: 0 })) chunks.push(c);
+    const done = chunks.at(-1);
+    expect(chunks.filter((c) => c.type === 'text').length).toBeGreaterThan(0);
+    expect(done?.type).toBe('done');
+    if (done?.type !== 'done') return;
+    expect(done.usage.outputTokens).toBeGreaterThan(0);
+    expect(done.usage.outputTokens).toBeLessThanOrEqual(16);
+    const plain = await client.generate({ system: 'You tell short stories.', messages, maxTokens: 1, temperature: 0 });
+    // Role markers of the template are tokens too: more input than the same text as a plain completion.
+    expect(done.usage.inputTokens).toBeGreaterThan(plain.usage.inputTokens);
+    const short = await chat.generate({ messages: [messages[2]!], maxTokens: 1, temperature: 0 });
+    expect(short.usage.inputTokens).toBeLessThan(done.usage.inputTokens);
+  });
+
+  it('drops the oldest turns first when the history outgrows the context', async () => {
+    const messages = Array.from({ length: 40 }, (_, i) => ({ role: (i % 2 ? 'assistant' : 'user') as 'user' | 'assistant', content: `Turn ${i}: the cat sat on the mat.` }));
+    const r = await chat.generate({ messages: [...messages, { role: 'user', content: 'And then?' }], maxTokens: 16, temperature: 0 });
+    expect(r.usage.inputTokens + 16).toBeLessThanOrEqual(256);
+    expect(r.usage.inputTokens).toBeGreaterThan(100);
   });
 });
