@@ -204,8 +204,11 @@ export const costSchema = z.strictObject({
   /** Extra pricing file merged over configs/pricing.yaml. */
   pricingFile: z.string().optional(),
   selfHosted: z.strictObject({
-    /** What an hour of a self-hosted GPU costs you (amortised hardware + power). 0 = free. */
+    /** What an hour of a self-hosted GPU costs you (amortised hardware, rent, or power if not given below). 0 = free. */
     gpuHourUsd: z.number().nonnegative().default(0),
+    /** Electricity, added to gpuHourUsd: the GPU's draw under load (watts) times the price of a kWh. */
+    gpuWatts: z.number().nonnegative().default(0),
+    electricityUsdPerKwh: z.number().nonnegative().default(0),
     /** Tokens a shard produces per GPU-hour, to spread gpuHourUsd over calls. */
     tokensPerGpuHour: z.number().positive().default(3_000_000),
   }).prefault({}),

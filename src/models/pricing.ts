@@ -14,6 +14,8 @@ export interface Price {
   inputPerMTok: number;
   outputPerMTok: number;
   cachedInputPerMTok?: number;
+  /** Rates for a call whose prompt (input tokens, cached included) is over `thresholdTokens`, on all its tokens. */
+  longPrompt?: { thresholdTokens: number; inputPerMTok: number; outputPerMTok: number; cachedInputPerMTok?: number };
   date?: string;
   source?: string;
 }
@@ -73,7 +75,7 @@ export function loadPriceTable(config: LunaConfig, opts: { file?: string } = {})
       return key && table[key] ? { ...table[key], key } : null;
     },
     entries: () => ({ ...table }),
-    selfHosted: { gpuHourUsd: config.cost.selfHosted.gpuHourUsd, tokensPerGpuHour: config.cost.selfHosted.tokensPerGpuHour },
+    selfHosted: { gpuHourUsd: selfHostedHourUsd(config.cost.selfHosted), tokensPerGpuHour: config.cost.selfHosted.tokensPerGpuHour },
     warnings: [],
   };
 }
@@ -109,7 +111,9 @@ export function priceCall(table: PriceTable, call: CallToPrice): PricedCall {
   return { costUsd: null, priceInPerMTok: null, priceOutPerMTok: null, basis: 'unknown' };
 }
 
-function charge(p: Price, usage: CallToPrice['usage']): Omit<PricedCall, 'basis'> {
+function charge(listed: Price, usage: CallToPrice['usage']): Omit<PricedCall, 'basis'> {
+  // Providers that price by prompt length (Claude Haiku 5.5 over 100K, Gemini over 200K) bill the whole call at the higher tier.
+  const p = listed.longPrompt && usage.inputTokens > listed.longPrompt.thresholdTokens ? listed.longPrompt : listed;
   const cached = Math.min(usage.cachedTokens, usage.inputTokens);
   const cachedPrice = p.cachedInputPerMTok ?? p.inputPerMTok;
   const cost = ((usage.inputTokens - cached) * p.inputPerMTok + cached * cachedPrice + usage.outputTokens * p.outputPerMTok) / 1_000_000;
@@ -123,19 +127,38 @@ function round(v: number): number {
 
 function parsePrice(file: string, id: string, raw: unknown): { price: Price; aliases: string[] } {
   const r = (raw ?? {}) as Record<string, unknown>;
-  const num = (k: string, required: boolean): number | undefined => {
-    const v = r[k];
-    if (v === undefined && !required) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new ConfigError(`${file}: models.${id}.${k}: expected a number ≥ 0, found ${JSON.stringify(v) ?? 'nothing'}`);
-    }
-    return v;
-  };
+  const num = numberReader(file, `models.${id}`, r);
   const price: Price = { inputPerMTok: num('inputPerMTok', true)!, outputPerMTok: num('outputPerMTok', true)! };
   const cached = num('cachedInputPerMTok', false);
   if (cached !== undefined) price.cachedInputPerMTok = cached;
+  if (r.longPrompt !== undefined) price.longPrompt = parseLongPrompt(file, id, r.longPrompt);
   if (r.date !== undefined) price.date = String(r.date instanceof Date ? r.date.toISOString().slice(0, 10) : r.date);
   if (typeof r.source === 'string') price.source = r.source;
   const aliases = Array.isArray(r.aliases) ? r.aliases.map(String) : [];
   return { price, aliases };
+}
+
+function parseLongPrompt(file: string, id: string, raw: unknown): NonNullable<Price['longPrompt']> {
+  const num = numberReader(file, `models.${id}.longPrompt`, (raw ?? {}) as Record<string, unknown>);
+  const out: NonNullable<Price['longPrompt']> = { thresholdTokens: num('thresholdTokens', true)!, inputPerMTok: num('inputPerMTok', true)!, outputPerMTok: num('outputPerMTok', true)! };
+  const cached = num('cachedInputPerMTok', false);
+  if (cached !== undefined) out.cachedInputPerMTok = cached;
+  return out;
+}
+
+/** Reads non-negative numbers from one mapping of a price file, naming the file and key path on error. */
+function numberReader(file: string, where: string, r: Record<string, unknown>): (k: string, required: boolean) => number | undefined {
+  return (k, required) => {
+    const v = r[k];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new ConfigError(`${file}: ${where}.${k}: expected a number ≥ 0, found ${JSON.stringify(v) ?? 'nothing'}`);
+    }
+    return v;
+  };
+}
+
+/** A self-hosted GPU hour as configured: the hourly figure plus electricity (watts x $/kWh), either may be 0. */
+function selfHostedHourUsd(c: { gpuHourUsd: number; gpuWatts: number; electricityUsdPerKwh: number }): number {
+  return c.gpuHourUsd + (c.gpuWatts / 1000) * c.electricityUsdPerKwh;
 }

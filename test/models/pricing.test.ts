@@ -51,6 +51,16 @@ describe('price table', () => {
     const gpuTable = loadPriceTable(cfg({ cost: { selfHosted: { gpuHourUsd: 2, tokensPerGpuHour: 4_000_000 } } }));
     expect(priceCall(gpuTable, { modelName: 'm', modelConfig: local, modelId: 'x.gguf', usage }).costUsd).toBeCloseTo(1, 10);
     expect(priceCall(gpuTable, { modelName: 'a', modelConfig: api, modelId: 'gpt-4o-mini', usage, via: 'serve' }).priceInPerMTok).toBeCloseTo(0.5, 10);
+    // Electricity instead of (or on top of) an hourly figure: 400 W at $0.25/kWh = $0.10 an hour.
+    const power = loadPriceTable(cfg({ cost: { selfHosted: { gpuWatts: 400, electricityUsdPerKwh: 0.25, tokensPerGpuHour: 1_000_000 } } }));
+    expect(priceCall(power, { modelName: 'm', modelConfig: local, modelId: 'x.gguf', usage }).costUsd).toBeCloseTo(0.2, 10);
+    const both = loadPriceTable(cfg({ cost: { selfHosted: { gpuHourUsd: 1, gpuWatts: 400, electricityUsdPerKwh: 0.25, tokensPerGpuHour: 1_000_000 } } }));
+    expect(both.selfHosted.gpuHourUsd).toBeCloseTo(1.1, 10);
+    // Prompt-length tiers: Claude Haiku 5.5 bills a call whose prompt is over 100K tokens at 5x, every token of it.
+    const h55 = (inputTokens: number) => priceCall(table, { modelName: 'h', modelConfig: undefined, modelId: 'claude-haiku-5-5', usage: { inputTokens, outputTokens: 1000, cachedTokens: 0 } });
+    expect(h55(100_000).costUsd).toBeCloseTo(100_000 * 0.1 / 1e6 + 1000 * 0.5 / 1e6, 12);
+    expect(h55(100_001)).toMatchObject({ priceInPerMTok: 0.5, priceOutPerMTok: 2.5 });
+    expect(h55(100_001).costUsd).toBeCloseTo(100_001 * 0.5 / 1e6 + 1000 * 2.5 / 1e6, 12);
     const unknown = priceCall(table, { modelName: 'z', modelConfig: { ...api, model: 'zz' }, modelId: 'zz', usage });
     expect(unknown).toMatchObject({ costUsd: null, priceInPerMTok: null, priceOutPerMTok: null });
     expect(table.warnings.some((w) => w.includes('zz'))).toBe(true);
@@ -65,5 +75,7 @@ describe('price table', () => {
     expect(t.lookup('my-model')).not.toBeNull();
     writeFileSync(file, 'models:\n  bad: { inputPerMTok: -1, outputPerMTok: 1 }\n');
     expect(() => loadPriceTable(cfg({ cost: { pricingFile: file } }))).toThrow(ConfigError);
+    writeFileSync(file, 'models:\n  tiered: { inputPerMTok: 1, outputPerMTok: 1, longPrompt: { inputPerMTok: 2, outputPerMTok: 2 } }\n');
+    expect(() => loadPriceTable(cfg({ cost: { pricingFile: file } }))).toThrow(/models\.tiered\.longPrompt\.thresholdTokens: expected a number/);
   });
 });
