@@ -228,6 +228,13 @@ export interface LedgerFilter {
   agent?: string;
 }
 
+export interface LedgerRollupCheck {
+  ledgerCalls: number;
+  perAccountCalls: number;
+  acrossAccountsCalls: number;
+  costUsd: { ledger: number; perAccount: number; acrossAccounts: number };
+}
+
 export type LedgerGroupKey = 'agent' | 'model' | 'provider' | 'story' | 'account' | 'day' | 'month' | 'turn';
 
 export interface LedgerAggregateRow {
@@ -360,6 +367,10 @@ export interface Store {
   recordCalls(rows: LedgerRow[]): Promise<void>;
   listCalls(filter?: LedgerFilter & { limit?: number }): Promise<LedgerRow[]>;
   aggregateCalls(groupBy: LedgerGroupKey[], filter?: LedgerFilter): Promise<LedgerAggregateRow[]>;
+  /** Calls in the ledger against calls in each daily roll-up table: all three agree unless something bypassed luna. */
+  checkLedgerRollup(): Promise<LedgerRollupCheck>;
+  /** Recomputes the daily roll-up from the ledger, in one transaction. */
+  rebuildLedgerRollup(): Promise<void>;
 
   // --- jobs (durable Dreamer queue) ---
   enqueueJobs(jobs: { kind: JobKind; storyId: string; turnId: string | null; payload?: Record<string, unknown>; maxAttempts?: number }[]): Promise<Job[]>;

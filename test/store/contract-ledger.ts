@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LedgerAggregateRow, LedgerGroupKey, LedgerRow } from '../../src/store/types.js';
+import { bucketLatency, latencyBucket } from '../../src/store/percentile.js';
+import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from '../../src/store/types.js';
 import type { ContractContext } from './contract.js';
 import { pick, rng } from './fixtures.js';
 
@@ -14,11 +15,11 @@ const KEY_OF: Record<LedgerGroupKey, (r: LedgerRow) => string | null> = {
   turn: (r) => r.turnId,
 };
 
-/** Nearest-rank percentile, the documented definition of latencyP50Ms/latencyP95Ms. */
+/** Nearest-rank percentile, reported as its latency bucket's value (≤ ~1% off): the documented definition. */
 function nearestRank(values: number[], q: number): number | null {
   if (!values.length) return null;
   const s = [...values].sort((a, b) => a - b);
-  return s[Math.max(1, Math.ceil(q * s.length)) - 1]!;
+  return bucketLatency(latencyBucket(s[Math.max(1, Math.ceil(q * s.length)) - 1]!));
 }
 
 /** Independent reference aggregation over the rows the test generated. */
@@ -129,6 +130,40 @@ export function ledgerContract({ store }: ContractContext): void {
       compare(await s.aggregateCalls(['day'], filter), expectedAggregate(filtered, ['day']), ['day']);
       const byStory = rows.filter((r) => r.storyId === 's2' && r.accountId === 'local');
       compare(await s.aggregateCalls(['agent'], { storyId: 's2', accountId: 'local' }), expectedAggregate(byStory, ['agent']), ['agent']);
+    });
+
+    it('stays exact for every grouping and window, including turns whose calls span agents, accounts, days and months', async () => {
+      const s = store();
+      const rows = generate(400, 7);
+      await s.recordCalls(rows.slice(0, 150));
+      for (const r of rows.slice(150)) await s.recordCalls([r]);
+      const keys: LedgerGroupKey[] = ['agent', 'provider', 'model', 'account', 'day', 'month'];
+      const groupings: LedgerGroupKey[][] = [[], ...keys.map((k) => [k]), ['agent', 'model'], ['provider', 'account'], ['day', 'agent'], ['month', 'account', 'model'], ['agent', 'provider', 'model', 'account']];
+      const filters: LedgerFilter[] = [
+        {},
+        { since: '2026-03-31T00:00:00.000Z' },
+        { since: '2026-03-31T00:00:00.000Z', until: '2026-04-02T00:00:00.000Z', accountId: 'acme' },
+        { since: '2026-04-01T00:00:00.000Z', agent: 'strategist' },
+        { since: '2026-04-01T00:00:00.000Z', until: '2026-04-02T00:00:00.000Z' },
+        { until: '2026-04-01T00:00:00.000Z', accountId: 'local', agent: 'writer' },
+        { since: '2026-03-30T06:30:00.000Z', until: '2026-04-01T00:00:00.000Z' },
+      ];
+      const inWindow = (f: LedgerFilter) => (r: LedgerRow) => (f.since === undefined || r.createdAt! >= String(f.since))
+        && (f.until === undefined || r.createdAt! < String(f.until)) && (f.accountId === undefined || r.accountId === f.accountId)
+        && (f.agent === undefined || r.agent === f.agent);
+      for (const f of filters) {
+        for (const g of groupings) compare(await s.aggregateCalls(g, f), expectedAggregate(rows.filter(inWindow(f)), g), g);
+      }
+    });
+
+    it('sees a write made between two identical reports (no stale cache)', async () => {
+      const s = store();
+      const [a, b] = generate(2, 9).map((r) => ({ ...r, agent: 'writer' as const, createdAt: '2026-04-01T10:00:00.000Z' }));
+      await s.recordCalls([a!]);
+      for (const keys of [['agent'], ['day', 'agent'], []] as LedgerGroupKey[][]) expect((await s.aggregateCalls(keys))[0]!.calls).toBe(1);
+      await s.recordCalls([b!]);
+      for (const keys of [['agent'], ['day', 'agent'], []] as LedgerGroupKey[][]) expect((await s.aggregateCalls(keys))[0]!.calls).toBe(2);
+      expect((await s.aggregateCalls(['story', 'agent'], { agent: 'writer' })).reduce((n, r) => n + r.calls, 0)).toBe(2);
     });
 
     it('never counts unpriced calls as free and returns nothing for an empty ledger', async () => {

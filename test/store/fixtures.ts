@@ -1,4 +1,4 @@
-import type { LedgerRow, Store, Turn, TurnCommit } from '../../src/store/types.js';
+import type { LedgerFilter, LedgerGroupKey, LedgerRow, Store, Turn, TurnCommit } from '../../src/store/types.js';
 
 /** Deterministic PRNG so generated ledgers and vectors are reproducible across runs and stores. */
 export function rng(seed: number): () => number {
@@ -46,3 +46,40 @@ export function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Turns of 1–6 calls by mixed agents and models; a third get a Dreamer call up to two days later. */
+export function turnsLedger(turns: number, seed: number): LedgerRow[] {
+  const r = rng(seed);
+  const start = Date.parse('2026-10-29T00:00:00.000Z');
+  const rows: LedgerRow[] = [];
+  for (let t = 0; t < turns; t++) {
+    const at = start + Math.floor(r() * 6 * 86_400_000);
+    const accountId = pick(r, ['local', 'acme', 'zeta']);
+    const calls = 1 + Math.floor(r() * 5);
+    for (let c = 0; c <= calls; c++) {
+      const late = c === calls;
+      if (late && r() > 0.33) break;
+      rows.push({
+        accountId, storyId: `s${t % 7}`, turnId: r() < 0.05 ? null : `t${t}`,
+        agent: late ? 'dreamer' : pick(r, ['preprocessor', 'strategist', 'writer'] as const),
+        provider: pick(r, ['local', 'anthropic']), model: pick(r, ['demo', 'haiku', 'flash']),
+        inputTokens: Math.floor(r() * 3000), outputTokens: Math.floor(r() * 400), cachedTokens: Math.floor(r() * 50),
+        estimated: r() < 0.1, latencyMs: Math.floor(r() * 8000), ttftMs: null, outcome: pick(r, ['ok', 'ok', 'failed', 'fallback'] as const),
+        costUsd: r() < 0.1 ? null : r() * 0.003, priceInPerMTok: 1, priceOutPerMTok: 5,
+        createdAt: new Date(at + c * 1000 + (late ? Math.floor(r() * 2 * 86_400_000) : 0)).toISOString(),
+      });
+    }
+  }
+  return rows;
+}
+
+/** The roll-up's cell dimensions, and filters that hit each of its plans (see src/store/daily/read.ts). */
+export const DAILY_KEYS: LedgerGroupKey[] = ['agent', 'provider', 'model', 'account', 'day', 'month'];
+export const DAILY_FILTERS: LedgerFilter[] = [
+  {},
+  { since: '2026-11-01T00:00:00.000Z' },
+  { until: '2026-11-01T00:00:00.000Z' },
+  { since: '2026-10-30T00:00:00.000Z', until: '2026-11-02T00:00:00.000Z', accountId: 'acme' },
+  { since: '2026-11-02T00:00:00.000Z', until: '2026-11-03T00:00:00.000Z', agent: 'dreamer' },
+  { agent: 'writer', accountId: 'zeta' },
+];

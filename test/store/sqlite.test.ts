@@ -62,12 +62,15 @@ describe('SQLite store specifics', () => {
       // 4 rebuilds the FTS index scoped by story: an existing turn stays findable, only in its own story.
       const st = await s.createStory({ title: 'T', premise: 'P' });
       await s.commitTurn({ storyId: st.id, expectedHeadId: null, parentId: null, action: 'I find the brass compass', prose: 'It points north.', plan: null, entities: [], facts: [], ledger: [], jobs: [] });
-      expect(await s.migrateUp()).toEqual([4]);
+      expect(await s.migrateUp(4)).toEqual([4]);
       expect(await s.searchTurns(st.id, 'compass', 5)).toHaveLength(1);
       expect(await s.searchTurns('other-story', 'compass', 5)).toHaveLength(0);
       const ftsColumns = () => (s.db.prepare(`SELECT name FROM pragma_table_info('turns_fts')`).pluck().all() as string[]);
       expect(ftsColumns()).toEqual(['story_id', 'action', 'prose']);
-      expect(await s.migrateDown(3)).toEqual([4]);
+      expect(await s.migrateUp()).toEqual([5]);
+      expect(tables().has('ledger_daily')).toBe(true);
+      expect(await s.migrateDown(3)).toEqual([5, 4]);
+      expect(tables().has('ledger_daily')).toBe(false);
       expect(ftsColumns()).toEqual(['action', 'prose']);
       await s.deleteStory(st.id);
       expect(await s.migrateDown(1)).toEqual([3, 2]);
@@ -75,7 +78,7 @@ describe('SQLite store specifics', () => {
       expect(tables().has('image_prompts')).toBe(false);
       expect(await s.migrateDown(0)).toEqual([1]);
       expect([...tables()].filter((t) => t !== 'schema_migrations' && !t.startsWith('sqlite_'))).toEqual([]);
-      expect(await s.migrateUp()).toEqual([1, 2, 3, 4]);
+      expect(await s.migrateUp()).toEqual([1, 2, 3, 4, 5]);
       expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
     } finally {

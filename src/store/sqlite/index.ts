@@ -1,13 +1,14 @@
 import type {
   Account, ApiKey, ArcSummary, BurstInstance, Entity, Fact, Job, JobKind, JobState, LedgerAggregateRow, LedgerFilter, LedgerGroupKey,
-  LedgerRow, LoreEntry, MigrationStatus, NewEntity, NewFact, SearchHit, Store, Story, StoryBundle, StorySummary, Turn, TurnCommit,
+  LedgerRollupCheck, LedgerRow, LoreEntry, MigrationStatus, NewEntity, NewFact, SearchHit, Store, Story, StoryBundle, StorySummary, Turn, TurnCommit,
 } from '../types.js';
 import { SqliteBurst } from './burst.js';
-import { openSqliteDb, type Db } from './connection.js';
+import { openSqliteDb, writeTx, type Db } from './connection.js';
 import { importStoryIn } from './import.js';
 import { SqliteKeys } from './keys.js';
 import { SqliteJobs, type NewJob } from './jobs.js';
 import { SqliteLedger } from './ledger.js';
+import { rebuildDaily } from './ledger-daily.js';
 import { SqliteMemory } from './memory.js';
 import { SqliteMigrator } from './migrate.js';
 import { SqliteImagePrompts, SqliteSearch } from './search.js';
@@ -105,6 +106,13 @@ export class SqliteStore implements Store {
   async recordCalls(rows: LedgerRow[]): Promise<void> { this.ledger.recordCalls(rows); }
   async listCalls(filter?: LedgerFilter & { limit?: number }): Promise<LedgerRow[]> { return this.ledger.listCalls(filter); }
   async aggregateCalls(groupBy: LedgerGroupKey[], filter?: LedgerFilter): Promise<LedgerAggregateRow[]> { return this.ledger.aggregateCalls(groupBy, filter); }
+  async checkLedgerRollup(): Promise<LedgerRollupCheck> {
+    const r = this.db.prepare(`SELECT (SELECT count(*) FROM ledger) AS l, (SELECT coalesce(sum(calls), 0) FROM ledger_daily_account) AS a,
+      (SELECT coalesce(sum(calls), 0) FROM ledger_daily) AS g, (SELECT coalesce(sum(cost_usd), 0) FROM ledger) AS lc,
+      (SELECT coalesce(sum(cost_usd), 0) FROM ledger_daily_account) AS ac, (SELECT coalesce(sum(cost_usd), 0) FROM ledger_daily) AS gc`).get() as Record<string, number>;
+    return { ledgerCalls: r.l!, perAccountCalls: r.a!, acrossAccountsCalls: r.g!, costUsd: { ledger: r.lc!, perAccount: r.ac!, acrossAccounts: r.gc! } };
+  }
+  async rebuildLedgerRollup(): Promise<void> { writeTx(this.db, () => rebuildDaily(this.db)); }
 
   async enqueueJobs(jobs: NewJob[]): Promise<Job[]> { return this.jobs.enqueueJobs(jobs); }
   async claimJob(workerId: string, lockMs: number, kinds?: JobKind[]): Promise<Job | null> { return this.jobs.claimJob(workerId, lockMs, kinds); }

@@ -1,3 +1,4 @@
+import { addHistogram, addSums } from '../call-sums.js';
 import type { LedgerGroupKey } from '../types.js';
 import type { Group } from './ledger.js';
 
@@ -23,17 +24,9 @@ export function rollUp(fine: Group[], fineKeys: LedgerGroupKey[], keys: LedgerGr
       g.latency = new Map(g.latency);
       slot.owned = true;
     }
-    g.calls += f.calls;
-    g.input += f.input;
-    g.output += f.output;
-    g.cached += f.cached;
-    g.cost += f.cost;
-    g.unpriced += f.unpriced;
-    g.estimated += f.estimated;
-    g.failed += f.failed;
-    g.fallback += f.fallback;
+    addSums(g, f);
     for (const t of f.turns) g.turns.add(t);
-    for (const [lat, n] of f.latency) g.latency.set(lat, (g.latency.get(lat) ?? 0) + n);
+    addHistogram(g.latency, f.latency);
   }
   return [...out.values()].map((s) => s.g);
 }

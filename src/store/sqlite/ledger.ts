@@ -1,7 +1,10 @@
+import { zeroSums, type CallSums } from '../call-sums.js';
 import { newId, nowIso, toIso } from '../ids.js';
-import { percentilesFromHistogram } from '../percentile.js';
+import { latencyBucket, latencyPercentiles } from '../percentile.js';
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from '../types.js';
 import { writeTx, type Db } from './connection.js';
+import { foldIntoDaily } from './ledger-daily.js';
+import { aggregateFromDaily } from './ledger-daily-read.js';
 import { rollUp } from './ledger-rollup.js';
 import { toLedger } from './rows.js';
 import { compareKeys } from '../ledger-keys.js';
@@ -22,20 +25,28 @@ const GROUP_SQL: Record<LedgerGroupKey, string> = {
   turn: 'turn_id',
 };
 
-/** Bulk insert without its own transaction (commitTurn writes its rows inside the turn's). */
+/**
+ * Bulk insert without its own transaction (commitTurn writes its rows inside the turn's). The daily
+ * roll-up is folded first, in the same transaction, so it can never disagree with the ledger.
+ */
 export function insertLedgerRows(db: Db, rows: LedgerRow[]): void {
   if (rows.length === 0) return;
+  const now = nowIso();
+  const written = rows.map((r) => ({
+    ...r,
+    inputTokens: Math.round(r.inputTokens), outputTokens: Math.round(r.outputTokens), cachedTokens: Math.round(r.cachedTokens),
+    // Whole milliseconds: latency percentiles come from bucketed histograms (store/percentile.ts).
+    latencyMs: Math.round(r.latencyMs), ttftMs: r.ttftMs === null ? null : Math.round(r.ttftMs),
+    createdAt: r.createdAt ? toIso(r.createdAt) : now,
+  }));
+  foldIntoDaily(db, written);
   const stmt = db.prepare(`INSERT INTO ledger (id, account_id, story_id, turn_id, agent, provider, model, input_tokens, output_tokens,
       cached_tokens, estimated, latency_ms, ttft_ms, outcome, cost_usd, price_in_per_mtok, price_out_per_mtok, instance_id, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const now = nowIso();
-  for (const r of rows) {
+  for (const r of written) {
     stmt.run(
-      r.id ?? newId(), r.accountId, r.storyId, r.turnId, r.agent, r.provider, r.model,
-      Math.round(r.inputTokens), Math.round(r.outputTokens), Math.round(r.cachedTokens), r.estimated ? 1 : 0,
-      // Whole milliseconds: latency percentiles are computed from a (value, count) histogram.
-      Math.round(r.latencyMs), r.ttftMs === null ? null : Math.round(r.ttftMs), r.outcome,
-      r.costUsd, r.priceInPerMTok, r.priceOutPerMTok, r.instanceId ?? null, r.createdAt ? toIso(r.createdAt) : now,
+      r.id ?? newId(), r.accountId, r.storyId, r.turnId, r.agent, r.provider, r.model, r.inputTokens, r.outputTokens, r.cachedTokens,
+      r.estimated ? 1 : 0, r.latencyMs, r.ttftMs, r.outcome, r.costUsd, r.priceInPerMTok, r.priceOutPerMTok, r.instanceId ?? null, r.createdAt,
     );
   }
 }
@@ -55,6 +66,9 @@ export class SqliteLedger {
   /** Where luna_ledger_agg folds rows; set only while aggregateCalls runs (better-sqlite3 is synchronous). */
   sink: GroupTree | undefined;
 
+  /** The last roll-up cells read, kept briefly: a report asks for the same window grouped several ways. */
+  private recentCells: { sig: string; rows: unknown[][]; at: number } | undefined;
+
   /** The last multi-key scan, kept briefly so coarser groupings of the same window need no second scan. */
   private recent: { sig: string; keys: LedgerGroupKey[]; groups: Group[]; at: number } | undefined;
 
@@ -73,13 +87,20 @@ export class SqliteLedger {
   }
 
   /**
-   * One scan, hash-aggregated in JavaScript through a SQLite aggregate function: SQLite can only GROUP BY by
-   * sorting, and sorting a million rows (three times: sums, distinct turns, latency histogram) took ~4 s where
-   * this single pass takes ~1 s, or ~0.3 s for a one-month window. Percentiles are exact (nearest rank) from a
-   * per-group latency histogram.
+   * From the daily roll-up when it can answer exactly (any grouping of day/month/agent/provider/model/account,
+   * whole-day windows); otherwise one ledger scan, hash-aggregated in JavaScript through a SQLite aggregate
+   * function: SQLite can only GROUP BY by sorting, and sorting a million rows (three times: sums, distinct
+   * turns, latency histogram) took ~4 s where this single pass takes ~1 s, or a fraction for one story.
    */
   aggregateCalls(groupBy: LedgerGroupKey[], filter: LedgerFilter = {}): LedgerAggregateRow[] {
     const keys = [...new Set(groupBy)];
+    const daily = aggregateFromDaily(this.db, keys, filter, (sql, args) => this.cells(sql, args));
+    if (daily) return daily;
+    return this.scanCalls(keys, filter);
+  }
+
+  /** The ledger-scan path on its own: what the roll-up is checked against. */
+  scanCalls(keys: LedgerGroupKey[], filter: LedgerFilter = {}): LedgerAggregateRow[] {
     const sig = `${JSON.stringify(filter)}\u0000${this.dataVersion()}`;
     const c = this.recent;
     let groups: Group[];
@@ -92,6 +113,15 @@ export class SqliteLedger {
       this.recent = keys.length ? { sig, keys, groups, at: Date.now() } : undefined;
     }
     return this.toRows(groups, keys);
+  }
+
+  private cells(sql: string, args: unknown[]): unknown[][] {
+    const sig = `${sql}\u0000${JSON.stringify(args)}\u0000${this.dataVersion()}`;
+    const c = this.recentCells;
+    if (c && c.sig === sig && Date.now() - c.at < RECENT_TTL_MS) return c.rows;
+    const rows = this.db.prepare(sql).raw().all(...args) as unknown[][];
+    this.recentCells = { sig, rows, at: Date.now() };
+    return rows;
   }
 
   /** Changes when any connection (this one included) commits to the database: the roll-up cache's validity. */
@@ -116,7 +146,7 @@ export class SqliteLedger {
 
   private toRows(groups: Group[], keys: LedgerGroupKey[]): LedgerAggregateRow[] {
     const out = groups.map((g): LedgerAggregateRow => {
-      const [p50, p95] = percentilesFromHistogram([...g.latency], [0.5, 0.95]);
+      const [p50, p95] = latencyPercentiles(g.latency, [0.5, 0.95]);
       return {
         keys: Object.fromEntries(keys.map((k, i) => [k, g.keys[i] ?? null])),
         calls: g.calls,
@@ -137,17 +167,8 @@ export class SqliteLedger {
   }
 }
 
-export interface Group {
+export interface Group extends CallSums {
   keys: (string | null)[];
-  calls: number;
-  input: number;
-  output: number;
-  cached: number;
-  cost: number;
-  unpriced: number;
-  estimated: number;
-  failed: number;
-  fallback: number;
   /** Turn ids interned as small integers per scan: cheaper to hash, and roll-ups union them often. */
   turns: Set<number>;
   latency: Map<number, number>;
@@ -173,9 +194,7 @@ function newTree(nk: number): GroupTree {
   return { nk, groups: [], root: new Map(), single: undefined, scratch: new Array(8).fill(null), turnIds: new Map() };
 }
 
-const newGroup = (keys: (string | null)[]): Group => ({
-  keys, calls: 0, input: 0, output: 0, cached: 0, cost: 0, unpriced: 0, estimated: 0, failed: 0, fallback: 0, turns: new Set(), latency: new Map(),
-});
+const newGroup = (keys: (string | null)[]): Group => ({ keys, ...zeroSums(), turns: new Set(), latency: new Map() });
 
 function findGroup(tree: GroupTree): Group {
   const { nk, scratch } = tree;
@@ -229,7 +248,8 @@ function registerAggregate(db: Db, ledger: { sink: GroupTree | undefined }): voi
       if (t === undefined) tree.turnIds.set(turn, (t = tree.turnIds.size));
       g.turns.add(t);
     }
-    g.latency.set(lat, (g.latency.get(lat) ?? 0) + 1);
+    const b = latencyBucket(lat);
+    g.latency.set(b, (g.latency.get(b) ?? 0) + 1);
     return n + 1;
   };
   // The typings only describe fixed-arity steps; varargs hands the step every SQL argument positionally.

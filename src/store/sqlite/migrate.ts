@@ -3,6 +3,12 @@ import { nowIso } from '../ids.js';
 import { loadMigrations, schemaAheadError, schemaBehindError, type MigrationFile } from '../migrations/loader.js';
 import type { MigrationStatus } from '../types.js';
 import { writeTx, type Db } from './connection.js';
+import { rebuildDaily } from './ledger-daily.js';
+
+/** Data steps SQL cannot express, run right after a version's up file in its transaction. */
+const AFTER_UP: Record<number, (db: Db) => void> = {
+  5: rebuildDaily,
+};
 
 /** Versioned migrations for SQLite: one transaction per migration, recorded in schema_migrations. */
 export class SqliteMigrator {
@@ -67,6 +73,7 @@ export class SqliteMigrator {
         // Re-checked under the write lock: two processes migrating at once must not apply a step twice.
         if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return false;
         this.exec(m, 'up');
+        AFTER_UP[m.version]?.(this.db);
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, nowIso());
         return true;
       });
