@@ -47,7 +47,7 @@ export function dbError(err: unknown, what: string): LunaError {
   return new DatabaseError(`PostgreSQL error (${what}): ${msg}`, { cause: err });
 }
 
-function bind(c: pg.PoolClient | pg.Pool): Q {
+export function bind(c: pg.PoolClient | pg.Pool): Q {
   return {
     rows: async (sql, args = []) => (await c.query(sql, args)).rows as Row[],
     one: async (sql, args = []) => (await c.query(sql, args)).rows[0] as Row | undefined,

@@ -2,6 +2,7 @@ import { DatabaseError, UsageError } from '../../errors.js';
 import type { Q } from './connection.js';
 import { COPY_TABLES, convert, lineDeriver, type CopyTable } from './copy-tables.js';
 import { openPostgresStore } from './index.js';
+import { rebuildDailyPg } from './ledger-daily.js';
 
 export interface CopyReport {
   tables: { table: string; rows: number }[];
@@ -56,6 +57,8 @@ export async function copySqliteToPostgres(sqliteFile: string, pgUrl: string, on
         await verify(q, spec, total, sqliteFile);
         tables.push({ table: spec.table, rows: total });
       }
+      // Rows came in as they were, not through insertLedgerRows: the daily roll-up is computed once at the end.
+      await rebuildDailyPg(q);
       return { tables, totalRows: tables.reduce((n, t) => n + t.rows, 0), ms: Math.round(performance.now() - t0) };
     }, 'copying rows');
   } finally {

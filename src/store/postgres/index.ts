@@ -1,13 +1,14 @@
 import type pg from 'pg';
 import type {
   Account, ApiKey, ArcSummary, BurstInstance, Entity, Fact, Job, JobKind, JobState, LedgerAggregateRow, LedgerFilter, LedgerGroupKey,
-  LedgerRow, LoreEntry, MigrationStatus, NewEntity, NewFact, SearchHit, Store, Story, StoryBundle, StorySummary, Turn, TurnCommit,
+  LedgerRollupCheck, LedgerRow, LoreEntry, MigrationStatus, NewEntity, NewFact, SearchHit, Store, Story, StoryBundle, StorySummary, Turn, TurnCommit,
 } from '../types.js';
 import { PgBurst } from './burst.js';
 import { createPool, PgDb } from './connection.js';
 import { importStoryIn } from './import.js';
 import { PgJobs, type NewJob } from './jobs.js';
 import { PgLedger } from './ledger.js';
+import { rebuildDailyPg } from './ledger-daily.js';
 import { PgMemory } from './memory.js';
 import { PgMigrator } from './migrate.js';
 import { PgSearch } from './search.js';
@@ -115,6 +116,14 @@ export class PostgresStore implements Store {
   recordCalls(rows: LedgerRow[]): Promise<void> { return this.ledger.recordCalls(rows); }
   listCalls(filter?: LedgerFilter & { limit?: number }): Promise<LedgerRow[]> { return this.ledger.listCalls(filter); }
   aggregateCalls(groupBy: LedgerGroupKey[], filter?: LedgerFilter): Promise<LedgerAggregateRow[]> { return this.ledger.aggregateCalls(groupBy, filter); }
+  async checkLedgerRollup(): Promise<LedgerRollupCheck> {
+    const r = await this.db.read((q) => q.one(`SELECT (SELECT count(*) FROM ledger) AS l, (SELECT coalesce(sum(calls), 0) FROM ledger_daily_account) AS a,
+      (SELECT coalesce(sum(calls), 0) FROM ledger_daily) AS g, (SELECT coalesce(sum(cost_usd), 0) FROM ledger) AS lc,
+      (SELECT coalesce(sum(cost_usd), 0) FROM ledger_daily_account) AS ac, (SELECT coalesce(sum(cost_usd), 0) FROM ledger_daily) AS gc`), 'checking the ledger roll-up');
+    const n = (k: string) => Number(r?.[k] ?? 0);
+    return { ledgerCalls: n('l'), perAccountCalls: n('a'), acrossAccountsCalls: n('g'), costUsd: { ledger: n('lc'), perAccount: n('ac'), acrossAccounts: n('gc') } };
+  }
+  rebuildLedgerRollup(): Promise<void> { return this.db.tx((q) => rebuildDailyPg(q), 'rebuilding the ledger roll-up'); }
 
   enqueueJobs(jobs: NewJob[]): Promise<Job[]> { return this.jobs.enqueueJobs(jobs); }
   claimJob(workerId: string, lockMs: number, kinds?: JobKind[]): Promise<Job | null> { return this.jobs.claimJob(workerId, lockMs, kinds); }

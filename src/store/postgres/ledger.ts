@@ -1,7 +1,8 @@
 import { newId, nowIso, toIso } from '../ids.js';
-import { percentilesFromHistogram } from '../percentile.js';
+import { bucketLatency, latencyBucket } from '../percentile.js';
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from '../types.js';
 import type { PgDb, Q, Row } from './connection.js';
+import { foldIntoDailyPg, aggregateFromDailyPg } from './ledger-daily.js';
 import { toLedger } from './rows.js';
 import { compareKeys } from '../ledger-keys.js';
 
@@ -22,18 +23,26 @@ const COLS = ['id', 'account_id', 'story_id', 'turn_id', 'agent', 'provider', 'm
 const TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'int', 'int', 'bool', 'int', 'int', 'text', 'float8', 'float8', 'float8', 'text', 'timestamptz'];
 const INSERT_SQL = `INSERT INTO ledger (${COLS.join(', ')}) SELECT * FROM unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
-/** Bulk insert, one statement per 5,000 rows, inside the caller's transaction. */
+/**
+ * Bulk insert, one statement per 5,000 rows, inside the caller's transaction. The daily roll-up is folded
+ * first, in the same transaction, so it can never disagree with the ledger.
+ */
 export async function insertLedgerRows(q: Q, rows: LedgerRow[]): Promise<void> {
+  if (rows.length === 0) return;
   const now = nowIso();
-  for (let at = 0; at < rows.length; at += 5000) {
-    const chunk = rows.slice(at, at + 5000);
+  const written = rows.map((r) => ({
+    ...r,
+    inputTokens: Math.round(r.inputTokens), outputTokens: Math.round(r.outputTokens), cachedTokens: Math.round(r.cachedTokens),
+    latencyMs: Math.round(r.latencyMs), ttftMs: r.ttftMs === null || r.ttftMs === undefined ? null : Math.round(r.ttftMs),
+    createdAt: r.createdAt ? toIso(r.createdAt) : now,
+  }));
+  await foldIntoDailyPg(q, written);
+  for (let at = 0; at < written.length; at += 5000) {
     const cols: unknown[][] = COLS.map(() => []);
-    for (const r of chunk) {
+    for (const r of written.slice(at, at + 5000)) {
       const v = [
-        r.id ?? newId(), r.accountId, r.storyId, r.turnId, r.agent, r.provider, r.model,
-        Math.round(r.inputTokens), Math.round(r.outputTokens), Math.round(r.cachedTokens), Boolean(r.estimated),
-        Math.round(r.latencyMs), r.ttftMs === null || r.ttftMs === undefined ? null : Math.round(r.ttftMs), r.outcome,
-        r.costUsd, r.priceInPerMTok, r.priceOutPerMTok, r.instanceId ?? null, r.createdAt ? toIso(r.createdAt) : now,
+        r.id ?? newId(), r.accountId, r.storyId, r.turnId, r.agent, r.provider, r.model, r.inputTokens, r.outputTokens, r.cachedTokens,
+        Boolean(r.estimated), r.latencyMs, r.ttftMs, r.outcome, r.costUsd, r.priceInPerMTok, r.priceOutPerMTok, r.instanceId ?? null, r.createdAt,
       ];
       v.forEach((x, i) => cols[i]!.push(x));
     }
@@ -53,8 +62,6 @@ function where(filter: LedgerFilter): { sql: string; args: unknown[] } {
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
 }
 
-const keyOf = (vals: unknown[]) => JSON.stringify(vals.map((v) => (v === undefined ? null : v)));
-
 export class PgLedger {
   constructor(private readonly db: PgDb) {}
 
@@ -69,43 +76,39 @@ export class PgLedger {
     return (await this.db.read((q) => q.rows(`SELECT * FROM ledger ${w.sql} ORDER BY created_at DESC, seq DESC ${limit}`, w.args))).map(toLedger);
   }
 
-  /**
-   * Sums and distinct turns grouped in SQL; latency percentiles from a (group, latency) histogram folded
-   * with the same nearest-rank code SQLite uses, so both stores report identical figures.
-   */
+  /** From the daily roll-up when it can answer exactly (see src/store/daily/read.ts), else a ledger scan. */
   async aggregateCalls(groupBy: LedgerGroupKey[], filter: LedgerFilter = {}): Promise<LedgerAggregateRow[]> {
     const keys = [...new Set(groupBy)];
+    const daily = await this.db.read((q) => aggregateFromDailyPg(q, keys, filter, this.db.accountId), 'aggregating calls');
+    return daily ?? this.scanCalls(keys, filter);
+  }
+
+  /**
+   * One grouped query over the ledger: sums, distinct turns and nearest-rank latency percentiles
+   * (percentile_disc is nearest rank) all in SQL, so no per-call rows travel to JavaScript. The percentile
+   * is then bucketed like every other path (store/percentile.ts): bucketing is monotonic, so the bucket of
+   * the nearest-rank value is the nearest-rank bucket. Also what the roll-up is checked against in tests.
+   */
+  async scanCalls(keys: LedgerGroupKey[], filter: LedgerFilter = {}): Promise<LedgerAggregateRow[]> {
     const w = where(filter);
     const ksel = keys.map((k, i) => `${GROUP_SQL[k]} AS k${i}`);
     const kgrp = keys.map((_, i) => `k${i}`);
-    const [sums, hist] = await this.db.read(async (q) => Promise.all([
-      q.rows(`SELECT ${[...ksel, ''].join(', ')} count(*) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output,
-                sum(cached_tokens) AS cached, coalesce(sum(cost_usd), 0) AS cost, count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced,
-                count(*) FILTER (WHERE estimated) AS estimated, count(*) FILTER (WHERE outcome = 'failed') AS failed,
-                count(*) FILTER (WHERE outcome = 'fallback') AS fallback, count(DISTINCT turn_id) AS turns
-              FROM ledger ${w.sql} ${kgrp.length ? `GROUP BY ${kgrp.join(', ')}` : ''}`, w.args),
-      q.rows(`SELECT ${[...ksel, ''].join(', ')} latency_ms, count(*) AS n FROM ledger ${w.sql} GROUP BY ${[...kgrp, 'latency_ms'].join(', ')}`, w.args),
-    ]), 'aggregating calls');
-    const histograms = new Map<string, [number, number][]>();
-    for (const r of hist) {
-      const k = keyOf(keys.map((_, i) => r[`k${i}`]));
-      const h = histograms.get(k) ?? [];
-      h.push([Number(r.latency_ms), Number(r.n)]);
-      histograms.set(k, h);
-    }
-    const out = sums
+    const rows = await this.db.read((q) => q.rows(
+      `SELECT ${[...ksel, ''].join(', ')} count(*) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output,
+          sum(cached_tokens) AS cached, coalesce(sum(cost_usd), 0) AS cost, count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced,
+          count(*) FILTER (WHERE estimated) AS estimated, count(*) FILTER (WHERE outcome = 'failed') AS failed,
+          count(*) FILTER (WHERE outcome = 'fallback') AS fallback, count(DISTINCT turn_id) AS turns,
+          percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50, percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95
+        FROM ledger ${w.sql} ${kgrp.length ? `GROUP BY ${kgrp.join(', ')}` : ''}`, w.args), 'aggregating calls');
+    const bucketed = (v: unknown) => (v === null || v === undefined ? null : bucketLatency(latencyBucket(Number(v))));
+    const out = rows
       .filter((r: Row) => Number(r.calls) > 0)
-      .map((r: Row): LedgerAggregateRow => {
-        const vals = keys.map((_, i) => (r[`k${i}`] ?? null) as string | null);
-        const [p50, p95] = percentilesFromHistogram(histograms.get(keyOf(vals)) ?? [], [0.5, 0.95]);
-        return {
-          keys: Object.fromEntries(keys.map((k, i) => [k, vals[i] ?? null])),
-          calls: Number(r.calls), inputTokens: Number(r.input), outputTokens: Number(r.output), cachedTokens: Number(r.cached),
-          costUsd: Number(r.cost), unpricedCalls: Number(r.unpriced), estimatedCalls: Number(r.estimated), failedCalls: Number(r.failed),
-          fallbackCalls: Number(r.fallback), turns: Number(r.turns), latencyP50Ms: p50 ?? null, latencyP95Ms: p95 ?? null,
-        };
-      });
+      .map((r: Row): LedgerAggregateRow => ({
+        keys: Object.fromEntries(keys.map((k, i) => [k, (r[`k${i}`] ?? null) as string | null])),
+        calls: Number(r.calls), inputTokens: Number(r.input), outputTokens: Number(r.output), cachedTokens: Number(r.cached),
+        costUsd: Number(r.cost), unpricedCalls: Number(r.unpriced), estimatedCalls: Number(r.estimated), failedCalls: Number(r.failed),
+        fallbackCalls: Number(r.fallback), turns: Number(r.turns), latencyP50Ms: bucketed(r.p50), latencyP95Ms: bucketed(r.p95),
+      }));
     return out.sort((a, b) => compareKeys(keys.map((k) => a.keys[k] ?? null), keys.map((k) => b.keys[k] ?? null)));
   }
 }
-

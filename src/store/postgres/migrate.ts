@@ -3,7 +3,13 @@ import { DatabaseError, UsageError } from '../../errors.js';
 import { nowIso } from '../ids.js';
 import { loadMigrations, schemaAheadError, schemaBehindError, type MigrationFile } from '../migrations/loader.js';
 import type { MigrationStatus } from '../types.js';
-import { dbError } from './connection.js';
+import { bind, dbError } from './connection.js';
+import { rebuildDailyPg } from './ledger-daily.js';
+
+/** Data steps SQL cannot express, run right after a version's up file in its transaction. */
+const AFTER_UP: Record<number, (q: ReturnType<typeof bind>) => Promise<void>> = {
+  5: rebuildDailyPg,
+};
 
 /** Arbitrary fixed key for the session-level advisory lock every migrating process takes. */
 const MIGRATION_LOCK = 0x6c756e61; // "luna"
@@ -128,6 +134,7 @@ export class PgMigrator {
       await c.query('BEGIN');
       // Simple-protocol multi-statement text: migration files are trusted SQL shipped with luna.
       await c.query(m[dir]);
+      if (dir === 'up') await AFTER_UP[m.version]?.(bind(c));
       await record();
       await c.query('COMMIT');
     } catch (err) {
