@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { globalOptions } from '../../cli/context.js';
 
 export function registerDb(program: Command): void {
-  const db = program.command('db').description('back up, restore and copy the database');
+  const db = program.command('db').description('back up, restore and copy the database; check the ledger roll-up');
   db
     .command('backup [file]')
     .description('write a consistent backup (SQLite: online backup API; PostgreSQL: pg_dump -Fc)')
@@ -18,4 +18,9 @@ export function registerDb(program: Command): void {
     .requiredOption('--from <url>', 'source: sqlite:PATH or a file path')
     .requiredOption('--to <url>', 'target: postgres://…')
     .action(async (opts, cmd: Command) => (await import('./copy.js')).run(opts, globalOptions(cmd)));
+  db
+    .command('rollup')
+    .description('check that the daily ledger roll-up cost reports read matches the ledger (exit 5 if not)')
+    .option('--rebuild', 'recompute the roll-up from the ledger first')
+    .action(async (opts, cmd: Command) => (await import('./rollup.js')).run(opts, globalOptions(cmd)));
 }

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import type { GlobalOptions } from '../../cli/context.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { LunaError } from '../../errors.js';
+import type { Store } from '../../store/types.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface CheckResult {
@@ -40,7 +41,10 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
     const store = await openStore(loaded.config.database, loaded.home, { autoMigrateSqlite: false });
     try {
       const s = await store.migrationStatus();
-      if (s.current === s.latest) out.push({ check: 'database', status: 'pass', detail: `${store.dialect}, schema ${s.current}/${s.latest}` });
+      if (s.current === s.latest) {
+        out.push({ check: 'database', status: 'pass', detail: `${store.dialect}, schema ${s.current}/${s.latest}` });
+        out.push(await rollupCheck(store));
+      }
       else if (s.current < s.latest) out.push({ check: 'database', status: 'warn', detail: `${store.dialect}, schema ${s.current}/${s.latest}`, fix: 'run `luna migrate up`' });
       else out.push({ check: 'database', status: 'fail', detail: `schema ${s.current} is newer than this luna (${s.latest})`, fix: 'upgrade luna' });
     } finally {
@@ -53,6 +57,15 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
   if (opts.models) out.push(...(await modelChecks(loaded)));
   out.push(await gpuCheck(loaded));
   return out;
+}
+
+/** Cost reports read the daily roll-up: it must hold exactly the ledger's calls. */
+async function rollupCheck(store: Store): Promise<CheckResult> {
+  const { rollupConsistent } = await import('../db/rollup.js');
+  const c = await store.checkLedgerRollup();
+  return rollupConsistent(c)
+    ? { check: 'ledger roll-up', status: 'pass', detail: `matches the ledger (${c.ledgerCalls} calls)` }
+    : { check: 'ledger roll-up', status: 'fail', detail: `ledger ${c.ledgerCalls} calls, roll-up ${c.perAccountCalls} / ${c.acrossAccountsCalls}`, fix: 'run `luna db rollup --rebuild`' };
 }
 
 async function modelChecks(loaded: LoadedConfig): Promise<CheckResult[]> {
