@@ -167,7 +167,11 @@ describe('luna cost report', () => {
 describe('luna cost prices and budget', () => {
   it('lists the price table with dates and sources', async () => {
     const prices = await json(['cost', 'prices']);
-    expect(prices).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', provider: 'anthropic', inputPerMTok: 1, outputPerMTok: 5, origin: 'table' }));
+    expect(prices).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', provider: 'anthropic', inputPerMTok: 1, outputPerMTok: 5, longPrompt: null, origin: 'table' }));
+    expect(prices).toContainEqual(expect.objectContaining({
+      model: 'claude-haiku-5-5', inputPerMTok: 0.1, outputPerMTok: 0.5,
+      longPrompt: { thresholdTokens: 100_000, inputPerMTok: 0.5, outputPerMTok: 2.5, cachedInputPerMTok: 0.05 },
+    }));
     expect(prices.every((p: any) => p.origin === 'config' || (p.date && p.source?.startsWith('https://')))).toBe(true);
   });
 
