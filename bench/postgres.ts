@@ -4,13 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { configSchema } from '../src/config/schema.js';
 import { curateContext } from '../src/pipeline/preprocessor.js';
 import { runTurn } from '../src/pipeline/run-turn.js';
 import { withBranchCache } from '../src/store/branch-cache.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
+import { admin, PG_BASE } from './pg-admin.js';
 import { instantCallAgent, SAMPLE_PLAN, SAMPLE_PROSE } from './instant-models.js';
 import { generateStory } from './story-gen.js';
 
@@ -19,7 +19,6 @@ import { generateStory } from './story-gen.js';
  * (real pipeline, instant scripted models: store and pipeline time only), and context assembly on a
  * 10,000-turn story on both. PostgreSQL at $LUNA_BENCH_PG (default postgres://postgres@127.0.0.1:5432).
  */
-const PG_BASE = process.env.LUNA_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
 const TURNS_PER_PROCESS = 25;
 const WORKER_FLAG = '--luna-bench-pg-worker';
 const self = fileURLToPath(import.meta.url);
@@ -80,15 +79,6 @@ async function open(url: string, migrate: boolean): Promise<Store> {
   return openStore({ url, poolSize: 1 }, tmpdir(), { autoMigrateSqlite: migrate });
 }
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Starts one process per story, releases them together once all are ready, returns the wall time of the turns. */
 async function workers(url: string, storyIds: string[]): Promise<number> {
