@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
-import { createDb, dbNameOf, dropDb } from './pg-helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { PostgresStore } from '../../src/store/postgres/index.js';
+import { useMigratedDb } from './pg-helpers.js';
 
 interface WorkerResult { committed: string[]; costUsd: number; busy: number; other: string[]; ms: number }
 
@@ -31,14 +31,10 @@ export async function runWorkers(url: string, jobs: { storyId: string; turns: nu
 
 let url = '';
 let store: PostgresStore;
-beforeAll(async () => {
-  url = await createDb();
-  store = await openPostgresStore(url, { poolSize: 4, autoMigrate: true });
-}, 60_000);
-afterAll(async () => {
-  await store?.close();
-  if (url) await dropDb(dbNameOf(url));
-}, 60_000);
+useMigratedDb(4, (u, s) => {
+  url = u;
+  store = s;
+});
 
 /** The story's turns form one unbroken line: one leaf, depths 1..n, each turn's parent the one before. */
 async function expectSingleLine(storyId: string, n: number): Promise<void> {

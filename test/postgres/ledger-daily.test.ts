@@ -1,22 +1,18 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rollupConsistent } from '../../src/commands/db/rollup.js';
 import { PgLedger } from '../../src/store/postgres/ledger.js';
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
+import type { PostgresStore } from '../../src/store/postgres/index.js';
 import type { LedgerAggregateRow, LedgerRow } from '../../src/store/types.js';
 import { DAILY_FILTERS, DAILY_KEYS, turnsLedger } from '../store/fixtures.js';
-import { createDb, dbNameOf, dropDb } from './pg-helpers.js';
+import { useMigratedDb } from './pg-helpers.js';
 
 let url = '';
 let store: PostgresStore;
-beforeAll(async () => {
-  url = await createDb();
-  store = await openPostgresStore(url, { poolSize: 8, autoMigrate: true });
-}, 60_000);
-afterAll(async () => {
-  await store?.close();
-  if (url) await dropDb(dbNameOf(url));
-}, 60_000);
+useMigratedDb(8, (u, s) => {
+  url = u;
+  store = s;
+});
 
 const withoutCost = (rows: LedgerAggregateRow[]) => rows.map(({ costUsd, ...rest }) => rest);
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 
 /** The test cluster: trust auth on 127.0.0.1, databases created under unique names and dropped afterwards. */
 export const PG_BASE = process.env.LUNA_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432';
@@ -42,4 +43,22 @@ export async function migratedTemplate(): Promise<string> {
   const s = await openPostgresStore(url, { poolSize: 2, autoMigrate: true });
   await s.close();
   return name;
+}
+
+/**
+ * Registers a fresh, migrated database and a store on it for the file's tests (dropped afterwards), and
+ * hands both to `set` once they exist.
+ */
+export function useMigratedDb(poolSize: number, set: (url: string, store: PostgresStore) => void): void {
+  let url = '';
+  let store: PostgresStore | undefined;
+  beforeAll(async () => {
+    url = await createDb();
+    store = await openPostgresStore(url, { poolSize, autoMigrate: true });
+    set(url, store);
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    if (url) await dropDb(dbNameOf(url));
+  }, 60_000);
 }

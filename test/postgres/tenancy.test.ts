@@ -1,20 +1,16 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BudgetError, BusyError, DatabaseError, redactSecrets } from '../../src/errors.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import { addTurn, ledgerRow } from '../store/fixtures.js';
-import { createDb, dbNameOf, dropDb } from './pg-helpers.js';
+import { createDb, dbNameOf, dropDb, useMigratedDb } from './pg-helpers.js';
 
 let url = '';
 let store: PostgresStore;
-beforeAll(async () => {
-  url = await createDb();
-  store = await openPostgresStore(url, { poolSize: 6, autoMigrate: true });
-}, 60_000);
-afterAll(async () => {
-  await store?.close();
-  if (url) await dropDb(dbNameOf(url));
-}, 60_000);
+useMigratedDb(6, (u, s) => {
+  url = u;
+  store = s;
+});
 
 /** Runs raw SQL exactly as a scoped store's transactions do: non-owner role, account setting, no WHERE clause. */
 async function rawAs(accountId: string, sql: string): Promise<Record<string, unknown>[]> {
