@@ -33,6 +33,10 @@ export function createPlayController(opts: PlayControllerOptions) {
   let loadedTurns = 0;
   let turnCtrl: AbortController | null = null;
   let running: Promise<void> | null = null;
+  // True from an accepted action until its turn's events end. The bookkeeping after a turn (reload the
+  // story, kick the Dreamer, count the queue) is not "busy": the screen already shows the turn as done, so
+  // an action typed then waits for it instead of being refused.
+  let inTurn = false;
   const dreamerCtrl = new AbortController();
   let dreaming: Promise<void> | null = null;
   let closed = false;
@@ -126,9 +130,20 @@ export function createPlayController(opts: PlayControllerOptions) {
     return last;
   };
 
+  /** Settles once the previous turn's bookkeeping is done (at once when there is none). */
+  const settled = async (): Promise<void> => {
+    while (running) await running.catch(() => undefined);
+  };
+
   const play = (action: string, mode: 'continue' | 'retry' = 'continue'): Promise<void> => {
-    if (!story || running) return running ?? Promise.resolve();
-    const storyId = story.id;
+    if (!story || inTurn) return running ?? Promise.resolve();
+    inTurn = true;
+    if (running) return settled().then(() => start(action, mode));
+    return start(action, mode);
+  };
+
+  const start = (action: string, mode: 'continue' | 'retry'): Promise<void> => {
+    const storyId = story!.id;
     const ctrl = new AbortController();
     turnCtrl = ctrl;
     dispatch({ type: 'turn-starting', action, mode });
@@ -136,6 +151,8 @@ export function createPlayController(opts: PlayControllerOptions) {
       try {
         const { runTurn } = await import('../pipeline/run-turn.js');
         const last = await pump(runTurn({ storyId, action, mode }, { ...session.deps, signal: ctrl.signal }));
+        inTurn = false;
+        turnCtrl = null;
         await refreshStory();
         if (last?.type === 'done') {
           loadedTurns++;
@@ -145,6 +162,7 @@ export function createPlayController(opts: PlayControllerOptions) {
       } catch (err) {
         dispatch({ type: 'notice', notice: { level: 'error', text: redactSecrets((err as Error).message) } });
       } finally {
+        inTurn = false;
         turnCtrl = null;
         running = null;
       }
@@ -156,8 +174,9 @@ export function createPlayController(opts: PlayControllerOptions) {
     get story(): Story | null {
       return story;
     },
+    /** A turn is streaming (or an accepted action is about to start one). */
     get busy(): boolean {
-      return running !== null;
+      return inTurn;
     },
     loadStory,
     loadEarlier,
@@ -166,6 +185,7 @@ export function createPlayController(opts: PlayControllerOptions) {
     /** Another take of the head turn (a sibling branch). */
     async retry(): Promise<void> {
       if (!story) return;
+      await settled();
       const s = await refreshStory();
       const head = s.headTurnId ? await store.getTurn(s.headTurnId) : null;
       if (!head) return dispatch({ type: 'notice', notice: { level: 'info', text: 'there is no turn to retry yet' } });
@@ -174,6 +194,7 @@ export function createPlayController(opts: PlayControllerOptions) {
     /** Moves the head back one turn; the undone turn stays as a branch. Returns the undone turn, for the caller to announce. */
     async undo(): Promise<{ action: string; depth: number } | null> {
       if (!story) return null;
+      await settled();
       const s = await refreshStory();
       const head = s.headTurnId ? await store.getTurn(s.headTurnId) : null;
       if (!head) {
@@ -186,6 +207,7 @@ export function createPlayController(opts: PlayControllerOptions) {
     },
     async moveHead(target: string | null, note: string): Promise<void> {
       if (!story) return;
+      await settled();
       const s = await refreshStory();
       await store.setHead(s.id, target, s.headTurnId);
       await loadStory(s.id);

@@ -142,6 +142,43 @@ describe('luna play screen over the real pipeline', () => {
     await app.waitFor((f) => !f.includes('── spend per agent ──'), 'closing the panel');
   });
 
+  it('an action or /undo sent while the finished turn is still being filed waits for it instead of being refused', async () => {
+    const { fx, story } = await setup();
+    fx.strategist.setDefault({ kind: 'json', value: planJson({ factChanges: [], entities: [] }) });
+    fx.writer.script({ kind: 'text', chunks: ['First prose.'] }, { kind: 'text', chunks: ['Second prose.'] });
+    // The same real store, with its queue count slowed down: the bookkeeping after a turn (reload the story,
+    // count the queue, check the budget) then outlasts the frame that shows the turn as done.
+    let slow = false;
+    const store = new Proxy(fx.store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (prop !== 'jobCounts' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+        return async (...args: unknown[]) => {
+          if (slow) await new Promise((r) => setTimeout(r, 400));
+          return v.apply(target, args);
+        };
+      },
+    });
+    const app = renderApp({ ...fx, store }, { kind: 'open', id: story.id });
+    cleanup = app.ui.unmount;
+    await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
+    slow = true;
+    await app.type('look around');
+    await app.press(KEY.enter);
+    await app.waitFor((f) => f.includes('First prose.') && f.includes('session 1 turns'), 'turn 1 on screen');
+    await app.type('climb the stairs');
+    await app.press(KEY.enter);
+    await app.waitFor((f) => f.includes('Second prose.') && f.includes('session 2 turns'), 'turn 2, not a refusal');
+    expect(app.frame()).not.toContain('a turn is still running');
+    await app.type('/undo');
+    await app.press(KEY.enter);
+    await app.waitFor((f) => f.includes('undid turn 2'), 'undo, not a refusal');
+    expect(app.frame()).not.toContain('a turn is running');
+    const head = await fx.store.getTurn((await fx.store.getStory(story.id))!.headTurnId!);
+    expect(head?.prose).toBe('First prose.');
+    expect(await fx.store.countTurns(story.id)).toBe(2);
+  });
+
   it('Ctrl-C at an empty prompt asks first and quits on the second press', async () => {
     const { fx, story } = await setup();
     const app = renderApp(fx, { kind: 'open', id: story.id });
