@@ -6,6 +6,12 @@
  * many calls it holds. Every path (SQLite scan, SQLite roll-up, PostgreSQL) buckets with these functions, so
  * all report the same figures.
  */
+/**
+ * The latency a scan feeds to percentiles (SQLite and PostgreSQL alike): a burst billing row's latency_ms is
+ * the instance time it bills (burst/billing.ts), not a call's latency, so no percentile counts it.
+ */
+export const LATENCY_SQL = `CASE WHEN agent = 'burst' THEN NULL ELSE latency_ms END`;
+
 const EXACT_BELOW_MS = 256;
 const GAMMA = 1.02;
 const LOG_GAMMA = Math.log(GAMMA);

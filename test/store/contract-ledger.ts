@@ -31,7 +31,8 @@ function expectedAggregate(rows: LedgerRow[], groupBy: LedgerGroupKey[]): Map<st
   }
   const out = new Map<string, Omit<LedgerAggregateRow, 'keys'>>();
   for (const [k, rs] of groups) {
-    const lat = rs.map((r) => r.latencyMs);
+    // A burst billing row's latencyMs is billed instance time: never a call latency.
+    const lat = rs.filter((r) => r.agent !== 'burst').map((r) => r.latencyMs);
     out.set(k, {
       calls: rs.length,
       inputTokens: rs.reduce((n, r) => n + r.inputTokens, 0),
@@ -57,18 +58,19 @@ function generate(n: number, seed: number): LedgerRow[] {
     const priced = r() > 0.2;
     const input = Math.floor(r() * 2000);
     const output = Math.floor(r() * 500);
+    const agent = pick(r, ['preprocessor', 'strategist', 'writer', 'dreamer', 'burst'] as const);
     return {
       accountId: pick(r, ['local', 'acme']),
       storyId: pick(r, ['s1', 's2', null]),
       turnId: pick(r, ['t1', 't2', 't3', 't4', null]),
-      agent: pick(r, ['preprocessor', 'strategist', 'writer', 'dreamer'] as const),
+      agent,
       provider: pick(r, ['local', 'openai-compatible', 'anthropic']),
       model: pick(r, ['demo', 'gpt-x', 'claude-y']),
       inputTokens: input,
       outputTokens: output,
       cachedTokens: Math.floor(r() * 100),
       estimated: r() < 0.3,
-      latencyMs: 20 + Math.floor(r() * 3000),
+      latencyMs: agent === 'burst' ? 3_600_000 + Math.floor(r() * 60_000) : 20 + Math.floor(r() * 3000),
       ttftMs: r() < 0.5 ? null : Math.floor(r() * 200),
       outcome: pick(r, ['ok', 'ok', 'ok', 'retried', 'failed', 'fallback'] as const),
       costUsd: priced ? (input * 3 + output * 15) / 1e6 : null,

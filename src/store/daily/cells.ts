@@ -75,8 +75,11 @@ function addCall(cell: Cell, r: DailyInput, d: Dims, prior: Dims[] | null): void
   if (r.estimated) cell.estimated++;
   if (r.outcome === 'failed') cell.failed++;
   if (r.outcome === 'fallback') cell.fallback++;
-  const b = latencyBucket(r.latencyMs);
-  cell.latency.set(b, (cell.latency.get(b) ?? 0) + 1);
+  if (r.agent !== 'burst') {
+    // A burst billing row's latencyMs is the instance time it bills (burst/billing.ts), not a call's latency.
+    const b = latencyBucket(r.latencyMs);
+    cell.latency.set(b, (cell.latency.get(b) ?? 0) + 1);
+  }
   if (!prior) return;
   let day = 0;
   let month = 0;

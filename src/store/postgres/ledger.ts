@@ -1,5 +1,5 @@
 import { newId, nowIso, toIso } from '../ids.js';
-import { bucketLatency, latencyBucket } from '../percentile.js';
+import { bucketLatency, LATENCY_SQL, latencyBucket } from '../percentile.js';
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from '../types.js';
 import type { PgDb, Q, Row } from './connection.js';
 import { foldIntoDailyPg, aggregateFromDailyPg } from './ledger-daily.js';
@@ -98,7 +98,7 @@ export class PgLedger {
           sum(cached_tokens) AS cached, coalesce(sum(cost_usd), 0) AS cost, count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced,
           count(*) FILTER (WHERE estimated) AS estimated, count(*) FILTER (WHERE outcome = 'failed') AS failed,
           count(*) FILTER (WHERE outcome = 'fallback') AS fallback, count(DISTINCT turn_id) AS turns,
-          percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50, percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95
+          percentile_disc(0.5) WITHIN GROUP (ORDER BY ${LATENCY_SQL}) AS p50, percentile_disc(0.95) WITHIN GROUP (ORDER BY ${LATENCY_SQL}) AS p95
         FROM ledger ${w.sql} ${kgrp.length ? `GROUP BY ${kgrp.join(', ')}` : ''}`, w.args), 'aggregating calls');
     const bucketed = (v: unknown) => (v === null || v === undefined ? null : bucketLatency(latencyBucket(Number(v))));
     const out = rows

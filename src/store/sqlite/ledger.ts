@@ -1,6 +1,6 @@
 import { zeroSums, type CallSums } from '../call-sums.js';
 import { newId, nowIso, toIso } from '../ids.js';
-import { latencyBucket, latencyPercentiles } from '../percentile.js';
+import { LATENCY_SQL, latencyBucket, latencyPercentiles } from '../percentile.js';
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from '../types.js';
 import { writeTx, type Db } from './connection.js';
 import { foldIntoDaily } from './ledger-daily.js';
@@ -135,7 +135,7 @@ export class SqliteLedger {
     this.sink = groups;
     try {
       this.db
-        .prepare(`SELECT luna_ledger_agg(input_tokens, output_tokens, cached_tokens, cost_usd, ${FLAGS_SQL}, turn_id, latency_ms
+        .prepare(`SELECT luna_ledger_agg(input_tokens, output_tokens, cached_tokens, cost_usd, ${FLAGS_SQL}, turn_id, ${LATENCY_SQL}
                   ${keys.map((k) => `, ${GROUP_SQL[k]}`).join('')}) FROM ledger ${w.sql}`)
         .get(...w.args);
     } finally {
@@ -223,7 +223,7 @@ function findGroup(tree: GroupTree): Group {
  * this callback runs once per ledger row and dominated report time on a million rows.
  */
 function registerAggregate(db: Db, ledger: { sink: GroupTree | undefined }): void {
-  const step = (n: number, input: number, output: number, cached: number, cost: number | null, flags: number, turn: string | null, lat: number,
+  const step = (n: number, input: number, output: number, cached: number, cost: number | null, flags: number, turn: string | null, lat: number | null,
     k0: unknown, k1: unknown, k2: unknown, k3: unknown, k4: unknown, k5: unknown, k6: unknown, k7: unknown) => {
     const tree = ledger.sink;
     if (!tree) return n;
@@ -248,8 +248,10 @@ function registerAggregate(db: Db, ledger: { sink: GroupTree | undefined }): voi
       if (t === undefined) tree.turnIds.set(turn, (t = tree.turnIds.size));
       g.turns.add(t);
     }
-    const b = latencyBucket(lat);
-    g.latency.set(b, (g.latency.get(b) ?? 0) + 1);
+    if (lat !== null) {
+      const b = latencyBucket(lat);
+      g.latency.set(b, (g.latency.get(b) ?? 0) + 1);
+    }
     return n + 1;
   };
   // The typings only describe fixed-arity steps; varargs hands the step every SQL argument positionally.
