@@ -198,6 +198,11 @@ const budgetSchema = z.strictObject({
   period: z.enum(['day', 'month']).default('month'),
   softUsd: z.number().nonnegative().optional(),
   hardUsd: z.number().nonnegative().optional(),
+}).superRefine((b, ctx) => {
+  // A soft limit above the hard one could never warn: the turn is refused first.
+  if (b.softUsd !== undefined && b.hardUsd !== undefined && b.softUsd > b.hardUsd) {
+    ctx.addIssue({ code: 'custom', path: ['softUsd'], input: b.softUsd, message: `expected at most hardUsd (${b.hardUsd})` });
+  }
 });
 
 export const costSchema = z.strictObject({

@@ -17,14 +17,24 @@ export interface BudgetItem {
   since: string;
   /** USD spent (budgets) or turns played (quotas) in the period. */
   used: number;
+  /** Calls in the period with no known price: a USD budget cannot count them (0 for quotas). */
+  unpricedCalls: number;
   soft: number | null;
   hard: number | null;
   level: BudgetLevel;
 }
 
+export interface BudgetNote {
+  kind: 'unpriced' | 'tier';
+  text: string;
+}
+
 export interface BudgetStatus {
   level: BudgetLevel;
+  /** One line per limit reached, then the notes. */
   messages: string[];
+  /** What keeps a limit from counting everything: calls without a price, a tier cost.tiers does not define. */
+  notes: BudgetNote[];
   items: BudgetItem[];
 }
 
@@ -52,17 +62,24 @@ export async function budgetStatus(
   if (own) items.push(await budgetItem(store, `account ${accountId} budget`, 'account', accountId, own, now));
   const account = await store.getAccount(accountId);
   const tier = account ? tiers[account.tier] : undefined;
+  const notes: BudgetNote[] = [];
+  if (account && !tier && tierQuotaApplies(accountId) && Object.keys(tiers).length) {
+    notes.push({ kind: 'tier', text: `account ${accountId} is on tier "${account.tier}", which cost.tiers does not define: no turn quota applies (luna account tier ${accountId} TIER)` });
+  }
   if (account && tier && tier.turnsPerMonth !== null && tierQuotaApplies(accountId)) {
     const since = monthStart(now).toISOString();
     const [agg] = await store.aggregateCalls([], { accountId, since });
     const used = agg?.turns ?? 0;
     items.push({
-      name: `${account.tier} tier quota`, kind: 'quota', scope: 'account', accountId, period: 'month', since, used,
+      name: `${account.tier} tier quota`, kind: 'quota', scope: 'account', accountId, period: 'month', since, used, unpricedCalls: 0,
       soft: null, hard: tier.turnsPerMonth, level: used >= tier.turnsPerMonth ? 'hard' : 'ok',
     });
   }
+  for (const i of items.filter((i) => i.unpricedCalls)) {
+    notes.push({ kind: 'unpriced', text: `${i.name}: ${i.unpricedCalls} call(s) ${i.period === 'day' ? 'today' : 'this month'} had no price and are not counted (set the model's price: luna cost prices)` });
+  }
   const level = items.reduce<BudgetLevel>((l, i) => (rank[i.level] > rank[l] ? i.level : l), 'ok');
-  return { level, messages: items.filter((i) => i.level !== 'ok').map(describeItem), items };
+  return { level, messages: [...items.filter((i) => i.level !== 'ok').map(describeItem), ...notes.map((n) => n.text)], notes, items };
 }
 
 async function budgetItem(
@@ -75,7 +92,7 @@ async function budgetItem(
   const soft = b.softUsd ?? null;
   const hard = b.hardUsd ?? null;
   const level: BudgetLevel = hard !== null && used >= hard ? 'hard' : soft !== null && used >= soft ? 'soft' : 'ok';
-  return { name, kind: 'budget', scope, accountId, period: b.period, since, used, soft, hard, level };
+  return { name, kind: 'budget', scope, accountId, period: b.period, since, used, unpricedCalls: agg?.unpricedCalls ?? 0, soft, hard, level };
 }
 
 export function describeItem(i: BudgetItem): string {
@@ -91,7 +108,7 @@ function limitLabel(i: BudgetItem): string {
 
 function refusal(i: BudgetItem): BudgetError {
   const hint = i.kind === 'quota'
-    ? `the quota resets on ${nextReset(i)}; raise it under cost.tiers or move the account to another tier`
+    ? `the quota resets on ${nextReset(i)}; raise it under cost.tiers, or move the account to another tier: luna account tier ${i.accountId} TIER`
     : `the budget resets on ${nextReset(i)}; raise cost.budgets${i.scope === 'global' ? '.global' : `.accounts.${i.accountId}`}.hardUsd to continue now`;
   return new BudgetError(`turn refused: ${describeItem({ ...i, level: 'hard' })}`, { hint });
 }
@@ -136,7 +153,12 @@ export function createBudgetGuard(
         ...(i.kind === 'quota' ? { maxTurns: i.hard } : { maxCostUsd: i.hard }),
         label: limitLabel(i),
       }));
-    return { limits, warnings: status.items.filter((i) => i.level === 'soft').map(describeItem) };
+    return {
+      limits,
+      // Unpriced calls are left to the turn itself, which names its own (run-turn.ts): no warning twice.
+      warnings: [...status.items.filter((i) => i.level === 'soft').map(describeItem), ...status.notes.filter((n) => n.kind !== 'unpriced').map((n) => n.text)],
+      usdBudget: status.items.some((i) => i.kind === 'budget'),
+    };
   };
 }
 
@@ -152,7 +174,7 @@ export function budgetsConfigured(config: Pick<LunaConfig, 'cost'>): boolean {
  */
 export async function assertBurstWithinBudget(store: GuardStore, config: Pick<LunaConfig, 'cost'>, now: Date = new Date()): Promise<BudgetStatus> {
   const g = config.cost.budgets.global;
-  const status: BudgetStatus = { level: 'ok', messages: [], items: [] };
+  const status: BudgetStatus = { level: 'ok', messages: [], notes: [], items: [] };
   if (!g) return status;
   const item = await budgetItem(store, 'global budget', 'global', null, g, now);
   status.items.push(item);

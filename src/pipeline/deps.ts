@@ -50,4 +50,6 @@ export interface PipelineDeps {
 export interface GuardResult {
   limits: TurnLimit[];
   warnings: string[];
+  /** A USD budget applies to the turn: calls without a price escape it, so the turn warns about them. */
+  usdBudget?: boolean;
 }

@@ -143,6 +143,10 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     calls.length = 0; // now owned by the committed turn
     stages.commit = now() - s;
     yield { type: 'stage-finished', stage: 'commit', ms: stages.commit };
+    if (guarded?.usdBudget) {
+      const unpriced = [...new Set([...stratResults, w.r].flatMap((r) => r.calls).filter((c) => c.costUsd === null).map((c) => c.model))];
+      if (unpriced.length) yield { type: 'warning', message: `no price for ${unpriced.join(', ')}: this turn's calls to it are not counted against the USD budget (set the model's price: luna cost prices)` };
+    }
     for (const update of resolution.updates) yield { type: 'entity-update', update };
     yield doneEvent(turn, plan, prose, resolution.updates, [...stratResults, w.r], stages, now() - t0, jobs.length);
   } catch (err) {

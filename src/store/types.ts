@@ -105,7 +105,8 @@ export interface ArcSummary {
 }
 
 export type CallOutcome = 'ok' | 'retried' | 'failed' | 'fallback';
-export type LedgerAgent = 'preprocessor' | 'strategist' | 'writer' | 'dreamer' | 'burst' | 'other';
+export const LEDGER_AGENTS = ['preprocessor', 'strategist', 'writer', 'dreamer', 'burst', 'other'] as const;
+export type LedgerAgent = (typeof LEDGER_AGENTS)[number];
 
 export interface LedgerRow {
   id?: string;

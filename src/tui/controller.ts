@@ -82,7 +82,8 @@ export function createPlayController(opts: PlayControllerOptions) {
     if (!story) return;
     const { budgetStatus } = await import('../cost/guard.js');
     const b = await budgetStatus(store, loaded.config, story.accountId).catch(() => null);
-    dispatch({ type: 'budget', budget: b && b.level !== 'ok' ? { level: b.level, message: b.messages.join('; ') } : null });
+    // A budget that cannot count everything (unpriced calls, an undefined tier) warns like a soft limit.
+    dispatch({ type: 'budget', budget: b && b.messages.length ? { level: b.level === 'hard' ? 'hard' : 'soft', message: b.messages.join('; ') } : null });
   };
 
   const startDreamer = () => {

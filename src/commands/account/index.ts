@@ -14,6 +14,10 @@ export function registerAccount(program: Command): void {
     .alias('ls')
     .description('list accounts')
     .action(async (_opts, cmd: Command) => (await import('./list.js')).run(globalOptions(cmd)));
+  account
+    .command('tier <account> <tier>')
+    .description('move an account to another pricing tier (one cost.tiers defines)')
+    .action(async (accountId: string, tier: string, _opts, cmd: Command) => (await import('./tier.js')).run(accountId, tier, globalOptions(cmd)));
   const keys = account.command('keys').description('create, list and revoke API keys');
   keys
     .command('create <account>')

@@ -1,6 +1,7 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson, progress, renderTable } from '../../cli/output.js';
-import { UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
+import { LEDGER_AGENTS, type Store } from '../../store/types.js';
 
 interface ReportOpts {
   by?: string;
@@ -19,8 +20,16 @@ export async function run(opts: ReportOpts, g: GlobalOptions): Promise<void> {
   ]);
   const groupBy = parseGroupBy(opts.by);
   const window = parseWindow(opts);
+  // A misspelt filter would match nothing and report zeros: refuse it instead.
+  if (opts.agent !== undefined && !(LEDGER_AGENTS as readonly string[]).includes(opts.agent)) {
+    throw new UsageError(`--agent ${opts.agent}: not an agent`, { hint: `use one of ${LEDGER_AGENTS.join(', ')}` });
+  }
+  if (opts.story !== undefined && !opts.story.trim()) throw new UsageError('--story is empty', { hint: 'give a story id or its prefix (luna story list)' });
   await withStore(g, async (store, loaded) => {
-    const storyId = opts.story ? (await findStory(store, opts.story)).id : undefined;
+    if (opts.account !== undefined && !(await store.getAccount(opts.account))) {
+      throw new NotFoundError(`no account "${opts.account}"`, { hint: 'list accounts with `luna account list`' });
+    }
+    const storyId = opts.story ? await reportStoryId(store, opts.story, findStory) : undefined;
     const filter = { ...window, ...(storyId ? { storyId } : {}), ...(opts.account ? { accountId: opts.account } : {}), ...(opts.agent ? { agent: opts.agent } : {}) };
     let out: string;
     if (groupBy.includes('turn')) {
@@ -47,4 +56,14 @@ function describeWindow(w: { since?: string; until?: string }): string {
   const f = (s: string) => s.replace('T', ' ').replace(/:00\.000Z$|\.\d{3}Z$/, '').replace(/ 00:00$/, '');
   if (!w.since && !w.until) return 'all time';
   return `${w.since ? f(w.since) : 'start'} → ${w.until ? f(w.until) : 'now'} (UTC)`;
+}
+
+/** A deleted story's calls stay in the ledger: its full id still reports them. */
+async function reportStoryId(store: Store, ref: string, findStory: (s: Store, ref: string) => Promise<{ id: string }>): Promise<string> {
+  try {
+    return (await findStory(store, ref)).id;
+  } catch (err) {
+    if (err instanceof NotFoundError && (await store.listCalls({ storyId: ref, limit: 1 })).length) return ref;
+    throw err;
+  }
 }
