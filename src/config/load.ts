@@ -148,12 +148,15 @@ function applyEnv(cfg: Plain, env: NodeJS.ProcessEnv, databaseUrl?: string): Pla
   return out;
 }
 
-/** Local model paths are relative to the file that names them, so a config can travel with its models. */
+/** Paths are relative to the file that names them, so a config can travel with its models, workflow and prices. */
 function resolvePaths(data: Plain, dir: string, home: string): Plain {
   const resolve = (p: string) => {
     const x = expandTilde(p.replaceAll('{home}', home));
     return path.isAbsolute(x) ? x : path.resolve(dir, x);
   };
+  if (isPlain(data.cost) && typeof data.cost.pricingFile === 'string') {
+    data = { ...data, cost: { ...data.cost, pricingFile: resolve(data.cost.pricingFile) } };
+  }
   const dreamer = isPlain(data.agents) && isPlain(data.agents.dreamer) ? data.agents.dreamer : null;
   if (dreamer && isPlain(dreamer.comfyui) && typeof dreamer.comfyui.workflow === 'string') {
     const agents = data.agents as Plain;
@@ -162,10 +165,7 @@ function resolvePaths(data: Plain, dir: string, home: string): Plain {
   if (!isPlain(data.models)) return data;
   const models: Plain = {};
   for (const [name, m] of Object.entries(data.models)) {
-    if (isPlain(m) && typeof m.path === 'string') {
-      const p = expandTilde(m.path.replaceAll('{home}', home));
-      models[name] = { ...m, path: path.isAbsolute(p) ? p : path.resolve(dir, p) };
-    } else models[name] = m;
+    models[name] = isPlain(m) && typeof m.path === 'string' ? { ...m, path: resolve(m.path) } : m;
   }
   return { ...data, models };
 }
