@@ -1,0 +1,51 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { luna, tempHome } from '../helpers/cli.js';
+
+// A bad backup path is the user's input, not a bug: exit 2, the path in the message, a hint, no stack.
+function expectBadPath(r: { exitCode: number; stderr: string }, message: RegExp, hint: RegExp): void {
+  expect(r.exitCode, r.stderr).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines[0]).toMatch(/^luna: /);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).toMatch(hint);
+  expect(r.stderr).not.toMatch(/bug in luna|Cannot save backup/);
+}
+
+describe('luna db backup with a bad target path', () => {
+  it('names a missing folder and says to create it (SQLite)', async () => {
+    const home = tempHome();
+    const out = path.join(home, 'nope', 'deeper', 'x.db');
+    const r = await luna(['db', 'backup', out], { home });
+    expectBadPath(r, new RegExp(`${out}.*folder ${path.dirname(out)} does not exist`), /hint: create it first/);
+    expect(existsSync(path.dirname(out))).toBe(false);
+  });
+
+  it('refuses an existing folder and a path under a plain file', async () => {
+    const home = tempHome();
+    const dir = path.join(home, 'backups');
+    mkdirSync(dir);
+    expectBadPath(await luna(['db', 'backup', dir], { home }), new RegExp(`${dir} is a folder`), /hint: name a file inside it/);
+    const plain = path.join(home, 'plain.txt');
+    writeFileSync(plain, 'x');
+    expectBadPath(await luna(['db', 'backup', path.join(plain, 'x.db')], { home }), new RegExp(`${plain} is not a folder`), /hint: pick a path/);
+  });
+
+  it('checks the path before running pg_dump (PostgreSQL)', async () => {
+    // Port 1: nothing listens, so reaching pg_dump would fail with a database error (exit 5), not a usage error.
+    const home = tempHome();
+    const out = path.join(home, 'nope', 'x.dump');
+    const r = await luna(['--database-url', 'postgres://nobody@127.0.0.1:1/none', 'db', 'backup', out], { home });
+    expectBadPath(r, /folder .* does not exist/, /hint: create it first/);
+  });
+
+  it('still backs up to a good path and refuses to overwrite it', async () => {
+    const home = tempHome();
+    const out = path.join(home, 'ok.db');
+    const ok = await luna(['db', 'backup', out], { home });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    expectBadPath(await luna(['db', 'backup', out], { home }), /already exists/, /hint: choose another file name/);
+  });
+});
