@@ -6,7 +6,7 @@ export function registerTurn(program: Command): void {
     .command('turn <story> [action...]')
     .description('play one turn: streams the prose to stdout (--json prints the whole turn)')
     .option('--undo', 'step back: move the story head to the previous turn (the undone turn stays as a branch)')
-    .option('--retry', 'another take of the last turn (a new sibling branch)')
+    .option('--retry', 'another take of the last turn (a new sibling branch); reuses its action unless you give one')
     .option('--from <turn>', 'branch from an earlier turn (its id; "root" for the very start)')
     .option('--to <turn>', 'switch the story head to this turn (switch branch) without playing')
     .option('--quiet', 'no stage lines on stderr')

@@ -21,6 +21,7 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
   await withStore(g, async (store, loaded) => {
     const story = await findStory(store, ref);
     if (opts.undo || opts.to !== undefined) return await moveHead(store, story.id, story.headTurnId, opts, g);
+    if (!action.trim() && opts.retry) action = await headAction(store, story.headTurnId, ref);
     if (!action.trim()) throw new UsageError('missing the action', { hint: `luna turn ${ref} "what your character does"` });
     const { createSession } = await import('../../runtime/session.js');
     const controller = new AbortController();
@@ -69,6 +70,13 @@ async function collectJson(events: AsyncIterable<TurnEvent>): Promise<TurnEvent 
     printJson({ turn: { id: turn.id, storyId: turn.storyId, parentId: turn.parentId, depth: turn.depth, action: turn.action }, plan, prose, entities, calls: costs, totals, context, jobsQueued, warnings });
   }
   return last;
+}
+
+/** A bare --retry is another take of the same action, as the TUI's /retry is. */
+async function headAction(store: Store, head: string | null, ref: string): Promise<string> {
+  const turn = head ? await store.getTurn(head) : null;
+  if (!turn) throw new UsageError('there is no turn to retry yet', { hint: `play a first turn: luna turn ${ref} "what your character does"` });
+  return turn.action;
 }
 
 async function moveHead(store: Store, storyId: string, head: string | null, opts: TurnOpts, g: GlobalOptions): Promise<void> {
