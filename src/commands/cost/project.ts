@@ -22,11 +22,17 @@ export function parseVolumes(text: string): number[] {
   });
 }
 
+export function parseTop(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--top: expected a whole number of at least 1, found "${text}"`, { hint: 'e.g. --top 5 (alternatives to show per agent; default 8)' });
+  return n;
+}
+
 export async function run(opts: ProjectOpts, g: GlobalOptions): Promise<void> {
   const volumes = parseVolumes(opts.volumes);
   const windowDays = Number(opts.window);
-  if (!Number.isFinite(windowDays) || windowDays <= 0) throw new UsageError(`--window: expected a number of days, found "${opts.window}"`);
-  const top = Math.max(1, Math.floor(Number(opts.top) || 8));
+  if (!Number.isFinite(windowDays) || windowDays <= 0) throw new UsageError(`--window: expected a number of days, found "${opts.window}"`, { hint: "e.g. --window 7 (the days of ledger the current rate and model mix come from)" });
+  const top = parseTop(opts.top);
   const [{ buildProjection }, { loadPriceTable }, { usd }] = await Promise.all([
     import('../../cost/projection.js'), import('../../models/pricing.js'), import('../../cost/format.js'),
   ]);
