@@ -1,4 +1,5 @@
 import type { LunaConfig } from '../config/schema.js';
+import { isPrivateHost } from '../util/private-host.js';
 
 /**
  * Where a ledger row's money went. Cloud: a paid API (anthropic or openai-compatible on a public host).
@@ -11,16 +12,6 @@ export const SPEND_CLASSES: readonly SpendClass[] = ['cloud', 'self-hosted', 'bu
 
 const BURST_PROVIDERS = new Set(['burst', 'runpod', 'vast', 'lambda']);
 const SELF_HOSTED_PROVIDERS = new Set(['local', 'serve']);
-
-export function isPrivateHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h.endsWith('.internal') || h.endsWith('.lan')) return true;
-  if (h === '::1' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80:')) return h.includes(':');
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return a === 127 || a === 10 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 169 && b === 254) || a === 0;
-}
 
 /** Classifies ledger rows by (agent, provider, model id), consulting the config for API hosts. */
 export function createClassifier(config: LunaConfig): (row: { agent?: string | null; provider?: string | null; model?: string | null }) => SpendClass {

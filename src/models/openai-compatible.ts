@@ -8,7 +8,7 @@ import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } 
 import type { OpenAIModelConfig } from '../config/schema.js';
 import { CancelledError, ModelError } from '../errors.js';
 import { toLunaError } from './sdk-errors.js';
-import { collect, deadline, stripModelPrefix, estimateUsage, isPrivateHost, jsonInstruction, resolveApiKey } from './shared.js';
+import { collect, deadline, stripModelPrefix, estimateUsage, isPrivateBaseUrl, jsonInstruction, resolveApiKey } from './shared.js';
 import type { GenerateRequest, GenerateResult, ModelClient, PingResult, StreamChunk, Usage } from './types.js';
 
 export interface OpenAICompatibleOptions {
@@ -24,7 +24,7 @@ export function createOpenAICompatibleClient(name: string, cfg: OpenAIModelConfi
     if (sdk) return sdk;
     const apiKey = opts.apiKeyOverride !== undefined
       ? opts.apiKeyOverride ?? 'no-key'
-      : resolveApiKey(name, cfg, env, !isPrivateHost(cfg.baseUrl)) ?? 'no-key';
+      : resolveApiKey(name, cfg, env, !isPrivateBaseUrl(cfg.baseUrl)) ?? 'no-key';
     sdk = new OpenAI({ apiKey, baseURL: cfg.baseUrl, maxRetries: 0, timeout: cfg.timeoutMs });
     return sdk;
   };

@@ -2,6 +2,7 @@
 import { AuthError, ModelError } from '../errors.js';
 import { estimateTokens } from '../util/tokens.js';
 import type { GenerateRequest, GenerateResult, StreamChunk, Usage } from './types.js';
+import { isPrivateHost } from '../util/private-host.js';
 
 export interface Deadline {
   signal: AbortSignal;
@@ -80,12 +81,13 @@ export function resolveApiKey(
 }
 
 /** Loopback and private-network servers (LM Studio, llama.cpp, vLLM, Ollama) usually run without a key. */
-export function isPrivateHost(baseUrl: string): boolean {
-  let host: string;
-  try { host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''); } catch { return false; }
-  return host === 'localhost' || host === '::1' || host.endsWith('.local') || host.endsWith('.internal')
-    || /^127\./.test(host) || /^10\./.test(host) || /^192\.168\./.test(host) || /^172\.(1[6-9]|2\d|3[01])\./.test(host)
-    || /^host\.docker\.internal$/.test(host);
+/** Whether a base URL points at this machine or a private network (no API key needed there). */
+export function isPrivateBaseUrl(baseUrl: string): boolean {
+  try {
+    return isPrivateHost(new URL(baseUrl).hostname);
+  } catch {
+    return false;
+  }
 }
 
 export function jsonInstruction(schema: unknown): string {

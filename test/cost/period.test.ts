@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPrivateHost } from '../../src/cost/classify.js';
+import { isPrivateHost } from '../../src/util/private-host.js';
 import { parseWindow } from '../../src/cost/period.js';
 import { parseGroupBy } from '../../src/cost/report.js';
 import { parseVolumes } from '../../src/commands/cost/project.js';
