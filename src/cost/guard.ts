@@ -106,11 +106,14 @@ function limitLabel(i: BudgetItem): string {
   return i.kind === 'quota' ? `${i.name}: ${i.hard} turns a month` : `${i.name}: ${usd(i.hard ?? 0)} a ${i.period}`;
 }
 
-function refusal(i: BudgetItem): BudgetError {
-  const hint = i.kind === 'quota'
+function refusalHint(i: BudgetItem): string {
+  return i.kind === 'quota'
     ? `the quota resets on ${nextReset(i)}; raise it under cost.tiers, or move the account to another tier: luna account tier ${i.accountId} TIER`
     : `the budget resets on ${nextReset(i)}; raise cost.budgets${i.scope === 'global' ? '.global' : `.accounts.${i.accountId}`}.hardUsd to continue now`;
-  return new BudgetError(`turn refused: ${describeItem({ ...i, level: 'hard' })}`, { hint });
+}
+
+function refusal(i: BudgetItem): BudgetError {
+  return new BudgetError(`turn refused: ${describeItem({ ...i, level: 'hard' })}`, { hint: refusalHint(i) });
 }
 
 function nextReset(i: BudgetItem): string {
@@ -152,6 +155,7 @@ export function createBudgetGuard(
         since: i.since,
         ...(i.kind === 'quota' ? { maxTurns: i.hard } : { maxCostUsd: i.hard }),
         label: limitLabel(i),
+        hint: refusalHint(i),
       }));
     return {
       limits,

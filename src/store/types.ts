@@ -200,6 +200,8 @@ export interface TurnLimit {
   maxTurns?: number | null;
   /** Ledger spend allowed in the period (USD), this turn's calls included; null/undefined = unlimited. */
   maxCostUsd?: number | null;
+  /** What to tell the player when the commit refuses the turn (when it resets, which key raises it). */
+  hint?: string;
   /** Shown in the BudgetError, e.g. "free tier: 100 turns a month". */
   label: string;
 }

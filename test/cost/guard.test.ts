@@ -95,6 +95,11 @@ describe('USD budgets', () => {
     expect(second.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', message: expect.stringMatching(/^account acme budget: \$[\d.]+ spent today, soft limit \$[\d.]+$/) }]);
     const crossing = last(second);
     expect(crossing).toMatchObject({ type: 'error', exitCode: ExitCode.budget });
+    // Refused at commit, it names the limit and gives the same precise hint as a refusal before the turn.
+    expect(crossing).toMatchObject({
+      message: expect.stringMatching(/^turn refused: account acme budget: \$[\d.]+ a day \(this turn would bring the period's spend to \$[\d.]+\)$/),
+      hint: expect.stringMatching(/^the budget resets on \d{4}-\d\d-\d\d 00:00 UTC; raise cost\.budgets\.accounts\.acme\.hardUsd/),
+    });
     expect(await f.store.countTurns(story.id)).toBe(1);
     const spent = (await f.store.listCalls({ accountId: 'acme' })).reduce((s, c) => s + (c.costUsd ?? 0), 0);
     expect(spent).toBeCloseTo(2 * TURN_USD, 12);

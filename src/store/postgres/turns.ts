@@ -149,15 +149,15 @@ async function checkLimits(q: Q, accountId: string, limits: TurnLimit[], thisTur
       const used = Number((await q.one('SELECT luna_turns_since($1, $2) AS n', [toIso(l.since), account]))?.n ?? 0);
       if (used + 1 > l.maxTurns) {
         throw new BudgetError(`turn refused: ${l.label} (${used} played this period)`, {
-          hint: 'the quota resets with the next period; raise it under cost.tiers or change the account tier',
+          hint: l.hint ?? 'the quota resets with the next period; raise it under cost.tiers or change the account tier',
         });
       }
     }
     if (l.maxCostUsd !== null && l.maxCostUsd !== undefined) {
       const spent = Number((await q.one('SELECT luna_cost_since($1, $2) AS usd', [toIso(l.since), account]))?.usd ?? 0);
       if (spent + thisTurnCost > l.maxCostUsd + 1e-12) {
-        throw new BudgetError(`turn refused: ${l.label} ($${(spent + thisTurnCost).toFixed(6)} with this turn)`, {
-          hint: 'the budget resets with the next period; raise its hardUsd under cost.budgets to continue now',
+        throw new BudgetError(`turn refused: ${l.label} (this turn would bring the period's spend to $${(spent + thisTurnCost).toFixed(6)})`, {
+          hint: l.hint ?? 'the budget resets with the next period; raise its hardUsd under cost.budgets to continue now',
         });
       }
     }

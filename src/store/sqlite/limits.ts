@@ -21,15 +21,15 @@ export function checkTurnLimits(db: Db, accountId: string, c: TurnCommit): void 
       const played = Number(db.prepare(`SELECT count(DISTINCT turn_id) FROM ledger WHERE ${where} AND turn_id IS NOT NULL`).pluck().get(...args));
       if (played + 1 > limit.maxTurns) {
         throw new BudgetError(`turn refused: ${limit.label} (${played} played this period)`, {
-          hint: 'the quota resets with the next period; raise it under cost.tiers or change the account tier',
+          hint: limit.hint ?? 'the quota resets with the next period; raise it under cost.tiers or change the account tier',
         });
       }
     }
     if (limit.maxCostUsd !== null && limit.maxCostUsd !== undefined) {
       const spent = Number(db.prepare(`SELECT coalesce(sum(cost_usd), 0) FROM ledger WHERE ${where}`).pluck().get(...args));
       if (spent + ownCost > limit.maxCostUsd + 1e-12) {
-        throw new BudgetError(`turn refused: ${limit.label} ($${(spent + ownCost).toFixed(6)} with this turn)`, {
-          hint: 'the budget resets with the next period; raise its hardUsd under cost.budgets to continue now',
+        throw new BudgetError(`turn refused: ${limit.label} (this turn would bring the period's spend to $${(spent + ownCost).toFixed(6)})`, {
+          hint: limit.hint ?? 'the budget resets with the next period; raise its hardUsd under cost.budgets to continue now',
         });
       }
     }
