@@ -1,5 +1,5 @@
 import { NotFoundError, UsageError } from '../errors.js';
-import type { Store, Story } from '../store/types.js';
+import { DEFAULT_ACCOUNT_ID, type Store, type Story } from '../store/types.js';
 
 /** Accepts a full id, a unique id prefix, or an exact title, so users can type what they see in `story list`. */
 export async function findStory(store: Store, ref: string): Promise<Story> {
@@ -11,4 +11,18 @@ export async function findStory(store: Store, ref: string): Promise<Story> {
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) throw new UsageError(`"${ref}" matches ${matches.length} stories`, { hint: 'use more characters of the id (see `luna story list`)' });
   throw new NotFoundError(`no story "${ref}"`, { hint: 'list stories with `luna story list`, or start one with `luna story new`' });
+}
+
+/**
+ * The account a new story goes to. The built-in `local` account is created on first use; any other must
+ * exist already: a misspelt --account would otherwise open a new account on the default tier, quietly.
+ */
+export async function requireAccount(store: Store, id: string): Promise<void> {
+  if (id === DEFAULT_ACCOUNT_ID) {
+    await store.ensureAccount(id);
+    return;
+  }
+  if (!(await store.getAccount(id))) {
+    throw new NotFoundError(`no account "${id}"`, { hint: `create it first (luna account create "NAME" --id ${id}), or see luna account list` });
+  }
 }

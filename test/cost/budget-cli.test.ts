@@ -89,6 +89,12 @@ describe('bad input to accounts, budgets and reports', () => {
     expect(account.stderr).toContain('no account "nope"');
     expect((await luna(['cost', 'report', '--story', ''], { home })).exitCode).toBe(2);
     expect((await luna(['cost', 'budget', '--account', 'nope'], { home })).exitCode).toBe(4);
+    // A misspelt owner would open a new account on the default tier, quietly: refused instead.
+    const story = await luna(['story', 'new', '--title', 'x', '--premise', 'p', '--account', 'acmme'], { home });
+    expect(story.exitCode).toBe(4);
+    expect(story.stderr).toContain('no account "acmme"');
+    expect(story.stderr).toContain('luna account create "NAME" --id acmme');
+    expect((await luna(['account', 'list', '--json'], { home })).stdout).not.toContain('acmme');
   });
 
   it('a soft limit above the hard one is a config error naming the key', async () => {

@@ -3,6 +3,7 @@ import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
 import { storyBundleSchema } from '../../story/bundle.js';
+import { requireAccount } from '../../story/find.js';
 
 export async function run(file: string, opts: { account: string }, g: GlobalOptions): Promise<void> {
   let raw: unknown;
@@ -20,7 +21,7 @@ export async function run(file: string, opts: { account: string }, g: GlobalOpti
   await withStore(g, async (store) => {
     const p = await progress(`importing ${parsed.data.turns.length} turns…`, { json: g.json });
     const t0 = performance.now();
-    await store.ensureAccount(opts.account);
+    await requireAccount(store, opts.account);
     const story = await store.importStory(parsed.data, opts.account);
     const ms = performance.now() - t0;
     p.succeed(`imported "${story.title}"`);

@@ -9,7 +9,7 @@ export function registerStory(program: Command): void {
     .requiredOption('-t, --title <title>', 'story title')
     .requiredOption('-p, --premise <text>', 'what the story is about')
     .option('-s, --style <text>', 'prose style, e.g. "noir, first person"', '')
-    .option('--account <id>', 'owning account', 'local')
+    .option('--account <id>', 'owning account (must exist, except the built-in local one)', 'local')
     .action(async (opts, cmd: Command) => (await import('./new.js')).run(opts, globalOptions(cmd)));
   story
     .command('list')
@@ -31,7 +31,7 @@ export function registerStory(program: Command): void {
   story
     .command('import <file>')
     .description('import a story JSON file (indexed for retrieval; no LLM calls)')
-    .option('--account <id>', 'owning account', 'local')
+    .option('--account <id>', 'owning account (must exist, except the built-in local one)', 'local')
     .action(async (file: string, opts, cmd: Command) => (await import('./import.js')).run(file, opts, globalOptions(cmd)));
   story
     .command('delete <id>')
