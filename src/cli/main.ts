@@ -46,10 +46,12 @@ export function reportError(err: unknown, opts: { debug: boolean; json: boolean 
   return code;
 }
 
-// `luna cost report --csv | head`: a reader that stops early is not an error; stop quietly, like other CLIs.
+// `luna cost report --csv | head`, `luna turn … | head -n 1`: a reader that stops early is not an error.
+// Output stops, but the command runs to its end: exiting here would drop a turn mid-stream, and with it
+// the model calls already paid for.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(ExitCode.ok);
-  throw err;
+  if (err.code !== 'EPIPE') throw err;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
 });
 
 const code = await main();

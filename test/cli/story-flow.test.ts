@@ -155,4 +155,21 @@ describe('output into a closed pipe', () => {
     expect(r.stdout).toContain('luna=0');
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
   });
+
+  it('a turn piped into a reader that stops early still commits, with its calls in the ledger', async () => {
+    const created = await luna(['--config', config, 'story', 'new', '--title', 'Pipe', '--premise', 'p', '--json'], { home });
+    const id = JSON.parse(created.stdout).id as string;
+    // head reads the first 5 bytes and leaves while the Writer is still streaming: later writes hit EPIPE.
+    server.script({ kind: 'json', value: planJson() }, { kind: 'text', chunks: ['Maren walks ', 'down to ', 'the quay ', 'at dawn.'], delayMs: 150 });
+    const r = await execa('bash', ['-c', `node ${JSON.stringify(BIN)} --config ${JSON.stringify(config)} turn ${id} "walk" | head -c 5; echo; echo "luna=\${PIPESTATUS[0]}"`], {
+      env: { LUNA_HOME: home, NO_COLOR: '1' }, reject: false,
+    });
+    expect(r.stdout).toMatch(/^Maren\n/);
+    expect(r.stdout).toContain('luna=0');
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    const show = JSON.parse((await luna(['--config', config, 'story', 'show', id, '--json'], { home })).stdout);
+    expect(show.turns.map((t: { prose: string }) => t.prose)).toEqual(['Maren walks down to the quay at dawn.']);
+    const report = JSON.parse((await luna(['--config', config, 'cost', 'report', '--story', id, '--json'], { home })).stdout);
+    expect(report.total.calls).toBe(2);
+  });
 });
