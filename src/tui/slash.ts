@@ -5,7 +5,8 @@ import type { Store } from '../store/types.js';
 import { helpLines, type SlashName } from './commands.js';
 import type { PlayController } from './controller.js';
 import type { TuiAction } from './state.js';
-import { branchPanel, contextPanel, costPanel, exportStory, jobsPanel, listBranches, memoryPanel } from './views.js';
+import { listBranches } from '../story/branches.js';
+import { branchPanel, contextPanel, costPanel, exportStory, jobsPanel, memoryPanel } from './views.js';
 
 export interface SlashContext {
   store: Store;

@@ -4,6 +4,7 @@ import type { LunaConfig } from '../config/schema.js';
 import { formatDuration, formatUsd } from '../cli/output.js';
 import { currentFacts, latestOnBranch } from '../pipeline/memory.js';
 import { curateContext } from '../pipeline/preprocessor.js';
+import type { BranchInfo } from '../story/branches.js';
 import { bundleToMarkdown, exportBundle } from '../story/bundle.js';
 import type { LedgerAggregateRow, Store, Story, Turn } from '../store/types.js';
 
@@ -81,16 +82,6 @@ export async function jobsPanel(store: Store, story: Story): Promise<PanelText> 
   for (const j of jobs) lines.push(`  ${j.state.padEnd(8)} ${j.kind.padEnd(14)} attempts ${j.attempts}/${j.maxAttempts}${j.lastError ? `  ${j.lastError.slice(0, 60)}` : ''}`);
   if (!jobs.length) lines.push('  the queue is empty');
   return { title: "the Dreamer's queue", lines };
-}
-
-export interface BranchInfo {
-  leaf: Turn;
-}
-
-/** Every branch tip, oldest first, so branch numbers stay stable as new branches appear. */
-export async function listBranches(store: Store, story: Story): Promise<BranchInfo[]> {
-  const leaves = await store.listLeaves(story.id);
-  return leaves.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1)).map((leaf) => ({ leaf }));
 }
 
 export function branchPanel(story: Story, branches: BranchInfo[], headDepth: number): PanelText {

@@ -167,9 +167,11 @@ describe('output into a closed pipe', () => {
     expect(r.stdout).toMatch(/^Maren\n/);
     expect(r.stdout).toContain('luna=0');
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
-    const show = JSON.parse((await luna(['--config', config, 'story', 'show', id, '--json'], { home })).stdout);
-    expect(show.turns.map((t: { prose: string }) => t.prose)).toEqual(['Maren walks down to the quay at dawn.']);
-    const report = JSON.parse((await luna(['--config', config, 'cost', 'report', '--story', id, '--json'], { home })).stdout);
-    expect(report.total.calls).toBe(2);
+    const show = await luna(['--config', config, 'story', 'show', id, '--json'], { home });
+    expect(show.exitCode, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout).turns.map((t: { prose: string }) => t.prose)).toEqual(['Maren walks down to the quay at dawn.']);
+    const report = await luna(['--config', config, 'cost', 'report', '--story', id, '--json'], { home });
+    expect(report.exitCode, report.stderr).toBe(0);
+    expect(JSON.parse(report.stdout).total.calls).toBe(2);
   });
 });

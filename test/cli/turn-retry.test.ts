@@ -75,3 +75,34 @@ describe('luna turn --retry', () => {
     expect(server.requests.length).toBe(before);
   });
 });
+
+describe('finding branches and turns by id', () => {
+  it('story show lists each branch by its tip id; --to and --from take a unique prefix of a turn id', async () => {
+    const id = await newStory('Branches');
+    const a = await turn(id, 'I climb the stair');
+    const b = await turn(id, 'I light the lamp');
+    const b2 = await turn(id, '--retry'); // a sibling of b: two branches
+    const show = await luna(['story', 'show', id], { home });
+    expect(show.stdout).toContain('branches (switch with: luna turn ID --to TIP):');
+    expect(show.stdout).toMatch(new RegExp(`^   1\\. tip ${b.id}  2 turns — I light the lamp$`, 'm'));
+    expect(show.stdout).toMatch(new RegExp(`^\\*  2\\. tip ${b2.id}  2 turns — I light the lamp$`, 'm'));
+    const json = JSON.parse((await luna(['story', 'show', id, '--json'], { home })).stdout);
+    expect(json.branchList).toEqual([
+      { n: 1, tipTurnId: b.id, turns: 2, lastAction: 'I light the lamp', head: false },
+      { n: 2, tipTurnId: b2.id, turns: 2, lastAction: 'I light the lamp', head: true },
+    ]);
+
+    const to = await luna(['turn', id, '--to', b.id.slice(0, 8)], { home });
+    expect(to.exitCode, to.stderr).toBe(0);
+    expect(to.stdout).toContain(`story head is now turn 2 (${b.id})`);
+    const from = await turn(id, 'I go back down', '--from', a.id.slice(0, 6));
+    expect(from.parentId).toBe(a.id);
+
+    const missing = await luna(['turn', id, '--to', 'zzzzzz'], { home });
+    expect(missing.exitCode).toBe(4);
+    expect(missing.stderr).toContain('no turn "zzzzzz" in this story');
+    expect(missing.stderr).toMatch(/hint: luna story show \w+ lists the branches with their turn ids/);
+    expect((await luna(['turn', id, 'x', '--from', 'zzzzzz'], { home })).exitCode).toBe(4);
+    expect((await luna(['turn', id, '--to', 'ab'], { home })).exitCode).toBe(2);
+  });
+});

@@ -2,8 +2,9 @@ import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { LunaError, UsageError } from '../../errors.js';
 import type { TurnEvent } from '../../pipeline/events.js';
+import { findTurn } from '../../story/branches.js';
 import { findStory } from '../../story/find.js';
-import type { Store } from '../../store/types.js';
+import type { Store, Story } from '../../store/types.js';
 
 interface TurnOpts {
   undo?: boolean;
@@ -20,9 +21,11 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
   if (modes > 1) throw new UsageError('use only one of --undo, --retry, --from, --to');
   await withStore(g, async (store, loaded) => {
     const story = await findStory(store, ref);
-    if (opts.undo || opts.to !== undefined) return await moveHead(store, story.id, story.headTurnId, opts, g);
+    if (opts.undo || opts.to !== undefined) return await moveHead(store, story, opts, g);
     if (!action.trim() && opts.retry) action = await headAction(store, story.headTurnId, ref);
     if (!action.trim()) throw new UsageError('missing the action', { hint: `luna turn ${ref} "what your character does"` });
+    // Resolved before any model is set up: a wrong id fails fast.
+    const from = opts.from === undefined ? undefined : ((await findTurn(store, story, opts.from))?.id ?? null);
     const { createSession } = await import('../../runtime/session.js');
     const controller = new AbortController();
     const onSigint = () => controller.abort();
@@ -31,7 +34,6 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
     try {
       const { runTurn } = await import('../../pipeline/run-turn.js');
       const { renderPlain } = await import('../../cli/render-turn.js');
-      const from = opts.from === 'root' ? null : opts.from;
       const events = runTurn({ storyId: story.id, action, mode: opts.retry ? 'retry' : opts.from !== undefined ? 'from' : 'continue', fromTurnId: from }, session.deps);
       const last = g.json ? await collectJson(events) : await renderPlain(events, { quiet: Boolean(opts.quiet) });
       if (last?.type === 'error') throw new LunaError(last.message, last.exitCode, { hint: last.cancelled ? 'your action was not played; run the same command to try again' : last.hint });
@@ -79,17 +81,15 @@ async function headAction(store: Store, head: string | null, ref: string): Promi
   return turn.action;
 }
 
-async function moveHead(store: Store, storyId: string, head: string | null, opts: TurnOpts, g: GlobalOptions): Promise<void> {
+async function moveHead(store: Store, story: Story, opts: TurnOpts, g: GlobalOptions): Promise<void> {
+  const storyId = story.id;
+  const head = story.headTurnId;
   let target: string | null;
   if (opts.undo) {
     if (!head) throw new UsageError('nothing to undo: the story has no turns yet');
     target = (await store.getTurn(head))?.parentId ?? null;
   } else {
-    target = opts.to === 'root' ? null : (opts.to ?? null);
-    if (target) {
-      const t = await store.getTurn(target);
-      if (!t || t.storyId !== storyId) throw new UsageError(`turn ${target} is not in this story`, { hint: 'see turn ids with `luna story show ID`' });
-    }
+    target = (await findTurn(store, story, opts.to ?? 'root'))?.id ?? null;
   }
   await store.setHead(storyId, target, head);
   const turn = target ? await store.getTurn(target) : null;
