@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { luna, tempHome } from '../helpers/cli.js';
+import { createDb, dropDb, pgUrl, uniqueDbName } from '../postgres/pg-helpers.js';
 
 // A bad backup path is the user's input, not a bug: exit 2, the path in the message, a hint, no stack.
 function expectBadPath(r: { exitCode: number; stderr: string }, message: RegExp, hint: RegExp): void {
@@ -46,6 +47,30 @@ describe('luna db backup with a bad target path', () => {
     const ok = await luna(['db', 'backup', out], { home });
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
+    expect(readdirSync(home).filter((f) => f.includes('.tmp-'))).toEqual([]);
     expectBadPath(await luna(['db', 'backup', out], { home }), /already exists/, /hint: choose another file name/);
+  });
+});
+
+describe('luna db backup that fails part-way', () => {
+  it('leaves no file behind when pg_dump fails, so the retry is not refused', async () => {
+    const home = tempHome();
+    const name = uniqueDbName('luna_backup_retry');
+    const url = pgUrl(name);
+    const out = path.join(home, 'p.dump');
+    const failed = await luna(['--database-url', url, 'db', 'backup', out], { home });
+    expect(failed.exitCode, failed.stderr).toBe(5);
+    expect(failed.stderr).toMatch(/^luna: pg_dump failed .*does not exist/);
+    expect(readdirSync(home).filter((f) => f.startsWith('p.dump'))).toEqual([]);
+    expect(failed.stderr).toMatch(/hint: .*no backup file was written/);
+    await createDb(name);
+    try {
+      const retry = await luna(['--database-url', url, 'db', 'backup', out], { home });
+      expect(retry.exitCode, retry.stderr).toBe(0);
+      expect(statSync(out).size).toBeGreaterThan(0);
+      expect(readdirSync(home).filter((f) => f.startsWith('p.dump'))).toEqual(['p.dump']);
+    } finally {
+      await dropDb(name);
+    }
   });
 });

@@ -1,8 +1,8 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GlobalOptions } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
-import { UsageError } from '../../errors.js';
+import { DatabaseError, UsageError } from '../../errors.js';
 import { configuredTarget } from './target.js';
 
 export async function run(file: string | undefined, g: GlobalOptions): Promise<void> {
@@ -11,6 +11,9 @@ export async function run(file: string | undefined, g: GlobalOptions): Promise<v
   const out = path.resolve(file ?? `luna-backup-${stamp}.${target.dialect === 'sqlite' ? 'db' : 'dump'}`);
   checkWritable(out);
   const t0 = performance.now();
+  // pg_dump creates its file before it connects, and a SQLite backup cut short leaves a partial one: the
+  // backup goes to a temp file beside the target and only a complete one takes the target's name.
+  const tmp = `${out}.tmp-${process.pid}`;
   const spin = await progress(`backing up ${target.dialect} database to ${out}…`, { json: g.json });
   try {
     if (target.dialect === 'sqlite') {
@@ -18,14 +21,25 @@ export async function run(file: string | undefined, g: GlobalOptions): Promise<v
       const { openSqliteStore } = await import('../../store/sqlite/index.js');
       const store = await openSqliteStore(target.file);
       try {
-        await store.backupTo(out);
+        await store.backupTo(tmp);
       } finally {
         await store.close();
       }
     } else {
       const { pgDump } = await import('../../store/postgres/dump.js');
-      await pgDump(target.url, out);
+      await pgDump(target.url, tmp);
     }
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    spin.fail();
+    if (err instanceof DatabaseError && err.hint === undefined) {
+      const check = target.dialect === 'postgres' ? 'check the database URL and that the server is up' : 'fix the cause above and retry';
+      throw new DatabaseError(err.message, { hint: `${check}; no backup file was written`, cause: err });
+    }
+    throw err;
+  }
+  try {
+    moveIntoPlace(tmp, out);
   } catch (err) {
     spin.fail();
     throw err;
@@ -57,4 +71,20 @@ function checkWritable(out: string): void {
   } catch {
     throw new UsageError(`cannot write backup ${out}: folder ${dir} is not writable`, { hint: 'pick a folder you can write to' });
   }
+}
+
+/** Gives the finished backup its name without replacing a file that appeared there meanwhile. */
+function moveIntoPlace(tmp: string, out: string): void {
+  try {
+    // A hard link fails if `out` exists, where rename would silently replace it.
+    linkSync(tmp, out);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new UsageError(`${out} appeared while the backup ran; the backup is kept as ${tmp}`, { hint: 'rename it to the name you want; backups never overwrite' });
+    }
+    // Filesystems without hard links: the up-front check has to do.
+    renameSync(tmp, out);
+    return;
+  }
+  rmSync(tmp, { force: true });
 }
