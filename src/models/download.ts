@@ -1,9 +1,10 @@
 /**
  * Model downloads for `luna models pull`: into a `.part` file, resumed with HTTP Range after a dropped
- * connection, sha256-checked, then renamed into place — so the final path never holds a partial or corrupt file.
+ * connection, sha256-checked, checked to be GGUF at all, then renamed into place — so the final path never
+ * holds a partial or corrupt file, nor a web page that came back with HTTP 200.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,15 @@ export interface PullResult {
 }
 
 const RESUME_ATTEMPTS = 4;
+const GGUF_MAGIC = Buffer.from('GGUF', 'latin1');
+
+/** The body is not a GGUF file (a log-in or download page, an error text): the same URL will send it again. */
+class NotGgufError extends Error {
+  readonly fatal = true;
+  constructor(head: Buffer) {
+    super(`is not a GGUF model file (${describeHead(head)})`);
+  }
+}
 
 export function resolvePullSource(spec: string, config: LunaConfig, env: NodeJS.ProcessEnv = process.env, sha256?: string): PullSource {
   const mirror = env.LUNA_MODELS_MIRROR?.trim();
@@ -76,19 +86,35 @@ export async function pullModel(
     if (digest === source.sha256) return { path: dest, bytes: statSync(dest).size, sha256: digest, url: '', alreadyPresent: true, verified: true };
   }
   const failures: string[] = [];
+  let sawNotGguf = false;
   for (const url of source.urls) {
     opts.onAttempt?.(url);
     try {
       await fetchToPart(url, part, opts);
     } catch (err) {
       if (err instanceof CancelledError) throw err;
+      if (err instanceof NotGgufError) {
+        // Nothing worth resuming: a later pull must not append the model to a web page.
+        rmSync(part, { force: true });
+        sawNotGguf = true;
+        failures.push(`${url} ${err.message}`);
+        continue;
+      }
       failures.push(`${url}: ${(err as Error).message}`);
       continue;
     }
+    const head = readHead(part);
+    const gguf = isGguf(head);
+    sawNotGguf ||= !gguf;
     const digest = await sha256File(part);
     if (source.sha256 && digest !== source.sha256.toLowerCase()) {
       rmSync(part, { force: true });
-      failures.push(`${url}: sha256 mismatch (expected ${source.sha256}, got ${digest})`);
+      failures.push(`${url}: sha256 mismatch (expected ${source.sha256}, got ${digest})${gguf ? '' : `; it ${new NotGgufError(head).message}`}`);
+      continue;
+    }
+    if (!gguf) {
+      rmSync(part, { force: true });
+      failures.push(`${url} ${new NotGgufError(head).message}`);
       continue;
     }
     const bytes = statSync(part).size;
@@ -96,7 +122,9 @@ export async function pullModel(
     return { path: dest, bytes, sha256: digest, url, alreadyPresent: false, verified: Boolean(source.sha256) };
   }
   throw new LunaError(`could not download ${source.fileName}: ${failures.join('; ')}`, ExitCode.failure, {
-    hint: source.isDemo
+    hint: sawNotGguf
+      ? 'the URL must serve the .gguf file itself, not a web page: use its direct download link (on HuggingFace …/resolve/main/FILE.gguf, not …/blob/main/…); a log-in page means the file needs access'
+      : source.isDemo
       ? 'no internet? point $LUNA_MODELS_MIRROR at a folder (file:///…) or server that has stories260K.gguf'
       : 'check the URL and --sha256, or set $LUNA_MODELS_MIRROR',
   });
@@ -145,6 +173,10 @@ async function fetchOnce(url: string, part: string, have: number, opts: { onProg
   const append = res.status === 206 && have > 0;
   const length = Number(res.headers.get('content-length') ?? NaN);
   const total = Number.isFinite(length) ? length + (append ? have : 0) : null;
+  // A server that labels the body a web page has likely sent a log-in or download page: look at its first
+  // bytes and stop there rather than download it. Other labels are checked once the file is complete.
+  let sniffing = !append && /^\s*text\/html\b/i.test(res.headers.get('content-type') ?? '');
+  let head = Buffer.alloc(0);
   const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
   let bytes = append ? have : 0;
   const started = performance.now();
@@ -152,6 +184,13 @@ async function fetchOnce(url: string, part: string, have: number, opts: { onProg
   try {
     if (!res.body) throw new Error('empty body');
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      if (sniffing) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length >= GGUF_MAGIC.length) {
+          sniffing = false;
+          if (!isGguf(head)) throw new NotGgufError(head);
+        }
+      }
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       bytes += chunk.length;
       const secs = (performance.now() - started) / 1000;
@@ -162,6 +201,28 @@ async function fetchOnce(url: string, part: string, have: number, opts: { onProg
   }
   if (total !== null && bytes < total) throw new Error(`connection closed at ${bytes} of ${total} bytes`);
   return true;
+}
+
+function isGguf(head: Buffer): boolean {
+  return head.subarray(0, GGUF_MAGIC.length).equals(GGUF_MAGIC);
+}
+
+function readHead(file: string, n = 64): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What the file looks like instead, e.g. `it starts with "<!DOCTYPE html><html>…"`: enough to recognise a web page. */
+function describeHead(head: Buffer): string {
+  if (head.length === 0) return 'it is empty';
+  const shown = head.subarray(0, 40);
+  const text = shown.toString('latin1').replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '.').trim();
+  return `it starts with "${text}${head.length > shown.length ? '…' : ''}"`;
 }
 
 export function sha256File(file: string): Promise<string> {
