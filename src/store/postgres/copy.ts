@@ -1,4 +1,5 @@
-import { DatabaseError, UsageError } from '../../errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { DatabaseError, NotFoundError, UsageError } from '../../errors.js';
 import type { Q } from './connection.js';
 import { COPY_TABLES, convert, lineDeriver, type CopyTable } from './copy-tables.js';
 import { openPostgresStore } from './index.js';
@@ -19,12 +20,16 @@ const BATCH = 2000;
  */
 export async function copySqliteToPostgres(sqliteFile: string, pgUrl: string, onProgress: (table: string, done: number, total: number) => void = () => undefined): Promise<CopyReport> {
   const t0 = performance.now();
+  assertSourceExists(sqliteFile);
   const { openSqliteStore } = await import('../sqlite/index.js');
   const src = await openSqliteStore(sqliteFile);
-  const dst = await openPostgresStore(pgUrl, { poolSize: 2 });
+  const dst = await openPostgresStore(pgUrl, { poolSize: 2 }).catch(async (err: unknown) => {
+    await src.close();
+    throw err;
+  });
   try {
     await src.assertSchemaCurrent().catch((err: unknown) => {
-      throw new DatabaseError(`source ${sqliteFile} is not at the current schema: ${(err as Error).message}`, { hint: `run luna migrate up against it first` });
+      throw new DatabaseError(`source ${sqliteFile} is not at the current schema: ${(err as Error).message}`, { hint: `migrate it first: luna --database-url sqlite:${sqliteFile} migrate up` });
     });
     const version = (await src.migrationStatus()).current;
     if ((await dst.migrator.currentVersion()) < dst.migrator.latestVersion()) await dst.migrateUp();
@@ -64,6 +69,16 @@ export async function copySqliteToPostgres(sqliteFile: string, pgUrl: string, on
   } finally {
     await src.close();
     await dst.close();
+  }
+}
+
+/** Opening a SQLite path creates the file (and its folder): a copy source that is not there must stay not there. */
+function assertSourceExists(file: string): void {
+  if (!existsSync(file)) {
+    throw new NotFoundError(`no SQLite database at ${file}`, { hint: 'check the --from path; a home install keeps its database in ~/.luna/luna.db ($LUNA_HOME/luna.db)' });
+  }
+  if (!statSync(file).isFile()) {
+    throw new UsageError(`${file} is a folder, not a SQLite database file`, { hint: 'name the database file itself, e.g. ~/.luna/luna.db' });
   }
 }
 
