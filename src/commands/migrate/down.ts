@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { CancelledError, UsageError } from '../../errors.js';
-import { parseVersion } from './parse.js';
+import { assertKnownVersion, parseVersion } from './parse.js';
 
 export async function run(opts: { to: string; yes?: boolean }, g: GlobalOptions): Promise<void> {
   const to = parseVersion(opts.to, '--to')!;
@@ -10,6 +10,7 @@ export async function run(opts: { to: string; yes?: boolean }, g: GlobalOptions)
     g,
     async (store) => {
       const s = await store.migrationStatus();
+      assertKnownVersion(to, s.latest, 'roll back');
       const undo = s.migrations.filter((m) => m.appliedAt !== null && m.version > to).sort((a, b) => b.version - a.version);
       if (undo.length > 0 && !opts.yes) {
         if (!process.stdin.isTTY) {

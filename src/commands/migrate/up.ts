@@ -1,6 +1,6 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
-import { parseVersion } from './parse.js';
+import { assertKnownVersion, parseVersion } from './parse.js';
 
 export async function run(opts: { to?: string }, g: GlobalOptions): Promise<void> {
   const to = parseVersion(opts.to, '--to');
@@ -8,6 +8,7 @@ export async function run(opts: { to?: string }, g: GlobalOptions): Promise<void
     g,
     async (store) => {
       const before = await store.migrationStatus();
+      assertKnownVersion(to, before.latest, 'migrate up');
       const spin = await progress(`migrating ${store.dialect} database from version ${before.current}…`, { json: g.json });
       let applied: number[];
       try {
