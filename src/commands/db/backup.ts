@@ -1,15 +1,16 @@
-import { accessSync, constants, existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GlobalOptions } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
 import { DatabaseError, UsageError } from '../../errors.js';
 import { configuredTarget } from './target.js';
+import { checkWritableFile } from '../../util/writable-path.js';
 
 export async function run(file: string | undefined, g: GlobalOptions): Promise<void> {
   const target = await configuredTarget(g);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = path.resolve(file ?? `luna-backup-${stamp}.${target.dialect === 'sqlite' ? 'db' : 'dump'}`);
-  checkWritable(out);
+  checkWritableFile(out, { what: 'backup', suggestName: 'luna-backup.db', overwrite: false });
   const t0 = performance.now();
   // pg_dump creates its file before it connects, and a SQLite backup cut short leaves a partial one: the
   // backup goes to a temp file beside the target and only a complete one takes the target's name.
@@ -52,26 +53,6 @@ export async function run(file: string | undefined, g: GlobalOptions): Promise<v
 }
 
 /** Checked up front: the drivers' own errors (better-sqlite3, pg_dump) neither name the path nor say what to do. */
-function checkWritable(out: string): void {
-  if (existsSync(out)) {
-    if (statSync(out).isDirectory()) {
-      throw new UsageError(`backup target ${out} is a folder`, { hint: `name a file inside it, e.g. ${path.join(out, 'luna-backup.db')}` });
-    }
-    throw new UsageError(`${out} already exists`, { hint: 'choose another file name; backups never overwrite' });
-  }
-  const dir = path.dirname(out);
-  if (!existsSync(dir)) {
-    throw new UsageError(`cannot write backup ${out}: folder ${dir} does not exist`, { hint: `create it first (mkdir -p ${dir}) or pick another path` });
-  }
-  if (!statSync(dir).isDirectory()) {
-    throw new UsageError(`cannot write backup ${out}: ${dir} is not a folder`, { hint: 'pick a path inside an existing folder' });
-  }
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new UsageError(`cannot write backup ${out}: folder ${dir} is not writable`, { hint: 'pick a folder you can write to' });
-  }
-}
 
 /** Gives the finished backup its name without replacing a file that appeared there meanwhile. */
 function moveIntoPlace(tmp: string, out: string): void {
