@@ -1,4 +1,5 @@
 import type { TurnEvent } from '../pipeline/events.js';
+import { describeContextSize } from './context-size.js';
 import { formatDuration, formatUsd } from './output.js';
 
 /**
@@ -16,7 +17,7 @@ export async function renderPlain(events: AsyncIterable<TurnEvent>, opts: { quie
     last = e;
     switch (e.type) {
       case 'context-ready':
-        err(`· context ${e.context.totalTokens} tokens of ${e.context.historyTokens} in history (${(e.context.compression * 100).toFixed(1)}% smaller), ${formatDuration(e.context.ms)}\n`);
+        err(`· ${describeContextSize(e.context.totalTokens, e.context.historyTokens)}, ${formatDuration(e.context.ms)}\n`);
         break;
       case 'plan-ready':
         err(`· plan: ${e.plan.intent}${e.repaired ? ' (repaired)' : ''}\n`);

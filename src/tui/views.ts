@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LunaConfig } from '../config/schema.js';
+import { describeContextSize } from '../cli/context-size.js';
 import { formatDuration, formatUsd } from '../cli/output.js';
 import { currentFacts, latestOnBranch } from '../pipeline/memory.js';
 import { curateContext } from '../pipeline/preprocessor.js';
@@ -23,7 +24,7 @@ export async function contextPanel(store: Store, story: Story, config: LunaConfi
     ...c.sections.map((s) => `${s.title.slice(0, 24).padEnd(24)} ${String(s.tokens).padStart(7)} ${String(s.items).padStart(6)} ${String(s.candidates).padStart(5)}`),
     `${'total'.padEnd(24)} ${String(c.totalTokens).padStart(7)}`,
     '',
-    `budget ${c.budgetTokens} tokens (Strategist sees ${curated.strategistTokens}); history ${c.historyTokens} tokens, ${(c.compression * 100).toFixed(1)}% smaller`,
+    `budget ${c.budgetTokens} tokens (Strategist sees ${curated.strategistTokens}); ${describeContextSize(c.totalTokens, c.historyTokens)}`,
     `entities in play: ${c.entitiesInPlay.join(', ') || 'none'}`,
     `retrieval: ${c.retrieval.bm25Hits} BM25 hits (the viewer skips vectors); curated in ${formatDuration(c.ms)}`,
   ];

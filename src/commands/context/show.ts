@@ -2,6 +2,7 @@ import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { formatDuration, printJson, printTable } from '../../cli/output.js';
 import { curateContext } from '../../pipeline/preprocessor.js';
 import { findStory } from '../../story/find.js';
+import { describeContextSize } from '../../cli/context-size.js';
 
 export async function run(ref: string, opts: { action: string; full?: boolean }, g: GlobalOptions): Promise<void> {
   await withStore(g, async (store, loaded) => {
@@ -16,8 +17,8 @@ export async function run(ref: string, opts: { action: string; full?: boolean },
       { align: ['left', 'right', 'right', 'right'] },
     );
     process.stdout.write(
-      `budget ${c.budgetTokens} tokens (strategist ${curated.strategistTokens}); history ${c.historyTokens} tokens; ` +
-        `${(c.compression * 100).toFixed(1)}% smaller; entities in play: ${c.entitiesInPlay.join(', ') || 'none'}; ${formatDuration(c.ms)}\n`,
+      `budget ${c.budgetTokens} tokens (strategist ${curated.strategistTokens}); ${describeContextSize(c.totalTokens, c.historyTokens)}; ` +
+        `entities in play: ${c.entitiesInPlay.join(', ') || 'none'}; ${formatDuration(c.ms)}\n`,
     );
     if (opts.full) process.stdout.write(`\n${curated.text}\n`);
   });
