@@ -1,9 +1,10 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { resolveHome } from '../../config/load.js';
 import { type StarterChoice, writeStarterConfig } from '../../config/starter.js';
-import { UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 
 interface InitOpts {
   model?: string;
@@ -43,7 +44,7 @@ function pickChoice(opts: InitOpts): StarterChoice {
     const threads = Number(opts.threads);
     if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads expects a whole number ≥ 1, found "${opts.threads}"`);
     if (!opts.model.endsWith('.gguf')) throw new UsageError(`--model expects a .gguf file, found "${opts.model}"`, { hint: 'download one with `luna models pull hf:OWNER/REPO/FILE.gguf`' });
-    return { kind: 'gguf', path: path.resolve(opts.model), threads };
+    return { kind: 'gguf', path: checkModelFile(opts.model), threads };
   }
   if (opts.openaiUrl) {
     if (!opts.openaiModel) throw new UsageError('--openai-url needs --openai-model', { hint: 'e.g. --openai-model qwen2.5-7b-instruct' });
@@ -56,4 +57,20 @@ function pickChoice(opts: InitOpts): StarterChoice {
   }
   if (opts.anthropicModel) return { kind: 'anthropic', model: opts.anthropicModel };
   return { kind: 'demo' };
+}
+
+/**
+ * Refused, not warned about: a config naming a missing file fails every turn later with a less direct
+ * error, and nothing has been written yet, so re-running init with the right path costs nothing.
+ */
+function checkModelFile(model: string): string {
+  const file = path.resolve(model);
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    throw new NotFoundError(`--model: no such file ${file}`, { hint: 'check the path, or download one with `luna models pull hf:OWNER/REPO/FILE.gguf`; for the demo, run `luna init` without --model, then `luna models pull demo`' });
+  }
+  if (!isFile) throw new UsageError(`--model expects a .gguf file, found a folder: ${file}`, { hint: 'name the .gguf file inside it' });
+  return file;
 }
