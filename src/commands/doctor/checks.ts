@@ -3,6 +3,7 @@ import type { GlobalOptions } from '../../cli/context.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { LunaError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
+import { envFix, envVariableBlamed, modelFix } from './fixes.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface CheckResult {
@@ -24,7 +25,8 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
     loaded = loadConfig({ home: g.home, configFile: g.config, databaseUrl: g.databaseUrl });
     out.push({ check: 'config', status: 'pass', detail: loaded.files.slice(1).join(', ') || 'built-in defaults only' });
   } catch (err) {
-    out.push({ check: 'config', status: 'fail', detail: message(err), fix: hint(err) ?? 'fix luna.yaml' });
+    const variable = envVariableBlamed(message(err), process.env, { databaseUrlFlag: g.databaseUrl !== undefined });
+    out.push({ check: 'config', status: 'fail', detail: message(err), fix: variable ? envFix(variable) : hint(err) ?? 'fix luna.yaml' });
     return out;
   }
 
@@ -51,7 +53,8 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
       await store.close();
     }
   } catch (err) {
-    out.push({ check: 'database', status: 'fail', detail: message(err), fix: hint(err) ?? 'check --database-url' });
+    const variable = envVariableBlamed(message(err), process.env, { databaseUrlFlag: g.databaseUrl !== undefined });
+    out.push({ check: 'database', status: 'fail', detail: message(err), fix: variable ? envFix(variable) : hint(err) ?? 'check --database-url' });
   }
 
   if (opts.models) out.push(...(await modelChecks(loaded)));
@@ -77,22 +80,16 @@ async function modelChecks(loaded: LoadedConfig): Promise<CheckResult[]> {
       [...used].map(async (name): Promise<CheckResult> => {
         try {
           const r = await registry.get(name).ping(AbortSignal.timeout(5000));
-          return r.ok ? { check: `model ${name}`, status: 'pass', detail: `${r.detail} (${Math.round(r.latencyMs)}ms)` } : { check: `model ${name}`, status: 'fail', detail: r.detail, fix: modelFix(loaded, name) };
+          if (r.ok) return { check: `model ${name}`, status: 'pass', detail: `${r.detail} (${Math.round(r.latencyMs)}ms)` };
+          return { check: `model ${name}`, status: 'fail', detail: r.detail, fix: modelFix(name, loaded.config.models[name], r.detail, process.env) };
         } catch (err) {
-          return { check: `model ${name}`, status: 'fail', detail: message(err), fix: hint(err) ?? modelFix(loaded, name) };
+          return { check: `model ${name}`, status: 'fail', detail: message(err), fix: hint(err) ?? modelFix(name, loaded.config.models[name], message(err), process.env) };
         }
       }),
     );
   } finally {
     await registry.close();
   }
-}
-
-function modelFix(loaded: LoadedConfig, name: string): string {
-  const m = loaded.config.models[name];
-  if (m?.provider === 'local') return name === 'demo' ? 'run `luna models pull demo`' : `check models.${name}.path`;
-  if (m?.provider === 'anthropic') return `set ${m.apiKeyEnv} and check network access`;
-  return `start the server at models.${name}.baseUrl or fix the URL`;
 }
 
 async function gpuCheck(loaded: LoadedConfig): Promise<CheckResult> {
