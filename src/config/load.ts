@@ -137,7 +137,7 @@ function applyEnv(cfg: Plain, env: NodeJS.ProcessEnv, databaseUrl?: string): Pla
   if (env.LUNA_QUEUE) out.queue = env.LUNA_QUEUE;
   if (env.LUNA_THREADS && isPlain(out.models)) {
     const threads = Number(env.LUNA_THREADS);
-    if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`LUNA_THREADS: expected a whole number ≥ 1, found "${env.LUNA_THREADS}"`);
+    if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`LUNA_THREADS: expected a whole number ≥ 1, found "${env.LUNA_THREADS}"`, { hint: 'set it to the CPU threads per model process (e.g. LUNA_THREADS=1), or unset it' });
     out.models = Object.fromEntries(
       Object.entries(out.models).map(([k, m]) => [k, isPlain(m) && m.provider === 'local' ? { ...m, threads } : m]),
     );

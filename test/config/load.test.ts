@@ -96,6 +96,12 @@ describe('config loading', () => {
 
   it('rejects a bad LUNA_THREADS', () => {
     expect(() => loadConfig({ home: tmp(), env: { LUNA_THREADS: 'many' } })).toThrowError(/LUNA_THREADS/);
+    try {
+      loadConfig({ home: tmp(), env: { LUNA_THREADS: '-3' } });
+    } catch (err) {
+      expect((err as ConfigError).hint).toMatch(/LUNA_THREADS=1\), or unset it/);
+    }
+    expect.assertions(2);
   });
 
   it('writes the starter config with mode 0600 and never clobbers an existing one', () => {
