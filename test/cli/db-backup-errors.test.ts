@@ -41,9 +41,15 @@ describe('luna db backup with a bad target path', () => {
     expectBadPath(r, /folder .* does not exist/, /hint: create it first/);
   });
 
-  it('still backs up to a good path and refuses to overwrite it', async () => {
+  it('refuses a home with no database yet, backs up to a good path, and refuses to overwrite it', async () => {
     const home = tempHome();
     const out = path.join(home, 'ok.db');
+    // A fresh home has no database yet: nothing to back up, and none is created by asking.
+    const none = await luna(['db', 'backup', out], { home });
+    expect(none.exitCode).toBe(4);
+    expect(none.stderr).toMatch(/^luna: no database at .*luna\.db yet: nothing to back up$/m);
+    expect(existsSync(path.join(home, 'luna.db'))).toBe(false);
+    expect((await luna(['migrate', 'up'], { home })).exitCode).toBe(0);
     const ok = await luna(['db', 'backup', out], { home });
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);

@@ -1,8 +1,8 @@
-import { linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GlobalOptions } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
-import { DatabaseError, UsageError } from '../../errors.js';
+import { DatabaseError, NotFoundError, UsageError } from '../../errors.js';
 import { configuredTarget } from './target.js';
 import { checkWritableFile } from '../../util/writable-path.js';
 
@@ -11,6 +11,10 @@ export async function run(file: string | undefined, g: GlobalOptions): Promise<v
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = path.resolve(file ?? `luna-backup-${stamp}.${target.dialect === 'sqlite' ? 'db' : 'dump'}`);
   checkWritableFile(out, { what: 'backup', suggestName: 'luna-backup.db', overwrite: false });
+  // Opening a missing SQLite file would create an empty database, and back that up.
+  if (target.dialect === 'sqlite' && target.file !== ':memory:' && !existsSync(target.file)) {
+    throw new NotFoundError(`no database at ${target.file} yet: nothing to back up`, { hint: 'luna init creates it; or point --database-url at the database to back up' });
+  }
   const t0 = performance.now();
   // pg_dump creates its file before it connects, and a SQLite backup cut short leaves a partial one: the
   // backup goes to a temp file beside the target and only a complete one takes the target's name.
