@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { NotFoundError } from '../errors.js';
 import { ServeError } from './errors.js';
 import { readState, runningDaemonPid, servePaths, type ServeState } from './state.js';
 
@@ -50,7 +51,8 @@ export class ControlClient {
       throw new ServeError(`the luna serve control API did not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     const body = (await res.json().catch(() => ({}))) as { error?: string };
-    if (res.status === 404) throw new ServeError(body.error ?? `not found: ${route}`, { hint: 'see `luna serve status` for shard names' });
+    // the daemon 404s a shard it does not run: same exit code as every other unknown name
+    if (res.status === 404) throw new NotFoundError(body.error ?? `not found: ${route}`, { hint: 'see `luna serve status` for shard names' });
     if (!res.ok) throw new ServeError(`control API: HTTP ${res.status}: ${body.error ?? 'error'}`);
     return body;
   }

@@ -1,6 +1,5 @@
 import type { Endpoint, EndpointSource } from '../models/endpoints.js';
-import { isAlive } from './process-tree.js';
-import { readState, servePaths, type ServeState } from './state.js';
+import { daemonAlive, readState, servePaths, type ServeState } from './state.js';
 
 export interface ServeEndpointSourceOptions {
   /** How long a read of the state file is reused; the registry asks per request. */
@@ -21,7 +20,7 @@ export function createServeEndpointSource(home: string, opts: ServeEndpointSourc
     const now = Date.now();
     if (cached && now - cached.at < cacheMs) return cached.state;
     let state = readState(paths);
-    if (state && (state.daemon.status !== 'running' || !isAlive(state.daemon.pid))) state = null;
+    if (state && (state.daemon.status !== 'running' || !daemonAlive(state))) state = null;
     cached = { at: now, state };
     return state;
   };

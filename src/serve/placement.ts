@@ -144,10 +144,10 @@ export function formatPlan(plan: PlacementPlan): string {
   return lines.join('\n');
 }
 
+export const PLACEMENT_HINT = 'lower memoryMiB or gpus for the shards above, free GPU memory, or pin shards to other GPUs';
+
 /** Refuses a plan with problems; the message carries the whole plan so the user sees what would go where. */
 export function assertPlanFits(plan: PlacementPlan): void {
   if (plan.problems.length === 0) return;
-  throw new ServeError(`placement does not fit:\n${plan.problems.map((p) => `  - ${p}`).join('\n')}\nplan:\n${formatPlan(plan)}`, {
-    hint: 'lower memoryMiB or gpus for the shards above, free GPU memory, or pin shards to other GPUs',
-  });
+  throw new ServeError(`placement does not fit:\n${plan.problems.map((p) => `  - ${p}`).join('\n')}\nplan:\n${formatPlan(plan)}`, { hint: PLACEMENT_HINT });
 }

@@ -31,15 +31,3 @@ export async function allocatePort(reserved: Set<number> = new Set()): Promise<n
   }
   throw new ServeError('could not find a free port on 127.0.0.1');
 }
-
-/** Explicit ports are checked, never silently moved: clients may have them hard-coded. */
-export async function claimPort(want: number | 'auto', reserved: Set<number>, who: string): Promise<number> {
-  if (want === 'auto') return allocatePort(reserved);
-  if (reserved.has(want) || !(await isPortFree(want))) {
-    throw new ServeError(`${who}: port ${want} is already in use`, {
-      hint: `stop whatever listens on ${want} (e.g. \`ss -ltnp 'sport = :${want}'\`) or set port: auto`,
-    });
-  }
-  reserved.add(want);
-  return want;
-}

@@ -32,7 +32,15 @@ export interface ShardStatus {
 }
 
 export interface ServeState {
-  daemon: { pid: number; startedAt: string; controlPort: number; status: 'running' | 'stopping' | 'stopped'; detached: boolean };
+  daemon: {
+    pid: number;
+    /** /proc start time of pid (absent in state files from older versions): a recycled pid is not the daemon. */
+    pidStartTime?: number | null;
+    startedAt: string;
+    controlPort: number;
+    status: 'running' | 'stopping' | 'stopped';
+    detached: boolean;
+  };
   updatedAt: string;
   shards: ShardStatus[];
   gpus: GpuInfo[];
@@ -77,8 +85,17 @@ export function runningDaemonPid(paths: ServePaths): number | null {
   } catch {
     return null;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  return isAlive(pid) ? pid : null;
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
+  // The pid file holds only the number (scripts run `kill $(cat daemon.pid)`); the state file's start time
+  // tells a dead daemon's pid, reused by an unrelated process, from the daemon itself.
+  const st = readState(paths);
+  if (st?.daemon.pid === pid && typeof st.daemon.pidStartTime === 'number' && !isAlive(pid, st.daemon.pidStartTime)) return null;
+  return pid;
+}
+
+/** Whether the supervisor that wrote this state is still alive (pid and, when recorded, start time). */
+export function daemonAlive(state: ServeState): boolean {
+  return isAlive(state.daemon.pid, typeof state.daemon.pidStartTime === 'number' ? state.daemon.pidStartTime : undefined);
 }
 
 /** Claims the pid file; returns the pid of a live supervisor that already holds it instead. */

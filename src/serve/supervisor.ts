@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import type { ServeConfig } from '../config/schema.js';
@@ -7,10 +7,11 @@ import { createControlServer, ServeMetrics } from './control-server.js';
 import { ServeError } from './errors.js';
 import { discoverGpus, hostInfo, type GpuInfo, type HostInfo } from './gpu.js';
 import { assertPlanFits, planPlacement, type PlacementPlan } from './placement.js';
-import { claimPort } from './ports.js';
-import { isAlive, killTree } from './process-tree.js';
+import { findLeftovers, stopLeftovers } from './leftovers.js';
+import { assertUniqueShardNames, binaryProblems, modelFileProblems, portProblems } from './preflight.js';
+import { readProc } from './process-tree.js';
 import { ShardRunner, type ShardEvent } from './shard.js';
-import { acquirePidFile, readState, removePidFile, servePaths, writeJsonAtomic, type ServePaths, type ServeState } from './state.js';
+import { acquirePidFile, removePidFile, servePaths, writeJsonAtomic, type ServePaths, type ServeState } from './state.js';
 
 export interface SupervisorOptions {
   serve: ServeConfig;
@@ -22,21 +23,8 @@ export interface SupervisorOptions {
   onNotice?: (text: string) => void;
 }
 
-/** Finds an executable the way a shell would, so a missing engine fails before anything starts. */
-export function findExecutable(bin: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidates = bin.includes('/') ? [path.resolve(bin)] : (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, bin));
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // keep looking
-    }
-  }
-  return null;
-}
-
 export async function planFromConfig(serve: ServeConfig): Promise<{ plan: PlacementPlan; gpus: GpuInfo[]; gpuProblem: string | null }> {
+  assertUniqueShardNames(serve.shards);
   const { gpus, problem } = await discoverGpus(serve.binaries.nvidiaSmi);
   return { plan: planPlacement(serve.shards, gpus), gpus, gpuProblem: problem };
 }
@@ -53,6 +41,7 @@ export class Supervisor {
   private timer: NodeJS.Timeout | null = null;
   private status: ServeState['daemon']['status'] = 'running';
   private readonly startedAt = new Date().toISOString();
+  private readonly pidStartTime = readProc(process.pid)?.startTime ?? null;
   private writeQueued = false;
   private stopping: Promise<void> | null = null;
   private readonly done: Promise<void>;
@@ -77,10 +66,10 @@ export class Supervisor {
     if (serve.shards.length === 0) throw new ServeError('no shards configured', { hint: 'add shards under serve.shards in luna.yaml (see docs/serve.md)' });
     const { plan, gpus, gpuProblem } = await planFromConfig(serve);
     assertPlanFits(plan);
-    for (const s of serve.shards) {
-      const bin = s.engine === 'vllm' ? serve.binaries.vllm : s.engine === 'llamacpp' ? serve.binaries.llamacpp : process.execPath;
-      if (!findExecutable(bin)) throw new ServeError(`${s.name}: engine binary "${bin}" not found on PATH`, { hint: `install it or set serve.binaries.${s.engine === 'llamacpp' ? 'llamacpp' : s.engine} to its full path` });
-    }
+    const [missing] = binaryProblems(serve);
+    if (missing) throw new ServeError(missing.text, { hint: missing.hint });
+    // the engine says so in its log and the shard ends up failed; the daemon log says it up front
+    for (const p of modelFileProblems(serve)) this.opts.onNotice?.(`warning: ${p.text}`);
     const holder = acquirePidFile(this.paths);
     if (holder !== null) throw new ServeError(`luna serve is already running (pid ${holder})`, { hint: 'use `luna serve status`, or `luna serve stop` first' });
     try {
@@ -88,8 +77,11 @@ export class Supervisor {
       this.gpus = gpus;
       this.gpuProblem = gpuProblem;
       this.host = await hostInfo().catch(() => null);
-      const reserved = new Set<number>();
-      for (const s of serve.shards) if (s.port !== 'auto') await claimPort(s.port, reserved, s.name);
+      // after the sweep: a leftover engine may hold exactly these ports
+      const [taken] = await portProblems(serve);
+      if (taken) throw new ServeError(taken.text, { hint: taken.hint });
+      // explicit ports are never silently moved (clients may have them hard-coded), and auto ones avoid them
+      const reserved = new Set(serve.shards.flatMap((s) => (s.port === 'auto' ? [] : [s.port])));
       await this.listen(serve.metricsPort);
       for (const s of serve.shards) {
         const placement = plan.shards.find((p) => p.shard === s.name)!;
@@ -111,15 +103,12 @@ export class Supervisor {
   /**
    * A supervisor killed with SIGKILL leaves its engines running in their own sessions, holding GPU memory and
    * ports. The previous state file names them (pid + start time, so a reused pid is never touched).
+   * `luna serve stop` does the same without starting anything.
    */
   private async sweepLeftovers(): Promise<void> {
-    const old = readState(this.paths);
-    if (!old || old.daemon.pid === process.pid || isAlive(old.daemon.pid)) return;
-    const left = old.shards.filter((s) => s.pid && s.pidStartTime !== null && s.pidStartTime !== undefined && isAlive(s.pid, s.pidStartTime));
-    for (const s of left) {
-      this.opts.onNotice?.(`${s.name}: stopping the engine a previous supervisor left running (pid ${s.pid})`);
-      await killTree(s.pid!, this.opts.serve.stopGraceMs);
-    }
+    await stopLeftovers(this.paths, findLeftovers(this.paths), this.opts.serve.stopGraceMs, (l) => {
+      this.opts.onNotice?.(`${l.name}: stopping the engine a previous supervisor left running (pid ${l.pid})`);
+    });
   }
 
   private async listen(port: number): Promise<void> {
@@ -180,7 +169,7 @@ export class Supervisor {
 
   state(): ServeState {
     return {
-      daemon: { pid: process.pid, startedAt: this.startedAt, controlPort: this.controlPort, status: this.status, detached: this.opts.detached },
+      daemon: { pid: process.pid, pidStartTime: this.pidStartTime, startedAt: this.startedAt, controlPort: this.controlPort, status: this.status, detached: this.opts.detached },
       updatedAt: new Date().toISOString(),
       shards: this.runners.map((r) => ({ ...r.status })),
       gpus: this.gpus,

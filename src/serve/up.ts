@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { GlobalOptions } from '../cli/context.js';
 import { loadCliConfig } from '../cli/context.js';
 import { printJson, progress } from '../cli/output.js';
 import { ControlClient } from './control-client.js';
 import { ServeError } from './errors.js';
-import { tailFile } from './logs.js';
+import { readFrom } from './logs.js';
+import { assertUniqueShardNames } from './preflight.js';
 import { isAlive } from './process-tree.js';
 import { readState, runningDaemonPid, servePaths, type ServeState } from './state.js';
 import { renderStatus } from './status-view.js';
@@ -26,6 +27,8 @@ export async function runUp(g: GlobalOptions, opts: UpOptions): Promise<void> {
   const paths = servePaths(loaded.home);
   const other = runningDaemonPid(paths);
   if (other !== null) throw new ServeError(`luna serve is already running (pid ${other})`, { hint: 'use `luna serve status`, or `luna serve stop` first' });
+  // a config error is exit 3 here, not "the daemon exited" (11) after detaching
+  assertUniqueShardNames(loaded.config.serve.shards);
   if (opts.detach) return detach(g, loaded.home, loaded.config.serve.readyTimeoutMs, opts.wait);
 
   const live = !opts.daemonChild && !g.json && Boolean(process.stdout.isTTY);
@@ -70,6 +73,8 @@ async function detach(g: GlobalOptions, home: string, readyTimeoutMs: number, wa
   const paths = servePaths(home);
   mkdirSync(paths.dir, { recursive: true });
   const out = openSync(paths.daemonLog, 'a');
+  // the log outlives runs: a failed start shows only what this daemon wrote, not an older run's errors
+  const logStart = fstatSync(out).size;
   const args = [process.argv[1]!, 'serve', 'up', '--daemon-child', '--home', home];
   if (g.config) args.push('--config', path.resolve(g.config));
   if (g.databaseUrl) args.push('--database-url', g.databaseUrl);
@@ -82,13 +87,7 @@ async function detach(g: GlobalOptions, home: string, readyTimeoutMs: number, wa
   const spin = await progress('starting luna serve…', { json: g.json });
   const failed = (why: string) => {
     spin.fail();
-    const tail = (() => {
-      try {
-        return tailFile(paths.daemonLog, 6).text.trim();
-      } catch {
-        return '';
-      }
-    })();
+    const tail = readFrom(paths.daemonLog, logStart).text.trimEnd().split('\n').slice(-6).join('\n').trim();
     return new ServeError(`the luna serve daemon ${why}${tail ? `:\n${tail}` : ''}`, { hint: `full log: ${paths.daemonLog}` });
   };
   // the daemon is up once it has written a state file naming itself

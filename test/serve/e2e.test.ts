@@ -47,7 +47,7 @@ beforeAll(() => {
     '  metricsPort: 0',
     '  shards:',
     '    - { name: tiny, engine: local, model: ' + JSON.stringify(MODEL) + ', serves: [writer], parallel: 2, contextLength: 256 }',
-    '    - { name: cpp, engine: llamacpp, model: /models/m.gguf, serves: [dreamer], gpus: 1, memoryMiB: 20000, env: { FAKE_GRANDCHILD_PID_FILE: ' + JSON.stringify(path.join(box.dir, 'gc.pid')) + ', FAKE_GRANDCHILD_ESCAPE: "1" } }',
+    '    - { name: cpp, engine: llamacpp, model: ' + JSON.stringify(MODEL) + ', serves: [dreamer], gpus: 1, memoryMiB: 20000, env: { FAKE_GRANDCHILD_PID_FILE: ' + JSON.stringify(path.join(box.dir, 'gc.pid')) + ', FAKE_GRANDCHILD_ESCAPE: "1" } }',
     '',
   ].join('\n'));
 }, 180_000);
