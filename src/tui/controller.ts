@@ -20,12 +20,15 @@ export interface PlayControllerOptions {
   flushMs?: number;
   /** Turns loaded per page of scrollback. */
   pageTurns?: number;
+  /** When the session began, for its spend (default: now, as the app's /cost panel counts it). */
+  sessionStart?: Date;
 }
 
 export const toShown = (t: Turn): ShownTurn => ({ id: t.id, depth: t.depth, action: t.action, prose: t.prose });
 
 export function createPlayController(opts: PlayControllerOptions) {
   const { store, loaded, session, dispatch } = opts;
+  const sessionSince = (opts.sessionStart ?? new Date()).toISOString();
   const flushMs = opts.flushMs ?? 30;
   // One screen holds a few turns; a small first page keeps the first frame fast, older pages load on scroll-up.
   const page = opts.pageTurns ?? 25;
@@ -74,7 +77,17 @@ export function createPlayController(opts: PlayControllerOptions) {
     if (!story) return;
     const c = await store.jobCounts(story.id).catch(() => null);
     dispatch({ type: 'queue', depth: c ? c.queued + c.running : null });
-    await refreshBudget();
+    await Promise.all([refreshBudget(), refreshSpend()]);
+  };
+
+  /**
+   * The status bar's session spend, from the ledger as /cost and `luna cost report` read it: the turn events
+   * alone miss the Dreamer's calls, which run after the turn.
+   */
+  const refreshSpend = async (): Promise<void> => {
+    if (!story) return;
+    const [agg] = await store.aggregateCalls([], { storyId: story.id, since: sessionSince }).catch(() => []);
+    if (agg) dispatch({ type: 'session-spend', costUsd: agg.costUsd, inputTokens: agg.inputTokens, outputTokens: agg.outputTokens, unpricedCalls: agg.unpricedCalls });
   };
 
   /** Soft limits only warn (here and in the status bar); hard limits also make the pipeline refuse turns. */

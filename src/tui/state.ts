@@ -88,6 +88,8 @@ export type TuiAction =
   | { type: 'endpoints'; status: Record<string, EndpointStatus> }
   | { type: 'queue'; depth: number | null; running?: boolean }
   | { type: 'budget'; budget: TuiState['budget'] }
+  /** The ledger's spend on this story since the session began: Dreamer jobs and failed turns included. */
+  | { type: 'session-spend'; costUsd: number; inputTokens: number; outputTokens: number; unpricedCalls: number }
   | { type: 'arc'; arc: string | null }
   | { type: 'in-play'; entities: { name: string; kind: string }[] }
   | { type: 'toggle-side' }
@@ -169,7 +171,7 @@ function onTurnEvent(s: TuiState, e: TurnEvent): TuiState {
     case 'prose-token':
       return s.live ? { ...s, live: { ...s.live, prose: s.live.prose + e.text } } : s;
     case 'prose-restart':
-      return addNotice(s.live ? { ...s, live: { ...s.live, prose: '' } } : s, { level: 'warning', text: `the writer restarted on a fallback model (${e.reason})` });
+      return addNotice(s.live ? { ...s, live: { ...s.live, prose: '' } } : s, { level: 'warning', text: `the writer's stream broke and it started over (${e.reason})` });
     case 'entity-update':
       return { ...s, inPlay: mergeInPlay(s.inPlay.map((x) => (x.name.toLowerCase() === e.update.name.toLowerCase() ? { name: x.name, kind: e.update.kind } : x)), [{ name: e.update.name, kind: e.update.kind }]) };
     case 'cost':
@@ -193,8 +195,11 @@ function onTurnEvent(s: TuiState, e: TurnEvent): TuiState {
     case 'error': {
       const replaced = s.live?.replaced;
       const back: TuiState = { ...s, live: null, items: replaced ? [...s.items, { kind: 'turn', turn: replaced }] : s.items };
-      const restored = { ...back, restoreInput: { text: e.action, seq: (s.restoreInput?.seq ?? 0) + 1 } };
-      if (e.cancelled) return addNotice(restored, { level: 'info', text: 'turn cancelled; the story is unchanged (your action is back in the input)' });
+      // A failed retake gives back `/retry`, not its action: Enter on the action alone would play it again as a
+      // new turn after the one being retaken, a duplicate.
+      const retry = s.live?.mode === 'retry';
+      const restored = { ...back, restoreInput: { text: retry ? '/retry' : e.action, seq: (s.restoreInput?.seq ?? 0) + 1 } };
+      if (e.cancelled) return addNotice(restored, { level: 'info', text: `turn cancelled; the story is unchanged (${retry ? '/retry is' : 'your action is'} back in the input)` });
       return addNotice(restored, { level: 'error', text: e.message, hint: e.hint });
     }
   }
@@ -229,6 +234,8 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
       return { ...s, queueDepth: a.depth, dreamerRunning: a.running ?? s.dreamerRunning };
     case 'budget':
       return { ...s, budget: a.budget };
+    case 'session-spend':
+      return { ...s, session: { ...s.session, costUsd: a.costUsd, inputTokens: a.inputTokens, outputTokens: a.outputTokens, unpricedCalls: a.unpricedCalls } };
     case 'arc':
       return { ...s, arc: a.arc };
     case 'in-play':
