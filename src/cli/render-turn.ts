@@ -28,7 +28,7 @@ export async function renderPlain(events: AsyncIterable<TurnEvent>, opts: { quie
         break;
       case 'prose-restart':
         if (wrote) process.stdout.write('\n');
-        warn(`· warning: the writer restarted on a fallback model: ${e.reason}\n`);
+        warn(`· warning: the writer's stream broke and it started over (same model or a fallback): ${e.reason}\n`);
         break;
       case 'warning':
         warn(`· warning: ${e.message}\n`);

@@ -61,10 +61,13 @@ export function toLunaError(err: unknown, ctx: ErrorContext): Error {
     if (e.status === 401 || e.status === 403) {
       return new AuthError(msg, { hint: 'check the API key for this model (apiKeyEnv in luna.yaml)', cause: err });
     }
+    const retryAfterMs = parseRetryAfter(e.headers);
     return new ModelError(msg, {
       retryable: isRetryableStatus(e.status),
       status: e.status,
-      retryAfterMs: parseRetryAfter(e.headers),
+      retryAfterMs,
+      // A rate limit is not a model that is down: say how long the provider asks to wait.
+      ...(e.status === 429 ? { hint: `rate limited${retryAfterMs !== undefined ? `: the provider asks to wait ${Math.ceil(retryAfterMs / 1000)} s` : ''}; try again then, or give the agent a fallback model (agents.<agent>.fallbacks)` } : {}),
       cause: err,
     });
   }

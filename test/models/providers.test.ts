@@ -68,8 +68,10 @@ describe('openai-compatible provider', () => {
     expect(e429.status).toBe(429);
     expect(e429.retryAfterMs).toBe(2000);
     expect(e429.message).toContain('rate_limit_exceeded');
+    expect(e429.hint).toMatch(/^rate limited: the provider asks to wait 2 s; try again then, or give the agent a fallback model/);
     const e500 = await client.generate({ messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e) as ModelError;
     expect([e500.retryable, e500.status]).toEqual([true, 500]);
+    expect(e500.hint).toBeUndefined();
     const e400 = await client.generate({ messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e) as ModelError;
     expect([e400.retryable, e400.status]).toEqual([false, 400]);
     expect(e400.message).toContain('bad max_tokens');
