@@ -194,6 +194,15 @@ export function App(props: AppProps) {
     void controller.play(parsed.text);
   };
 
+  // Ink gives \x7f (Backspace on most terminals) and ESC[3~ (Delete) the same key.delete: keep the raw
+  // sequence, seen first (prepended) so it is current when the useInput handler below runs.
+  const lastRaw = useRef('');
+  useEffect(() => {
+    const onRaw = (data: string) => void (lastRaw.current = data);
+    rawInput?.prependListener('input', onRaw);
+    return () => void rawInput?.off('input', onRaw);
+  }, [rawInput]);
+
   useInput(
     (ch, key) => {
       const input = inputRef.current;
@@ -239,6 +248,7 @@ export function App(props: AppProps) {
         if (r.submitted !== null) submit(r.submitted);
         return;
       }
+      if (key.delete && edit.isForwardDelete(lastRaw.current)) return setInput(edit.deleteForward);
       if (key.backspace || key.delete) return setInput(edit.backspace);
       if (ch && !key.ctrl && !(key.meta && ch.length === 1)) {
         if (/^\[[\d;<?]*[A-Za-z~]$/.test(ch)) return; // an unparsed escape sequence, not text

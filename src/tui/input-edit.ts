@@ -1,11 +1,44 @@
-/** The input line as a value plus cursor, with pure editing operations (unit-tested, no terminal needed). */
+/**
+ * The input line as a value plus cursor, with pure editing operations (unit-tested, no terminal needed).
+ * The cursor is a UTF-16 index into value that always sits on a grapheme-cluster boundary: moves and
+ * deletes step over whole user-perceived characters (emoji, ZWJ sequences, flags, e + combining accent).
+ */
 export interface InputState {
   value: string;
+  /** UTF-16 offset into value, kept on a grapheme-cluster boundary. */
   cursor: number;
   history: string[];
   /** Position while browsing history (history.length = the draft being typed). */
   historyIndex: number;
   draft: string;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Start of the grapheme cluster that contains index i (i itself when it is a boundary). */
+export function clusterStart(value: string, i: number): number {
+  if (i <= 0) return 0;
+  if (i >= value.length) return value.length;
+  return graphemes.segment(value).containing(i)?.index ?? i;
+}
+
+/** End of the grapheme cluster that starts at (or contains) index i: the next boundary after i. */
+export function nextBoundary(value: string, i: number): number {
+  if (i >= value.length) return value.length;
+  const seg = graphemes.segment(value).containing(Math.max(0, i));
+  return seg ? seg.index + seg.segment.length : value.length;
+}
+
+/** The boundary before index i (the start of the cluster that ends at i). */
+export function prevBoundary(value: string, i: number): number {
+  if (i <= 0) return 0;
+  return clusterStart(value, Math.min(i, value.length) - 1);
+}
+
+/** Moves a possibly mid-cluster index forward to the cluster's end (or leaves a boundary as it is). */
+function snapForward(value: string, i: number): number {
+  const start = clusterStart(value, i);
+  return start === i ? i : nextBoundary(value, start);
 }
 
 export const emptyInput = (history: string[] = []): InputState => ({ value: '', cursor: 0, history, historyIndex: history.length, draft: '' });
@@ -17,24 +50,50 @@ export function setValue(s: InputState, value: string): InputState {
 export function insert(s: InputState, text: string): InputState {
   // Pasted text may carry CR line ends; keep them as newlines inside the entry.
   const t = text.replace(/\r\n?/g, '\n');
-  return { ...s, value: s.value.slice(0, s.cursor) + t + s.value.slice(s.cursor), cursor: s.cursor + t.length };
+  const value = s.value.slice(0, s.cursor) + t + s.value.slice(s.cursor);
+  // Typed text can join the cluster after it (a letter before a combining accent): stay on a boundary.
+  return { ...s, value, cursor: snapForward(value, s.cursor + t.length) };
 }
 
+/** Deletes the whole grapheme cluster before the cursor. */
 export function backspace(s: InputState): InputState {
   if (s.cursor === 0) return s;
-  return { ...s, value: s.value.slice(0, s.cursor - 1) + s.value.slice(s.cursor), cursor: s.cursor - 1 };
+  const from = prevBoundary(s.value, s.cursor);
+  return { ...s, value: s.value.slice(0, from) + s.value.slice(s.cursor), cursor: from };
 }
 
+/** Deletes the whole grapheme cluster under the cursor (the Delete key). */
 export function deleteForward(s: InputState): InputState {
-  return s.cursor >= s.value.length ? s : { ...s, value: s.value.slice(0, s.cursor) + s.value.slice(s.cursor + 1) };
+  if (s.cursor >= s.value.length) return s;
+  return { ...s, value: s.value.slice(0, s.cursor) + s.value.slice(nextBoundary(s.value, s.cursor)) };
 }
 
-export const moveCursor = (s: InputState, by: number): InputState => ({ ...s, cursor: Math.max(0, Math.min(s.value.length, s.cursor + by)) });
+/** Moves by `by` grapheme clusters (negative: left). */
+export const moveCursor = (s: InputState, by: number): InputState => {
+  let cursor = s.cursor;
+  for (let n = Math.abs(by); n > 0; n--) {
+    const next = by < 0 ? prevBoundary(s.value, cursor) : nextBoundary(s.value, cursor);
+    if (next === cursor) break;
+    cursor = next;
+  }
+  return { ...s, cursor };
+};
 export const home = (s: InputState): InputState => ({ ...s, cursor: s.value.lastIndexOf('\n', s.cursor - 1) + 1 });
 export const end = (s: InputState): InputState => {
   const nl = s.value.indexOf('\n', s.cursor);
-  return { ...s, cursor: nl === -1 ? s.value.length : nl };
+  // A restored value may hold CRLF, one cluster: stop before the CR.
+  return { ...s, cursor: nl === -1 ? s.value.length : clusterStart(s.value, nl) };
 };
+
+/** The cluster under the cursor ('' at the end), for drawing the cursor over a whole character. */
+export const clusterAt = (s: InputState): string => s.value.slice(s.cursor, nextBoundary(s.value, s.cursor));
+
+/**
+ * Ink reports both the Backspace key's usual byte (DEL, \x7f) and the forward-Delete key (ESC [ 3 ~)
+ * as key.delete, so the raw sequence tells them apart: true only for forward Delete, with or without
+ * modifiers (ESC [ 3 ; m ~, rxvt ESC [ 3 $ / ^, kitty ESC [ 3 ; m : e ~, Alt as a doubled ESC).
+ */
+export const isForwardDelete = (raw: string): boolean => /^\x1b{1,2}\[3(?:;\d+(?::\d+)?)?[~$^]$/.test(raw);
 
 export function historyPrev(s: InputState): InputState {
   if (s.historyIndex === 0) return s;

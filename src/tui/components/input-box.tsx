@@ -1,14 +1,15 @@
 import { Box, Text } from 'ink';
-import type { InputState } from '../input-edit.js';
+import { clusterAt, type InputState } from '../input-edit.js';
 import type { Theme } from '../theme.js';
 
 /** The prompt: multi-line entry with a visible cursor; shows the last lines when the entry is long. */
 export function InputBox(props: { input: InputState; busy: boolean; hint: string | null; width: number; theme: Theme; maxLines: number }) {
   const { input, theme } = props;
   const before = input.value.slice(0, input.cursor);
-  const at = input.value.slice(input.cursor, input.cursor + 1);
-  const after = input.value.slice(input.cursor + 1);
-  const rows = `${before}\u0000${at === '\n' ? ' \n' : at || ' '}\u0001${after}`.split('\n');
+  // The whole grapheme cluster under the cursor (an emoji, a flag, e + accent), not half of it.
+  const at = clusterAt(input);
+  const after = input.value.slice(input.cursor + at.length);
+  const rows = `${before}\u0000${at.includes('\n') ? ' \n' : at || ' '}\u0001${after}`.split('\n');
   const shown = rows.slice(-props.maxLines);
   return (
     <Box flexDirection="column" width={props.width}>
