@@ -18,7 +18,43 @@ export interface SetupProps {
   env?: NodeJS.ProcessEnv;
 }
 
-type Step = { kind: 'menu' } | { kind: 'field'; label: string; value: string; error: string | null; next: (v: string) => StarterChoice | Step | string };
+/**
+ * A text field. `suggestion` is a default shown dimmed while the field is untouched: Enter accepts it,
+ * the first typed character replaces it, Backspace or Ctrl-U drops it, Tab (or →) takes it in for editing.
+ */
+type Field = { kind: 'field'; label: string; value: string; suggestion: string | null; error: string | null; next: (v: string) => StarterChoice | Step | string };
+type Step = { kind: 'menu' } | Field;
+
+const CTRL_U = '\x15';
+
+/** Applies a typed chunk to a field: Ctrl-U inside it clears what came before, an untouched suggestion is replaced. */
+function typeIntoField(f: Field, chunk: string): Field {
+  const cut = chunk.lastIndexOf(CTRL_U);
+  const base = cut >= 0 || f.suggestion !== null ? '' : f.value;
+  return { ...f, value: typeInto(base, cut >= 0 ? chunk.slice(cut + 1) : chunk), suggestion: null, error: null };
+}
+
+/**
+ * The OpenAI-compatible base URL: exactly one absolute http(s) URL with a host, no spaces, no second
+ * scheme glued on (typing over a pre-filled default used to produce "http://a/v1http://b/v1").
+ * Returns the URL without trailing slashes, or an error message.
+ */
+export function checkBaseUrl(raw: string): { url: string } | { error: string } {
+  const example = 'e.g. http://127.0.0.1:1234/v1';
+  const v = raw.trim();
+  if (!v) return { error: `enter the server's base URL, ${example}` };
+  if (/[\s\p{Cc}]/u.test(v)) return { error: `a URL cannot contain spaces, ${example}` };
+  if (!/^https?:\/\//i.test(v)) return { error: `expected an http:// or https:// URL, ${example}` };
+  if ((v.match(/[a-z][a-z0-9+.-]*:\/\//gi) ?? []).length > 1) return { error: `that is more than one URL (a second "://" inside), ${example}` };
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return { error: `not a valid URL, ${example}` };
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) return { error: `expected an http(s) URL with a host, ${example}` };
+  return { url: v.replace(/\/+$/, '') };
+}
 
 const MENU = [
   'Use the 1.2 MB TinyStories demo model (then run `luna models pull demo`)',
@@ -42,7 +78,7 @@ export function Setup(props: SetupProps) {
     props.onDone(choice);
     exit();
   };
-  const field = (label: string, next: Extract<Step, { kind: 'field' }>['next'], value = ''): Step => ({ kind: 'field', label, value, error: null, next });
+  const field = (label: string, next: Field['next'], suggestion: string | null = null): Field => ({ kind: 'field', label, value: '', suggestion, error: null, next });
   const choose = (i: number) => {
     if (i === 0) return finish({ kind: 'demo' });
     if (i === 1) {
@@ -54,9 +90,10 @@ export function Setup(props: SetupProps) {
       }));
     }
     if (i === 2) {
-      return setStep(field('Base URL', (url) => {
-        if (!/^https?:\/\/[^\s]+$/.test(url)) return 'expected an http(s) URL, e.g. http://127.0.0.1:1234/v1';
-        return field('Model name (as the server lists it)', (model) => (model ? { kind: 'openai', baseUrl: url.replace(/\/+$/, ''), model } : 'enter the model name'));
+      return setStep(field('Base URL', (raw) => {
+        const r = checkBaseUrl(raw);
+        if ('error' in r) return r.error;
+        return field('Model name (as the server lists it)', (model) => (model ? { kind: 'openai', baseUrl: r.url, model } : 'enter the model name'));
       }, 'http://127.0.0.1:1234/v1'));
     }
     const hasKey = Boolean((props.env ?? process.env).ANTHROPIC_API_KEY);
@@ -76,14 +113,21 @@ export function Setup(props: SetupProps) {
     // "text\r" in one chunk (paste, tmux send-keys): the text, then Enter.
     const typedEnter = input.length > 1 && input.endsWith('\r');
     if (key.return || typedEnter) {
-      const value = typedEnter ? typeInto(step.value, input.slice(0, -1)) : step.value;
+      const typed = typedEnter ? typeIntoField(step, input.slice(0, -1)) : step;
+      // An untouched field submits its suggestion.
+      const value = typed.suggestion ?? typed.value;
       const r = step.next(value.trim());
-      if (typeof r === 'string') return setStep({ ...step, value, error: r });
+      // Refused: the error shows under the field, which keeps what was submitted for editing.
+      if (typeof r === 'string') return setStep({ ...typed, value, suggestion: null, error: r });
       if ('kind' in r && (r.kind === 'menu' || r.kind === 'field')) return setStep(r);
       return finish(r as StarterChoice);
     }
-    if (key.backspace || key.delete) return setStep({ ...step, value: step.value.slice(0, -1), error: null });
-    if (input && !key.ctrl && !key.meta) setStep({ ...step, value: typeInto(step.value, input), error: null });
+    if (key.ctrl && input === 'u') return setStep({ ...step, value: '', suggestion: null, error: null });
+    if (step.suggestion !== null && (key.tab || key.rightArrow)) return setStep({ ...step, value: step.suggestion, suggestion: null, error: null });
+    if (key.backspace || key.delete) {
+      return setStep({ ...step, value: step.suggestion !== null ? '' : step.value.slice(0, -1), suggestion: null, error: null });
+    }
+    if (input && !key.ctrl && !key.meta) setStep(typeIntoField(step, input));
   });
   return (
     <Box flexDirection="column" paddingX={1}>
@@ -104,10 +148,22 @@ export function Setup(props: SetupProps) {
         <Box flexDirection="column">
           <Text>
             {`${step.label}: `}
-            <Text inverse>{step.value || ' '}</Text>
+            {step.suggestion !== null ? (
+              <>
+                <Text inverse> </Text>
+                <Text color={theme.c('dim')}>{step.suggestion}</Text>
+                <Text color={theme.c('dim')}>{'  (default)'}</Text>
+              </>
+            ) : (
+              <Text inverse>{step.value || ' '}</Text>
+            )}
           </Text>
           {step.error ? <Text color={theme.c('error')}>{`✗ ${step.error}`}</Text> : null}
-          <Text color={theme.c('dim')}>Enter to confirm · Esc back</Text>
+          <Text color={theme.c('dim')}>
+            {step.suggestion !== null
+              ? 'Enter accepts the default · type to replace it · Tab to edit it · Esc back'
+              : 'Enter to confirm · Ctrl-U clears · Esc back'}
+          </Text>
         </Box>
       )}
     </Box>

@@ -137,8 +137,17 @@ describe('luna play in a real terminal (tmux)', () => {
     startTmux(name, home, 'play');
     await waitScreen(name, (s) => s.includes("let's pick a model") && s.includes('stories260K.gguf'), 'the setup screen');
     tmux('send-keys', '-t', name, '3');
-    await waitScreen(name, (s) => s.includes('Base URL'), 'the URL field');
-    for (let i = 0; i < 30; i++) tmux('send-keys', '-t', name, 'BSpace');
+    await waitScreen(name, (s) => s.includes('Base URL') && s.includes('http://127.0.0.1:1234/v1'), 'the URL field with its default');
+    // Typing replaces the default (it used to append to it); a second URL glued on is refused inline.
+    tmux('send-keys', '-t', name, '-l', `${writer.baseUrl}http://127.0.0.1:1/v1`);
+    tmux('send-keys', '-t', name, 'Enter');
+    const refused = await waitScreen(name, (s) => s.includes('✗'), 'the inline URL error');
+    expect(refused).toContain(`Base URL: ${writer.baseUrl}http://127.0.0.1:1/v1`);
+    expect(refused.split('\n').find((l) => l.includes('Base URL:'))).not.toContain('1234');
+    expect(refused).not.toContain('Model name');
+    // Ctrl-U clears the field for a fresh try.
+    tmux('send-keys', '-t', name, 'C-u');
+    await waitScreen(name, (s) => !s.includes('127.0.0.1:1/v1'), 'the cleared field');
     tmux('send-keys', '-t', name, '-l', writer.baseUrl);
     tmux('send-keys', '-t', name, 'Enter');
     await waitScreen(name, (s) => s.includes('Model name'), 'the model field');
