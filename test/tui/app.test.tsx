@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-import { KEY, renderApp, waitFor } from './helpers.js';
+import { KEY, NO_DREAMER, renderApp, waitFor } from './helpers.js';
 
 let fx: PipelineFixture | null = null;
 let cleanup: (() => void) | null = null;
@@ -11,11 +11,7 @@ afterEach(async () => {
   fx = null;
 });
 
-const noDreamer = {
-  agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false } },
-};
-
-async function setup(extra: Record<string, unknown> = noDreamer) {
+async function setup(extra: Record<string, unknown> = NO_DREAMER) {
   fx = await pipelineFixture(extra);
   const story = await fx.store.createStory({ title: 'The Lighthouse', premise: 'A keeper named Maren finds a stranger on the rocks.' });
   return { fx, story };
@@ -198,7 +194,7 @@ describe('luna play screen over the real pipeline', () => {
 
 describe('budget warnings in the status bar', () => {
   it('a soft limit reached by a turn shows a warning; the next turn still plays', async () => {
-    const { fx, story } = await setup({ ...noDreamer, cost: { budgets: { accounts: { local: { period: 'month', softUsd: 0.001, hardUsd: 1 } } } } });
+    const { fx, story } = await setup({ ...NO_DREAMER, cost: { budgets: { accounts: { local: { period: 'month', softUsd: 0.001, hardUsd: 1 } } } } });
     fx.strategist.setDefault({ kind: 'json', value: planJson(), usage: { prompt_tokens: 900, completion_tokens: 120 } });
     fx.writer.setDefault({ kind: 'text', chunks: ['The lamp burns.'] });
     const app = renderApp(fx, { kind: 'open', id: story.id });

@@ -5,6 +5,11 @@ import type { PipelineFixture } from '../helpers/pipeline-fixture.js';
 
 export const KEY = { enter: '\r', esc: '\x1b', ctrlC: '\x03', ctrlD: '\x04', ctrlT: '\x14', tab: '\t', up: '\x1b[A', down: '\x1b[B', pageUp: '\x1b[5~', pageDown: '\x1b[6~', altEnter: '\x1b\r', backspace: '\x7f' };
 
+/** Fixture config with the Dreamer out of process: turns commit without background jobs running. */
+export const NO_DREAMER = {
+  agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false } },
+};
+
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {

@@ -5,7 +5,7 @@ import { SidePanel } from '../../src/tui/components/side-panel.js';
 import { initialState } from '../../src/tui/state.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { cellWidth, wrapText } from '../../src/tui/wrap.js';
-import { KEY, renderApp } from './helpers.js';
+import { KEY, NO_DREAMER, renderApp } from './helpers.js';
 
 let fx: PipelineFixture | null = null;
 let cleanup: (() => void) | null = null;
@@ -15,10 +15,6 @@ afterEach(async () => {
   await fx?.close();
   fx = null;
 });
-
-const noDreamer = {
-  agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false } },
-};
 
 const ARC =
   'Maren has kept the lighthouse alone since the storm that took her brother, and the stranger on the rocks carries his compass. ' +
@@ -71,7 +67,7 @@ function checkPanel(rows: string[], opts: { people: string[]; places: string[]; 
 }
 
 async function storyWithArc(people: string[], places: string[]) {
-  fx = await pipelineFixture(noDreamer);
+  fx = await pipelineFixture(NO_DREAMER);
   const story = await fx.store.importStory({ title: 'Harbour', premise: 'A keeper named Maren.', turns: [{ action: 'look', prose: 'The lamp turns.' }] });
   const head = (await fx.store.getStory(story.id))!.headTurnId!;
   await fx.store.addArcSummary({ storyId: story.id, toTurnId: head, fromDepth: 1, toDepth: 1, kind: 'arc', summary: ARC });
@@ -178,7 +174,7 @@ describe('story pane scrolled all the way up', () => {
   const prose = (i: number) => `Turn ${i}: the sea rolls in grey and slow, and the lamp turns above the rocks while Maren writes in the log.`;
 
   it('shows the premise at the top, with the "more below" bar at the bottom of the pane', async () => {
-    fx = await pipelineFixture(noDreamer);
+    fx = await pipelineFixture(NO_DREAMER);
     const turns = Array.from({ length: 8 }, (_, i) => ({ action: `wait ${i + 1}`, prose: prose(i + 1) }));
     const story = await fx.store.importStory({ title: 'Scroll', premise: PREMISE, turns });
     const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 80, rows: 16 });
@@ -194,7 +190,7 @@ describe('story pane scrolled all the way up', () => {
   });
 
   it('in a story longer than the first page, loads earlier turns and reaches the premise', async () => {
-    fx = await pipelineFixture(noDreamer);
+    fx = await pipelineFixture(NO_DREAMER);
     const turns = Array.from({ length: 30 }, (_, i) => ({ action: `wait ${i + 1}`, prose: prose(i + 1) }));
     const story = await fx.store.importStory({ title: 'Long', premise: PREMISE, turns });
     const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 80, rows: 16 });

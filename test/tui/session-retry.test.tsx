@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-import { KEY, renderApp, waitFor } from './helpers.js';
+import { KEY, NO_DREAMER, renderApp, waitFor } from './helpers.js';
 
 let fx: PipelineFixture | null = null;
 let cleanup: (() => void) | null = null;
@@ -11,13 +11,9 @@ afterEach(async () => {
   fx = null;
 });
 
-const noDreamer = {
-  agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false } },
-};
-
 describe('luna play after a failed /retry', () => {
   it('gives back /retry, so Enter retakes the turn instead of playing its action again as a new one', async () => {
-    fx = await pipelineFixture(noDreamer);
+    fx = await pipelineFixture(NO_DREAMER);
     const story = await fx.store.createStory({ title: 'Retake', premise: 'p' });
     fx.strategist.setDefault({ kind: 'json', value: planJson({ factChanges: [], entities: [] }) });
     fx.writer.script({ kind: 'text', chunks: ['First take.'] }, { kind: 'error', status: 500 }, { kind: 'text', chunks: ['Second take.'] });
