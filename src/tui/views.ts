@@ -86,7 +86,9 @@ export async function jobsPanel(store: Store, story: Story): Promise<PanelText> 
 }
 
 export function branchPanel(story: Story, branches: BranchInfo[], headDepth: number): PanelText {
-  const lines = branches.map((b, i) => `${b.leaf.id === story.headTurnId ? '*' : ' '} ${String(i + 1).padStart(2)}. ${b.leaf.depth} turns — ${b.leaf.action.replace(/\s+/g, ' ').slice(0, 60)}`);
+  // Takes of one action (/retry) share it: the start of each tip's prose tells them apart.
+  const oneLine = (t: string, n: number) => { const x = t.replace(/\s+/g, ' ').trim(); return x.length > n ? `${x.slice(0, n - 1)}…` : x; };
+  const lines = branches.map((b, i) => `${b.leaf.id === story.headTurnId ? '*' : ' '} ${String(i + 1).padStart(2)}. ${b.leaf.depth} turns — ${oneLine(b.leaf.action, 40)} → "${oneLine(b.leaf.prose, 36)}"`);
   if (!branches.length) lines.push('  no turns yet');
   if (story.headTurnId && !branches.some((b) => b.leaf.id === story.headTurnId)) lines.push(`* the head is at turn ${headDepth}, inside a branch (your next turn starts a new one)`);
   lines.push('', '/branch N switches to branch N; /branch from D continues from turn D of this branch (the rest stays as a branch)');

@@ -93,3 +93,18 @@ export function fitWidth(text: string, width: number): string {
   }
   return out + ' '.repeat(Math.max(0, width - n));
 }
+
+/** Cuts `text` to at most `width` terminal cells (wide characters count two), marking a cut with "…". */
+export function fitCells(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (cellWidth(text) <= width) return text;
+  let out = '';
+  let n = 0;
+  for (const ch of text) {
+    const cw = cellWidth(ch);
+    if (n + cw > width - 1) break;
+    out += ch;
+    n += cw;
+  }
+  return `${out}…`;
+}

@@ -118,8 +118,9 @@ describe('luna play screen over the real pipeline', () => {
     await app.type('/branch');
     await app.press(KEY.enter);
     await app.waitFor((f) => f.includes('── branches ──'), 'the branch list');
-    expect(app.frame()).toMatch(/1\. 2 turns — climb the stairs/);
-    expect(app.frame()).toMatch(/2\. 2 turns — climb the stairs/);
+    // Two takes of one action: the start of each tip's prose tells them apart.
+    expect(app.frame()).toMatch(/1\. 2 turns — climb the stairs → "Second prose\."/);
+    expect(app.frame()).toMatch(/2\. 2 turns — climb the stairs → "Second, again\."/);
     await app.type('/branch 1');
     await app.press(KEY.enter);
     await app.waitFor((f) => f.includes('switched to branch 1'), 'branch switch');

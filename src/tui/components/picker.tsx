@@ -1,8 +1,9 @@
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import type { StorySummary } from '../../store/types.js';
-import { typeInto } from '../input-edit.js';
+import { backspace, emptyInput, typeInto } from '../input-edit.js';
 import type { Theme } from '../theme.js';
+import { cellWidth, fitCells } from '../wrap.js';
 
 type Form = { field: 'title' | 'premise'; title: string; premise: string };
 
@@ -13,6 +14,8 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
   const { stories, theme } = props;
   const [sel, setSel] = useState(0);
   const [form, setFormState] = useState<Form | null>(null);
+  // Why Enter did nothing on an empty field, until the next key.
+  const [need, setNeed] = useState<string | null>(null);
   // Keys can outrun re-renders; typing edits the latest form, not the last rendered one.
   const formRef = useRef<Form | null>(null);
   const setForm = (f: Form | null) => {
@@ -22,6 +25,7 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
   const count = stories.length + 1;
   useInput((input, key) => {
     const form = formRef.current;
+    setNeed(null);
     if ((key.ctrl && (input === 'c' || input === 'd')) || (!form && input === 'q')) return props.onPick({ kind: 'quit' });
     if (form) {
       if (key.escape) return setForm(null);
@@ -29,17 +33,12 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
         // "text\r" in one chunk (paste, tmux send-keys): the text, then Enter.
         const typed = { ...form, [form.field]: typeInto(form[form.field], input.slice(0, -1)) };
         setForm(typed);
-        if (form.field === 'title') return typed.title.trim() ? setForm({ ...typed, field: 'premise' }) : undefined;
-        if (typed.premise.trim()) props.onPick({ kind: 'new', title: typed.title.trim(), premise: typed.premise.trim() });
-        return;
+        return submitField(typed);
       }
-      if (key.return) {
-        if (form.field === 'title') return form.title.trim() ? setForm({ ...form, field: 'premise' }) : undefined;
-        if (form.premise.trim()) props.onPick({ kind: 'new', title: form.title.trim(), premise: form.premise.trim() });
-        return;
-      }
+      if (key.return) return submitField(form);
       const cur = form[form.field];
-      const next = key.backspace || key.delete ? cur.slice(0, -1) : key.ctrl || key.meta || key.tab ? cur : typeInto(cur, input);
+      // Backspace takes a whole character (an emoji is one), as in the story's input line.
+      const next = key.backspace || key.delete ? backspace({ ...emptyInput(), value: cur, cursor: cur.length }).value : key.ctrl || key.meta || key.tab ? cur : typeInto(cur, input);
       return setForm({ ...form, [form.field]: next });
     }
     if (key.upArrow) setSel((s) => (s + count - 1) % count);
@@ -50,6 +49,16 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
       else if (story) props.onPick({ kind: 'open', id: story.id });
     } else if (input === 'n') setForm({ field: 'title', title: '', premise: '' });
   });
+  const submitField = (f: Form) => {
+    if (!f[f.field].trim()) return setNeed(`a ${f.field} is needed`);
+    if (f.field === 'title') return setForm({ ...f, field: 'premise' });
+    props.onPick({ kind: 'new', title: f.title.trim(), premise: f.premise.trim() });
+  };
+  // The title gives way on a narrow terminal, so the turn count, date and id stay visible.
+  const row = (s: StorySummary) => {
+    const meta = ` — ${s.turnCount} turns · ${s.updatedAt.slice(0, 16).replace('T', ' ')} · ${s.id.slice(0, 8)}`;
+    return `  ${fitCells(s.title, Math.max(8, props.width - 2 - cellWidth(meta)))}${meta}`;
+  };
   const visible = Math.max(3, props.height - 6);
   const start = Math.max(0, Math.min(sel - 1, stories.length - visible));
   return (
@@ -68,14 +77,14 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
             {'Premise: '}
             <Text inverse={form.field === 'premise'}>{form.premise || ' '}</Text>
           </Text>
-          <Text color={theme.c('dim')}>Enter to continue · Esc back</Text>
+          <Text color={theme.c(need ? 'warning' : 'dim')}>{need ? `${need} · Esc back` : 'Enter to continue · Esc back'}</Text>
         </Box>
       ) : (
         <Box flexDirection="column">
           <Text inverse={sel === 0} bold>{'+ new story'}</Text>
           {stories.slice(start, start + visible).map((s, i) => (
             <Text key={s.id} inverse={sel === start + i + 1} wrap="truncate-end">
-              {`  ${s.title} — ${s.turnCount} turns · ${s.updatedAt.slice(0, 16).replace('T', ' ')} · ${s.id.slice(0, 8)}`}
+              {row(s)}
             </Text>
           ))}
           {stories.length === 0 ? <Text color={theme.c('dim')}>  (no stories yet)</Text> : null}

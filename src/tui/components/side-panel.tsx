@@ -3,7 +3,7 @@ import { formatDuration } from '../../cli/output.js';
 import type { Stage } from '../../pipeline/events.js';
 import type { TuiState } from '../state.js';
 import type { Theme } from '../theme.js';
-import { cellWidth, wrapText } from '../wrap.js';
+import { cellWidth, fitCells, wrapText } from '../wrap.js';
 
 const KIND_MARK: Record<string, string> = { character: '☺', place: '⌂', item: '◆', faction: '⚑', other: '·' };
 const STAGES: Stage[] = ['preprocessor', 'strategist', 'writer', 'commit'];
@@ -18,20 +18,6 @@ export interface SideRow {
   kind: SideRowKind;
 }
 
-/** Cuts `text` to at most `width` terminal cells (wide characters count two), marking a cut with "…". */
-export function fitCells(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (cellWidth(text) <= width) return text;
-  let out = '';
-  let n = 0;
-  for (const ch of text) {
-    const cw = cellWidth(ch);
-    if (n + cw > width - 1) break;
-    out += ch;
-    n += cw;
-  }
-  return `${out}…`;
-}
 
 /** A section: a title and its rows, and how it shrinks to `k` body rows (k ≥ 1) when it does not fit. */
 interface Section {
