@@ -10,12 +10,16 @@ export function InputBox(props: { input: InputState; busy: boolean; hint: string
   const at = clusterAt(input);
   const after = input.value.slice(input.cursor + at.length);
   const rows = `${before}\u0000${at.includes('\n') ? ' \n' : at || ' '}\u0001${after}`.split('\n');
-  const shown = rows.slice(-props.maxLines);
+  // The last lines, unless the cursor is above them: the line being edited always shows.
+  const cursorRow = before.split('\n').length - 1;
+  const start = Math.min(Math.max(0, rows.length - props.maxLines), cursorRow);
+  const shown = rows.slice(start, start + props.maxLines);
   return (
     <Box flexDirection="column" width={props.width}>
       {props.hint ? <Text wrap="truncate-end" color={theme.c('dim')}>{props.hint}</Text> : null}
       {shown.map((row, i) => {
-        const prefix = i === 0 && shown.length === rows.length ? (props.busy ? '… ' : '› ') : '  ';
+        // `↑` marks lines hidden above (the prompt sign is on the first line).
+        const prefix = i > 0 ? '  ' : start > 0 ? '↑ ' : props.busy ? '… ' : '› ';
         const [pre = '', rest = ''] = row.split('\u0000');
         const [cur = '', post = ''] = rest.includes('\u0001') ? rest.split('\u0001') : ['', rest];
         return (
