@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-import { KEY, NO_DREAMER, renderApp, waitFor } from './helpers.js';
-
-let fx: PipelineFixture | null = null;
-let cleanup: (() => void) | null = null;
-afterEach(async () => {
-  cleanup?.();
-  cleanup = null;
-  await fx?.close();
-  fx = null;
-});
+import { describe, expect, it } from 'vitest';
+import { planJson } from '../helpers/pipeline-fixture.js';
+import { KEY, NO_DREAMER, openFixture, renderApp, waitFor } from './helpers.js';
 
 async function setup(extra: Record<string, unknown> = NO_DREAMER) {
-  fx = await pipelineFixture(extra);
+  const fx = await openFixture(extra);
   const story = await fx.store.createStory({ title: 'The Lighthouse', premise: 'A keeper named Maren finds a stranger on the rocks.' });
   return { fx, story };
 }
@@ -23,7 +14,6 @@ describe('luna play screen over the real pipeline', () => {
     fx.strategist.script({ kind: 'json', value: planJson(), usage: { prompt_tokens: 900, completion_tokens: 120 } });
     fx.writer.script({ kind: 'text', chunks: ['Maren lifts ', 'Dawnbreaker ', 'toward the ', 'stranger.'], delayMs: 120, usage: { prompt_tokens: 1500, completion_tokens: 40 } });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · The Lighthouse') && f.includes('A keeper named Maren'), 'the story screen');
     await app.waitFor((f) => f.includes('● scribe') && f.includes('● planner'), 'endpoint pings');
     await app.type('I ask the stranger who sent him');
@@ -48,7 +38,6 @@ describe('luna play screen over the real pipeline', () => {
     fx.strategist.script({ kind: 'json', value: planJson() });
     fx.writer.script({ kind: 'text', chunks: ['one ', 'two ', 'three ', 'four ', 'five ', 'six'], delayMs: 200 });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
     await app.type('run for the boat');
     await app.press(KEY.enter);
@@ -71,7 +60,6 @@ describe('luna play screen over the real pipeline', () => {
     fx.strategist.script({ kind: 'json', value: planJson() });
     fx.writer.script({ kind: 'error', status: 500 });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
     await app.type('open the door');
     await app.press(KEY.enter);
@@ -90,7 +78,6 @@ describe('luna play screen over the real pipeline', () => {
     fx.strategist.setDefault({ kind: 'json', value: planJson({ factChanges: [], entities: [] }) });
     fx.writer.script({ kind: 'text', chunks: ['First prose.'] }, { kind: 'text', chunks: ['Second prose.'] }, { kind: 'text', chunks: ['Second, again.'] });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
     await app.type('look around');
     await app.press(KEY.enter);
@@ -156,7 +143,6 @@ describe('luna play screen over the real pipeline', () => {
       },
     });
     const app = renderApp({ ...fx, store }, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
     slow = true;
     await app.type('look around');
@@ -178,7 +164,6 @@ describe('luna play screen over the real pipeline', () => {
   it('Ctrl-C at an empty prompt asks first and quits on the second press', async () => {
     const { fx, story } = await setup();
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
     await app.press(KEY.ctrlC);
     await app.waitFor((f) => f.includes('press Ctrl-C again to quit'), 'the quit prompt');
@@ -199,7 +184,6 @@ describe('budget warnings in the status bar', () => {
     fx.strategist.setDefault({ kind: 'json', value: planJson(), usage: { prompt_tokens: 900, completion_tokens: 120 } });
     fx.writer.setDefault({ kind: 'text', chunks: ['The lamp burns.'] });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
     expect(app.frame()).not.toContain('budget');
     await app.type('I trim the wick');

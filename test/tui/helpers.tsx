@@ -1,7 +1,8 @@
 import { render } from 'ink-testing-library';
 import { App, type PlayStart } from '../../src/tui/app.js';
 import { makeTheme } from '../../src/tui/theme.js';
-import type { PipelineFixture } from '../helpers/pipeline-fixture.js';
+import { afterEach } from 'vitest';
+import { pipelineFixture, type PipelineFixture } from '../helpers/pipeline-fixture.js';
 
 export const KEY = { enter: '\r', esc: '\x1b', ctrlC: '\x03', ctrlD: '\x04', ctrlT: '\x14', tab: '\t', up: '\x1b[A', down: '\x1b[B', pageUp: '\x1b[5~', pageDown: '\x1b[6~', altEnter: '\x1b\r', backspace: '\x7f' };
 
@@ -18,10 +19,24 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 10
   }
 }
 
-/** Renders the real App over the fixture's store and session (real pipeline, loopback model servers). */
+// What a test opened (fixtures, rendered apps), closed after it in reverse order: apps before their stores.
+const opened: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const close of opened.splice(0).reverse()) await close();
+});
+
+/** A pipeline fixture (real store, loopback model servers) that is closed after the test. */
+export async function openFixture(extra?: Parameters<typeof pipelineFixture>[0]): Promise<PipelineFixture> {
+  const fx = await pipelineFixture(extra);
+  opened.push(() => fx.close());
+  return fx;
+}
+
+/** Renders the real App over the fixture's store and session (real pipeline, loopback model servers); unmounted after the test. */
 export function renderApp(fx: PipelineFixture, start: PlayStart, size = { columns: 120, rows: 30 }) {
   let quit = false;
   const ui = render(<App onQuit={() => (quit = true)} store={fx.store} loaded={fx.loaded} session={fx.session} start={start} theme={makeTheme(false)} size={size} pingIntervalMs={200} flushMs={30} />);
+  opened.push(() => ui.unmount());
   const frame = () => ui.lastFrame() ?? '';
   return {
     ui,

@@ -1,12 +1,12 @@
 // Ink's own chalk (a dependency of ink): colour is raised in one test to see the inverse cursor cell.
 import chalk from 'chalk';
 import { render } from 'ink-testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputBox } from '../../src/tui/components/input-box.js';
 import * as edit from '../../src/tui/input-edit.js';
 import { makeTheme } from '../../src/tui/theme.js';
-import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-import { KEY, renderApp } from './helpers.js';
+import { planJson } from '../helpers/pipeline-fixture.js';
+import { KEY, openFixture, renderApp } from './helpers.js';
 
 const FOX = '🦊'; // one astral code point, two UTF-16 units
 const FAMILY = '👩\u200d👩\u200d👧'; // ZWJ sequence: five code points, one character
@@ -128,22 +128,12 @@ describe('input line over grapheme clusters', () => {
   });
 });
 
-let fx: PipelineFixture | null = null;
-let cleanup: (() => void) | null = null;
-afterEach(async () => {
-  cleanup?.();
-  cleanup = null;
-  await fx?.close();
-  fx = null;
-});
-
 async function openStory() {
-  fx = await pipelineFixture({
+  const fx = await openFixture({
     agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false } },
   });
   const story = await fx.store.createStory({ title: 'The Lighthouse', premise: 'A keeper named Maren finds a stranger on the rocks.' });
   const app = renderApp(fx, { kind: 'open', id: story.id });
-  cleanup = app.ui.unmount;
   await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
   return { fx, story, app };
 }

@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { planJson } from '../helpers/pipeline-fixture.js';
 import { render } from 'ink-testing-library';
 import { SidePanel } from '../../src/tui/components/side-panel.js';
 import { initialState } from '../../src/tui/state.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { cellWidth, wrapText } from '../../src/tui/wrap.js';
-import { KEY, NO_DREAMER, renderApp } from './helpers.js';
-
-let fx: PipelineFixture | null = null;
-let cleanup: (() => void) | null = null;
-afterEach(async () => {
-  cleanup?.();
-  cleanup = null;
-  await fx?.close();
-  fx = null;
-});
+import { KEY, NO_DREAMER, openFixture, renderApp } from './helpers.js';
 
 const ARC =
   'Maren has kept the lighthouse alone since the storm that took her brother, and the stranger on the rocks carries his compass. ' +
@@ -67,14 +58,14 @@ function checkPanel(rows: string[], opts: { people: string[]; places: string[]; 
 }
 
 async function storyWithArc(people: string[], places: string[]) {
-  fx = await pipelineFixture(NO_DREAMER);
+  const fx = await openFixture(NO_DREAMER);
   const story = await fx.store.importStory({ title: 'Harbour', premise: 'A keeper named Maren.', turns: [{ action: 'look', prose: 'The lamp turns.' }] });
   const head = (await fx.store.getStory(story.id))!.headTurnId!;
   await fx.store.addArcSummary({ storyId: story.id, toTurnId: head, fromDepth: 1, toDepth: 1, kind: 'arc', summary: ARC });
   const entities = [...people.map((name) => ({ name, kind: 'character' })), ...places.map((name) => ({ name, kind: 'place' }))];
   fx.strategist.setDefault({ kind: 'json', value: planJson({ entities }) });
   fx.writer.setDefault({ kind: 'text', chunks: ['The bell rings.'] });
-  return story;
+  return { fx, story };
 }
 
 async function playTurn(app: ReturnType<typeof renderApp>) {
@@ -100,9 +91,8 @@ describe('side panel taller than its pane', () => {
   it('at 110x24 with six characters, two places and a long arc, draws only whole rows', async () => {
     const people = ['Maren', 'Tobin the ferryman', 'the Archivist', '月光の娘 Tsukiko of the Long Harbour', 'the Stranger', 'Old Wenna'];
     const places = ['the chapel', 'the Lighthouse'];
-    const story = await storyWithArc(people, places);
-    const app = renderApp(fx!, { kind: 'open', id: story.id }, { columns: 110, rows: 24 });
-    cleanup = app.ui.unmount;
+    const { fx, story } = await storyWithArc(people, places);
+    const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 110, rows: 24 });
     await playTurn(app);
     // 24 rows less the title, the input line and a two-line status bar.
     const H = 20;
@@ -121,9 +111,8 @@ describe('side panel taller than its pane', () => {
   it('at 110x12 with one character and two places, draws only whole rows', async () => {
     const people = ['Maren'];
     const places = ['the chapel', 'the Lighthouse'];
-    const story = await storyWithArc(people, places);
-    const app = renderApp(fx!, { kind: 'open', id: story.id }, { columns: 110, rows: 12 });
-    cleanup = app.ui.unmount;
+    const { fx, story } = await storyWithArc(people, places);
+    const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 110, rows: 12 });
     await playTurn(app);
     const H = 8;
     await settle(app);
@@ -174,11 +163,10 @@ describe('story pane scrolled all the way up', () => {
   const prose = (i: number) => `Turn ${i}: the sea rolls in grey and slow, and the lamp turns above the rocks while Maren writes in the log.`;
 
   it('shows the premise at the top, with the "more below" bar at the bottom of the pane', async () => {
-    fx = await pipelineFixture(NO_DREAMER);
+    const fx = await openFixture(NO_DREAMER);
     const turns = Array.from({ length: 8 }, (_, i) => ({ action: `wait ${i + 1}`, prose: prose(i + 1) }));
     const story = await fx.store.importStory({ title: 'Scroll', premise: PREMISE, turns });
     const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 80, rows: 16 });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · Scroll') && f.includes('Turn 8:'), 'the story screen');
     expect(app.frame()).not.toContain(PREMISE);
     await scrollToTop(app);
@@ -190,11 +178,10 @@ describe('story pane scrolled all the way up', () => {
   });
 
   it('in a story longer than the first page, loads earlier turns and reaches the premise', async () => {
-    fx = await pipelineFixture(NO_DREAMER);
+    const fx = await openFixture(NO_DREAMER);
     const turns = Array.from({ length: 30 }, (_, i) => ({ action: `wait ${i + 1}`, prose: prose(i + 1) }));
     const story = await fx.store.importStory({ title: 'Long', premise: PREMISE, turns });
     const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 80, rows: 16 });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · Long') && f.includes('Turn 30:'), 'the story screen');
     await scrollToTop(app);
     const lines = app.frame().split('\n');

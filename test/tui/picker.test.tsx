@@ -1,23 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { pipelineFixture, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-import { KEY, renderApp } from './helpers.js';
-
-let fx: PipelineFixture | null = null;
-let cleanup: (() => void) | null = null;
-afterEach(async () => {
-  cleanup?.();
-  cleanup = null;
-  await fx?.close();
-  fx = null;
-});
+import { describe, expect, it } from 'vitest';
+import { KEY, openFixture, renderApp } from './helpers.js';
 
 describe('the story picker', () => {
   it('keeps each story\'s turn count and id visible on a narrow terminal, cutting the title instead', async () => {
-    fx = await pipelineFixture();
+    const fx = await openFixture();
     const a = await fx.store.createStory({ title: 'The Lighthouse Keeper and the Stranger on the Rocks, part one', premise: 'p' });
     const b = await fx.store.createStory({ title: 'The Lighthouse Keeper and the Stranger on the Rocks, part two', premise: 'p' });
     const app = renderApp(fx, { kind: 'pick' }, { columns: 60, rows: 20 });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('pick a story') && f.split('\n').filter((l) => l.includes('turns ·')).length === 2, 'the picker with both stories');
     const rows = app.frame().split('\n').filter((l) => l.includes('turns ·'));
     expect(rows).toHaveLength(2);
@@ -28,9 +17,8 @@ describe('the story picker', () => {
   });
 
   it('says why Enter does nothing on an empty field, and Backspace takes a whole emoji', async () => {
-    fx = await pipelineFixture();
+    const fx = await openFixture();
     const app = renderApp(fx, { kind: 'pick' });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('pick a story'), 'the picker');
     await app.press(KEY.enter); // "+ new story"
     await app.waitFor((f) => f.includes('Title:'), 'the new-story form');

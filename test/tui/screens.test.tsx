@@ -1,24 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-import { KEY, renderApp, waitFor } from './helpers.js';
-
-let fx: PipelineFixture | null = null;
-let cleanup: (() => void) | null = null;
-afterEach(async () => {
-  cleanup?.();
-  cleanup = null;
-  await fx?.close();
-  fx = null;
-});
+import { describe, expect, it } from 'vitest';
+import { planJson } from '../helpers/pipeline-fixture.js';
+import { KEY, openFixture, renderApp, waitFor } from './helpers.js';
 
 describe('luna play panels and screens', () => {
   it('the picker lists recent stories and starts a new one from a title and premise', async () => {
-    fx = await pipelineFixture();
+    const fx = await openFixture();
     await fx.store.createStory({ title: 'Old Tale', premise: 'p1' });
     const app = renderApp(fx, { kind: 'pick' });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('pick a story') && f.includes('Old Tale — 0 turns'), 'the picker');
     await app.press(KEY.enter); // "+ new story" is first
     await app.waitFor((f) => f.includes('Title:'), 'the new-story form');
@@ -32,12 +22,11 @@ describe('luna play panels and screens', () => {
   });
 
   it('runs the in-process Dreamer after a turn without blocking input, and the queue drains', async () => {
-    fx = await pipelineFixture();
+    const fx = await openFixture();
     const story = await fx.store.createStory({ title: 'Dreams', premise: 'p' });
     fx.strategist.setDefault({ kind: 'json', value: planJson() });
     fx.writer.setDefault({ kind: 'text', chunks: ['Maren waits by the lamp.'] });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · Dreams'), 'the story screen');
     await app.type('wait');
     await app.press(KEY.enter);
@@ -55,12 +44,11 @@ describe('luna play panels and screens', () => {
   });
 
   it('/memory, /context, /export and /help show real data; side panel toggles and hides on narrow terminals', async () => {
-    fx = await pipelineFixture({ agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false } } });
+    const fx = await openFixture({ agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false } } });
     const story = await fx.store.createStory({ title: 'Sheets', premise: 'A keeper named Maren.' });
     fx.strategist.setDefault({ kind: 'json', value: planJson() });
     fx.writer.setDefault({ kind: 'text', chunks: ['Maren raises Dawnbreaker.'] });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · Sheets'), 'the story screen');
     await app.type('draw the sword');
     await app.press(KEY.enter);
@@ -107,7 +95,7 @@ describe('luna play panels and screens', () => {
   });
 
   it('wraps prose to the width and re-wraps on resize; narrow terminals hide the side panel', async () => {
-    fx = await pipelineFixture();
+    const fx = await openFixture();
     const long = 'The tide came in over the black rocks while the lamp turned slowly above them, and Maren counted every beam.';
     const story = await fx.store.importStory({ title: 'Wrap', premise: 'p', turns: [{ action: 'watch', prose: long }] });
     const wide = renderApp(fx, { kind: 'open', id: story.id }, { columns: 120, rows: 20 });
@@ -117,7 +105,6 @@ describe('luna play panels and screens', () => {
     expect(wide.frame()).toContain('In play');
     wide.ui.unmount();
     const narrow = renderApp(fx, { kind: 'open', id: story.id }, { columns: 40, rows: 20 });
-    cleanup = narrow.ui.unmount;
     await narrow.waitFor((f) => f.includes('LUNA · Wrap') && f.includes('every beam.'), 'narrow screen');
     const f = narrow.frame();
     expect(f).not.toContain('In play');

@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-import { KEY, NO_DREAMER, renderApp, waitFor } from './helpers.js';
-
-let fx: PipelineFixture | null = null;
-let cleanup: (() => void) | null = null;
-afterEach(async () => {
-  cleanup?.();
-  cleanup = null;
-  await fx?.close();
-  fx = null;
-});
+import { describe, expect, it } from 'vitest';
+import { planJson } from '../helpers/pipeline-fixture.js';
+import { KEY, NO_DREAMER, openFixture, renderApp, waitFor } from './helpers.js';
 
 describe('luna play after a failed /retry', () => {
   it('gives back /retry, so Enter retakes the turn instead of playing its action again as a new one', async () => {
-    fx = await pipelineFixture(NO_DREAMER);
+    const fx = await openFixture(NO_DREAMER);
     const story = await fx.store.createStory({ title: 'Retake', premise: 'p' });
     fx.strategist.setDefault({ kind: 'json', value: planJson({ factChanges: [], entities: [] }) });
     fx.writer.script({ kind: 'text', chunks: ['First take.'] }, { kind: 'error', status: 500 }, { kind: 'text', chunks: ['Second take.'] });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · Retake'), 'the story screen');
     await app.type('I run to the boat');
     await app.press(KEY.enter);
@@ -39,12 +29,11 @@ describe('luna play after a failed /retry', () => {
 
 describe('the status bar session figures', () => {
   it('count the Dreamer calls that run after the turn, as /cost and the ledger do', async () => {
-    fx = await pipelineFixture(); // in-process Dreamer
+    const fx = await openFixture(); // in-process Dreamer
     const story = await fx.store.createStory({ title: 'Spend', premise: 'p' });
     fx.strategist.setDefault({ kind: 'json', value: planJson(), usage: { prompt_tokens: 900, completion_tokens: 120 } });
     fx.writer.setDefault({ kind: 'text', chunks: ['Maren waits by the lamp.'], usage: { prompt_tokens: 400, completion_tokens: 30 } });
     const app = renderApp(fx, { kind: 'open', id: story.id });
-    cleanup = app.ui.unmount;
     await app.waitFor((f) => f.includes('LUNA · Spend'), 'the story screen');
     await app.type('wait');
     await app.press(KEY.enter);
