@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
@@ -18,7 +19,23 @@ function newest(dir: string): number {
   return t;
 }
 
-export default function setup(): void {
+/**
+ * Every temp home, database file and download a test makes goes under one folder for the run (TMPDIR, which
+ * os.tmpdir() and mktemp read, is inherited by the test workers and the CLIs they spawn), removed at the end:
+ * test runs leave nothing behind in /tmp, and two runs never share one.
+ */
+function isolateTmp(): () => void {
+  const dir = mkdtempSync(path.join(tmpdir(), 'luna-test-run-'));
+  process.env.TMPDIR = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
+
+export default function setup(): () => void {
+  buildIfStale();
+  return isolateTmp();
+}
+
+function buildIfStale(): void {
   const marker = path.join(ROOT, 'dist/src/cli/main.js');
   const built = existsSync(marker) ? statSync(marker).mtimeMs : 0;
   if (built >= Math.max(newest(path.join(ROOT, 'src')), newest(path.join(ROOT, 'bench')))) return;
