@@ -1,7 +1,8 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import type { LunaConfig } from '../../config/schema.js';
-import { NotFoundError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { findAccount } from '../../story/find.js';
 
 /** A tier must be one cost.tiers defines (when it defines any): an unknown tier would carry no quota at all. */
 export function assertKnownTier(config: Pick<LunaConfig, 'cost'>, tier: string): void {
@@ -14,8 +15,7 @@ export function assertKnownTier(config: Pick<LunaConfig, 'cost'>, tier: string):
 export async function run(accountId: string, tier: string, g: GlobalOptions): Promise<void> {
   await withStore(g, async (store, loaded) => {
     assertKnownTier(loaded.config, tier);
-    const before = await store.getAccount(accountId);
-    if (!before) throw new NotFoundError(`no account "${accountId}"`, { hint: 'list accounts with `luna account list`' });
+    const before = await findAccount(store, accountId);
     const account = await store.ensureAccount(accountId, undefined, tier);
     if (g.json) return printJson(account);
     process.stdout.write(`account ${account.id}: tier ${before.tier} → ${account.tier} (quotas count this month's turns already played)\n`);

@@ -1,14 +1,12 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson, printTable } from '../../cli/output.js';
-import { NotFoundError } from '../../errors.js';
+import { findAccount } from '../../story/find.js';
 
 export async function run(opts: { account?: string }, g: GlobalOptions): Promise<void> {
   const [{ budgetStatus }, { usd }] = await Promise.all([import('../../cost/guard.js'), import('../../cost/format.js')]);
   await withStore(g, async (store, loaded) => {
+    if (opts.account !== undefined) await findAccount(store, opts.account);
     const known = await store.listAccounts();
-    if (opts.account !== undefined && !known.some((a) => a.id === opts.account)) {
-      throw new NotFoundError(`no account "${opts.account}"`, { hint: 'list accounts with `luna account list`' });
-    }
     const accounts = opts.account !== undefined ? [opts.account] : known.map((a) => a.id);
     const statuses = await Promise.all(accounts.map(async (id) => ({ accountId: id, ...(await budgetStatus(store, loaded.config, id)) })));
     // A budget under an id no account has can never apply: most likely a typo.

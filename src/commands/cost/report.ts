@@ -15,7 +15,7 @@ interface ReportOpts {
 
 export async function run(opts: ReportOpts, g: GlobalOptions): Promise<void> {
   if (opts.csv && g.json) throw new UsageError('choose one of --csv and --json');
-  const [{ parseWindow }, { parseGroupBy, buildReport }, fmt, { buildTurnReport }, { findStory }] = await Promise.all([
+  const [{ parseWindow }, { parseGroupBy, buildReport }, fmt, { buildTurnReport }, { findAccount, findStory }] = await Promise.all([
     import('../../cost/period.js'), import('../../cost/report.js'), import('../../cost/format.js'), import('../../cost/per-turn.js'), import('../../story/find.js'),
   ]);
   const groupBy = parseGroupBy(opts.by);
@@ -26,9 +26,7 @@ export async function run(opts: ReportOpts, g: GlobalOptions): Promise<void> {
   }
   if (opts.story !== undefined && !opts.story.trim()) throw new UsageError('--story is empty', { hint: 'give a story id or its prefix (luna story list)' });
   await withStore(g, async (store, loaded) => {
-    if (opts.account !== undefined && !(await store.getAccount(opts.account))) {
-      throw new NotFoundError(`no account "${opts.account}"`, { hint: 'list accounts with `luna account list`' });
-    }
+    if (opts.account !== undefined) await findAccount(store, opts.account);
     const storyId = opts.story ? await reportStoryId(store, opts.story, findStory) : undefined;
     const filter = { ...window, ...(storyId ? { storyId } : {}), ...(opts.account ? { accountId: opts.account } : {}), ...(opts.agent ? { agent: opts.agent } : {}) };
     let out: string;
