@@ -1,20 +1,16 @@
-import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { luna, ROOT, tempHome } from '../helpers/cli.js';
 import { createDb, dbNameOf, dropDb } from './pg-helpers.js';
 
-const run = promisify(execFile);
 const home = tempHome('luna-pg-cli-');
 let url = '';
 let target = '';
 
 beforeAll(async () => {
-  // Other areas may not typecheck mid-development; tsc still emits, and only the emitted CLI matters here.
-  await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
-  if (!existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) throw new Error('build produced no dist/src/cli/main.js');
+  // test/global-setup.ts builds once before any file runs: rebuilding here raced with other files' CLIs.
+  if (!existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) throw new Error('no dist/src/cli/main.js: run `npm run build`');
   url = await createDb();
   target = await createDb();
 }, 240_000);

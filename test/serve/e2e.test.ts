@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { createServeEndpointSource } from '../../src/serve/endpoint-source.js';
@@ -12,22 +12,6 @@ const box = makeSandbox();
 const paths = servePaths(box.home);
 const MODEL = path.resolve(REPO, '../shared/models/stories260K.gguf');
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** `npm test` builds first; running this file alone rebuilds when dist is older than src/serve. */
-function ensureBuilt(): void {
-  const built = path.join(REPO, 'dist/src/serve/local-engine/main.js');
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(path.join(REPO, 'src/serve'))) return;
-  spawnSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: 'ignore' });
-}
-
 function luna(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(REPO, 'bin/luna'), '--config', path.join(box.dir, 'luna.yaml'), ...args], { env: box.env, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -35,7 +19,6 @@ function luna(args: string[]): { code: number; stdout: string; stderr: string } 
 const status = (): ServeState & { running: boolean } => JSON.parse(luna(['serve', 'status', '--json']).stdout);
 
 beforeAll(() => {
-  ensureBuilt();
   writeFileSync(path.join(box.dir, 'luna.yaml'), [
     'models:',
     '  writer: { provider: openai-compatible, model: writer, baseUrl: "http://127.0.0.1:9/v1" }',

@@ -39,15 +39,6 @@ async function waitScreen(name: string, check: (s: string) => boolean, what: str
   return capture(name);
 }
 
-beforeAll(() => {
-  // The CLI runs from dist: build it unless it is newer than every TUI source file.
-  const built = path.join(ROOT, 'dist/src/tui/app.js');
-  let stale = true;
-  try {
-    stale = statSync(built).mtimeMs < statSync(path.join(ROOT, 'src/tui/app.tsx')).mtimeMs;
-  } catch {}
-  if (stale) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-}, 120_000);
 beforeAll(async () => {
   strategist = await startOpenAIServer();
   writer = await startOpenAIServer();
