@@ -8,7 +8,7 @@ import type { LocalModelConfig } from '../config/schema.js';
 import { CancelledError, isAbortError, LunaError, ModelError } from '../errors.js';
 import { Channel, getSharedLlama, loadSharedModel, Mutex } from './local-runtime.js';
 import { collect, deadline } from './shared.js';
-import type { GenerateRequest, GenerateResult, ModelClient, PingResult, StreamChunk } from './types.js';
+import type { GenerateRequest, GenerateResult, ModelClient, ModelLimits, PingResult, StreamChunk } from './types.js';
 import { buildChatHistory, completionPrompt } from './local-prompt.js';
 
 const DEFAULT_MAX_TOKENS = 256;
@@ -126,6 +126,18 @@ export function createLocalClient(name: string, cfg: LocalModelConfig): ModelCli
         out.push(Float32Array.from(e.vector));
       }
       return out;
+    },
+    async limits(): Promise<ModelLimits> {
+      const l = await load().catch(() => null);
+      if (!l) return { contextTokens: null, countPrompt: null, countText: null };
+      const { model, context } = l;
+      // Chat templates add a few tokens per message around the text; 8 covers the common ones.
+      const overhead = (req: GenerateRequest) => bosCount(model) + (cfg.chat ? 8 * (req.messages.length + (req.system ? 1 : 0)) : 0);
+      return {
+        contextTokens: context.contextSize,
+        countText: async (text) => model.tokenize(text).length,
+        countPrompt: async (req) => model.tokenize(completionPrompt(req, Boolean(req.json))).length + overhead(req),
+      };
     },
     async ping(): Promise<PingResult> {
       const started = performance.now();

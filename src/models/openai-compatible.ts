@@ -9,7 +9,9 @@ import type { OpenAIModelConfig } from '../config/schema.js';
 import { CancelledError, ModelError } from '../errors.js';
 import { toLunaError } from './sdk-errors.js';
 import { collect, deadline, stripModelPrefix, estimateUsage, isPrivateBaseUrl, jsonInstruction, resolveApiKey } from './shared.js';
-import type { GenerateRequest, GenerateResult, ModelClient, PingResult, StreamChunk, Usage } from './types.js';
+import type { GenerateRequest, GenerateResult, ModelClient, ModelLimits, PingResult, StreamChunk, Usage } from './types.js';
+import { probeEndpoint, serverCounters, type EndpointInfo } from './openai-probe.js';
+import { geminiSchema, isGemini, isReasoningModel, reasoningEffortFor, StopCutter } from './upstream-dialect.js';
 
 export interface OpenAICompatibleOptions {
   env?: NodeJS.ProcessEnv;
@@ -28,6 +30,18 @@ export function createOpenAICompatibleClient(name: string, cfg: OpenAIModelConfi
     sdk = new OpenAI({ apiKey, baseURL: cfg.baseUrl, maxRetries: 0, timeout: cfg.timeoutMs });
     return sdk;
   };
+  const authHeaders = (): Record<string, string> => {
+    const key = client().apiKey;
+    return key && key !== 'no-key' ? { authorization: `Bearer ${key}` } : {};
+  };
+  // Asked once per client and remembered: which server this is, its window, its tokenizer.
+  let probe: Promise<EndpointInfo> | null = null;
+  const info = (signal?: AbortSignal): Promise<EndpointInfo> => {
+    probe ??= probeEndpoint(cfg.baseUrl, cfg.model, authHeaders(), signal).catch(() => ({ kind: 'openai' as const, contextTokens: null }));
+    return probe;
+  };
+  // A server that refused response_format json_schema once is asked the fallback way from then on.
+  let jsonSchemaRefused = false;
 
   async function* stream(req: GenerateRequest): AsyncIterable<StreamChunk> {
     const timeoutMs = req.timeoutMs ?? cfg.timeoutMs;
@@ -36,7 +50,15 @@ export function createOpenAICompatibleClient(name: string, cfg: OpenAIModelConfi
     let usage: Usage | null = null;
     let finishReason: string | null = null;
     try {
-      const s = await client().chat.completions.create(buildParams(cfg, req), { signal: dl.signal, timeout: timeoutMs, maxRetries: 0 });
+      const wantsSchema = Boolean(req.json) && cfg.jsonSchema && !jsonSchemaRefused;
+      const kind = req.json && !wantsSchema ? (await info(dl.signal)).kind : 'openai';
+      const params = buildParams(cfg, req, wantsSchema ? 'json_schema' : kind === 'llamacpp' ? 'llamacpp' : kind === 'vllm' ? 'vllm' : 'json_object');
+      // A model that refuses `stop` still ends at one: the cut happens here instead.
+      const cutter = req.stop?.length && params.stop === undefined ? new StopCutter(req.stop.slice(0, 4)) : null;
+      const s = await client().chat.completions.create(params, { signal: dl.signal, timeout: timeoutMs, maxRetries: 0 }).catch((err: unknown) => {
+        if (wantsSchema && refusesSchema(err)) jsonSchemaRefused = true;
+        throw err;
+      });
       for await (const chunk of s) {
         if (chunk.usage) {
           usage = {
@@ -48,13 +70,28 @@ export function createOpenAICompatibleClient(name: string, cfg: OpenAIModelConfi
         }
         const choice = chunk.choices[0];
         if (choice?.finish_reason) finishReason = choice.finish_reason;
-        const delta = choice?.delta?.content;
+        const raw = choice?.delta?.content;
+        const delta = raw && cutter ? cutter.push(raw) : raw;
         if (delta) {
           text += delta;
           yield { type: 'text', text: delta };
         }
+        if (cutter?.stopped) {
+          finishReason = 'stop';
+          break;
+        }
+      }
+      const rest = cutter?.flush();
+      if (rest) {
+        text += rest;
+        yield { type: 'text', text: rest };
       }
     } catch (err) {
+      if (jsonSchemaRefused && text.length === 0 && refusesSchema(err) && !req.signal?.aborted) {
+        dl.clear();
+        yield* stream(req);
+        return;
+      }
       throw toLunaError(err, { model: name, timeoutMs, timedOut: dl.timedOut, signal: req.signal, midStream: text.length > 0 });
     } finally {
       dl.clear();
@@ -86,6 +123,10 @@ export function createOpenAICompatibleClient(name: string, cfg: OpenAIModelConfi
         dl.clear();
       }
     },
+    async limits(signal?: AbortSignal): Promise<ModelLimits> {
+      const i = await info(signal);
+      return { contextTokens: cfg.contextTokens ?? i.contextTokens, ...serverCounters(i, cfg.baseUrl, cfg.model, authHeaders()) };
+    },
     async ping(signal?: AbortSignal): Promise<PingResult> {
       const started = performance.now();
       const dl = deadline(Math.min(cfg.timeoutMs, 5000), signal);
@@ -105,7 +146,20 @@ export function createOpenAICompatibleClient(name: string, cfg: OpenAIModelConfi
   };
 }
 
-function buildParams(cfg: OpenAIModelConfig, req: GenerateRequest): ChatCompletionCreateParamsStreaming {
+/**
+ * How a JSON reply is constrained: response_format json_schema where the server takes it; otherwise the
+ * server's own schema field where it has one (llama.cpp `json_schema`, vLLM `guided_json`: both compile the
+ * schema to a grammar); json_object with the schema in the prompt as the last resort.
+ */
+type JsonMode = 'json_schema' | 'llamacpp' | 'vllm' | 'json_object';
+
+/** A 400 that names the structured-output parameter: the server does not take response_format json_schema. */
+function refusesSchema(err: unknown): boolean {
+  const e = err as { status?: number; message?: string } | null;
+  return e?.status === 400 && /response_format|json_schema|structured/i.test(e.message ?? '');
+}
+
+function buildParams(cfg: OpenAIModelConfig, req: GenerateRequest, mode: JsonMode): ChatCompletionCreateParamsStreaming {
   let system = req.system;
   const params: ChatCompletionCreateParamsStreaming = {
     model: cfg.model,
@@ -114,12 +168,24 @@ function buildParams(cfg: OpenAIModelConfig, req: GenerateRequest): ChatCompleti
     stream_options: { include_usage: true },
   };
   const maxTokens = req.maxTokens ?? cfg.maxTokens;
-  if (maxTokens !== undefined) params.max_tokens = maxTokens;
-  if (req.temperature !== undefined) params.temperature = req.temperature;
-  if (req.stop?.length) params.stop = req.stop.slice(0, 4);
+  const reasoning = isReasoningModel(cfg);
+  // Reasoning models count hidden reasoning in max_completion_tokens and refuse max_tokens, stop and temperature.
+  if (maxTokens !== undefined) {
+    if (reasoning) params.max_completion_tokens = maxTokens;
+    else params.max_tokens = maxTokens;
+  }
+  if (req.temperature !== undefined && !reasoning) params.temperature = req.temperature;
+  if (req.stop?.length && !reasoning) params.stop = req.stop.slice(0, 4);
+  const effort = reasoningEffortFor(cfg);
+  if (effort !== undefined) (params as unknown as Record<string, unknown>).reasoning_effort = effort;
   if (req.json) {
-    if (cfg.jsonSchema) {
-      params.response_format = { type: 'json_schema', json_schema: { name: safeName(req.json.name), schema: req.json.schema, strict: true } };
+    if (mode === 'json_schema') {
+      const schema = isGemini(cfg) ? geminiSchema(req.json.schema) : req.json.schema;
+      params.response_format = { type: 'json_schema', json_schema: { name: safeName(req.json.name), schema, strict: true } };
+    } else if (mode === 'llamacpp') {
+      (params as unknown as Record<string, unknown>).json_schema = req.json.schema;
+    } else if (mode === 'vllm') {
+      (params as unknown as Record<string, unknown>).guided_json = req.json.schema;
     } else {
       // json_object needs the word "JSON" in the prompt and gives no schema guarantee, so the schema goes in too.
       params.response_format = { type: 'json_object' };

@@ -181,6 +181,11 @@ function routingClient(
       if (!client.embed) throw new ModelError(`model ${name} (${m.provider}) has no embeddings endpoint`, { hint: 'set agents.preprocessor.embeddingModel to a local or openai-compatible model' });
       return client.embed(texts, signal);
     },
+    async limits(signal) {
+      const { client } = await resolve(name);
+      const l = client.limits ? await client.limits(signal) : { contextTokens: null, countPrompt: null, countText: null };
+      return { ...l, contextTokens: m.contextTokens ?? l.contextTokens };
+    },
     async ping(signal): Promise<PingResult> {
       try {
         return await (await directClient(name)).ping(signal);

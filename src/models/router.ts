@@ -80,6 +80,8 @@ export async function callModel(
   let emitted = false;
   let lastError: unknown;
   const finalErrors: unknown[] = [];
+  // Why the last attempt failed, kept across models: a restart on a fallback must say what went wrong before.
+  let lastFailure = '';
 
   for (const [index, modelName] of models.entries()) {
     const maxRetries = registry.modelConfig(modelName).maxRetries;
@@ -91,7 +93,7 @@ export async function callModel(
           // The caller already showed text from a failed stream and cannot take it back: stop rather than duplicate.
           throw failure(agent, [...reasons, `${modelName}: ${reason}`], calls, firstHint, lastError, 'stream failed after text was shown and the caller cannot restart');
         }
-        opts.onRestart({ model: modelName, reason });
+        opts.onRestart({ model: modelName, reason: reason || lastFailure });
         emitted = false;
       }
       const attemptReq: GenerateRequest = {
@@ -135,6 +137,7 @@ export async function callModel(
         const modelId = resolved?.client.modelId ?? modelName;
         calls.push(failedRecord(registry, agent, modelName, modelId, resolved?.endpoint ?? null, attemptReq, partial, latencyMs, ttftMs));
         reason = err instanceof Error ? err.message.replace(new RegExp(`^(model )?${escapeRe(modelName)}: `), '') : String(err);
+        lastFailure = `${modelName} failed: ${reason}`;
         if (err instanceof LunaError && err.hint && !firstHint) firstHint = err.hint;
         const retryable = err instanceof ModelError && err.retryable;
         const retryAfter = err instanceof ModelError ? err.retryAfterMs : undefined;

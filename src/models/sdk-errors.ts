@@ -61,6 +61,16 @@ export function toLunaError(err: unknown, ctx: ErrorContext): Error {
     if (e.status === 401 || e.status === 403) {
       return new AuthError(msg, { hint: 'check the API key for this model (apiKeyEnv in luna.yaml)', cause: err });
     }
+    const overflow = e.status === 400 || e.status === 413 ? contextOverflowIn(e.error, e.message ?? '') : null;
+    if (overflow) {
+      const sizes = overflow.promptTokens && overflow.contextTokens ? ` (prompt ${overflow.promptTokens} tokens, window ${overflow.contextTokens})` : overflow.contextTokens ? ` (window ${overflow.contextTokens} tokens)` : '';
+      return new ModelError(redactSecrets(`${ctx.model}: the prompt is larger than the model's context window${sizes}`), {
+        status: e.status,
+        contextOverflow: overflow,
+        hint: `give the server a larger context (llama-server -c N, vLLM --max-model-len N), or set models.${ctx.model}.contextTokens to the real window so prompts are trimmed to it`,
+        cause: err,
+      });
+    }
     const retryAfterMs = parseRetryAfter(e.headers);
     return new ModelError(msg, {
       retryable: isRetryableStatus(e.status),
@@ -86,12 +96,29 @@ export function toLunaError(err: unknown, ctx: ErrorContext): Error {
   return new ModelError(redactSecrets(`${ctx.model}: ${cut ? 'stream cut' : 'request failed'}: ${text}`), { retryable: true, cause: err });
 }
 
+/**
+ * A context-window refusal in any of the dialects: llama.cpp (type exceed_context_size_error, with n_prompt_tokens
+ * and n_ctx), OpenAI (code context_length_exceeded), vLLM and others ("maximum context length is N tokens").
+ */
+function contextOverflowIn(body: unknown, message: string): { promptTokens: number | null; contextTokens: number | null } | null {
+  const b = (body && typeof body === 'object' ? body : {}) as { type?: unknown; code?: unknown; message?: unknown; n_prompt_tokens?: unknown; n_ctx?: unknown; error?: Record<string, unknown> };
+  const inner = (b.error && typeof b.error === 'object' ? b.error : b) as typeof b;
+  const text = `${String(inner.message ?? '')} ${message}`;
+  const named = inner.type === 'exceed_context_size_error' || inner.code === 'context_length_exceeded';
+  if (!named && !/context (length|size|window)|maximum context|exceeds the available context|too many tokens/i.test(text)) return null;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
+  const window = num(inner.n_ctx) ?? num(Number(/(?:maximum context length is|context size \() ?(\d+)/i.exec(text)?.[1]));
+  const prompt = num(inner.n_prompt_tokens) ?? num(Number(/(?:requested|resulted in|prompt (?:has|of)|(?:request|input) \() ?(\d+) tokens/i.exec(text)?.[1]));
+  return { promptTokens: prompt, contextTokens: window };
+}
+
 function describeBody(body: unknown): string | undefined {
   if (!body || typeof body !== 'object') return undefined;
-  const b = body as { type?: string; message?: string; code?: string; error?: { type?: string; message?: string } };
+  const b = body as { type?: string; message?: string; code?: unknown; error?: { type?: string; message?: string } };
   // Anthropic nests {type:'error', error:{type,message}}; OpenAI's SDK hands over the inner {message,type,code}.
+  // llama.cpp's code is the HTTP status again: only a string code (OpenAI's) says more than the status does.
   const inner = b.error && typeof b.error === 'object' ? b.error : b;
-  const kind = (b.error ? inner.type : b.code ?? b.type) ?? '';
+  const kind = (b.error ? inner.type : (typeof b.code === 'string' ? b.code : undefined) ?? b.type) ?? '';
   const message = inner.message ?? '';
   const text = [kind, message].filter(Boolean).join(': ');
   return text || undefined;

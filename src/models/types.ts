@@ -50,6 +50,16 @@ export interface PingResult {
   latencyMs: number;
 }
 
+/** What a prompt must fit: the model's context window and its own token counts, where they can be had. */
+export interface ModelLimits {
+  /** Tokens the context window holds (prompt and reply together), or null when unknown. */
+  contextTokens: number | null;
+  /** The model's count of a request's prompt tokens, chat template included; null without a tokenizer at hand. */
+  countPrompt: ((req: GenerateRequest, signal?: AbortSignal) => Promise<number>) | null;
+  /** The model's count of a bare text's tokens; null without a tokenizer at hand. */
+  countText: ((text: string, signal?: AbortSignal) => Promise<number>) | null;
+}
+
 export interface ModelClient {
   /** The config name (key under `models:`). */
   readonly name: string;
@@ -62,6 +72,8 @@ export interface ModelClient {
   generate(req: GenerateRequest): Promise<GenerateResult>;
   /** Embedding vectors; throws ModelError when the backend has none. */
   embed?(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** Context window and tokenizer, discovered once per client (a server's /models, a GGUF's own). Never throws. */
+  limits?(signal?: AbortSignal): Promise<ModelLimits>;
   /** Cheap reachability check for `luna models list` / `doctor` / the status bar. Never throws. */
   ping(signal?: AbortSignal): Promise<PingResult>;
   close(): Promise<void>;

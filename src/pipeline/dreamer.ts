@@ -56,7 +56,7 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
   };
   const call = async (req: Parameters<DreamerDeps['callAgent']>[1]) => {
     try {
-      const res = await deps.callAgent('dreamer', { ...req, maxTokens: req.maxTokens ?? deps.config.agents.dreamer.maxTokens, signal: deps.signal }, { signal: deps.signal });
+      const res = await deps.callAgent('dreamer', { ...req, maxTokens: deps.config.agents.dreamer.maxTokens ?? req.maxTokens, signal: deps.signal }, { signal: deps.signal });
       await record(res.calls);
       return res.text.trim();
     } catch (err) {

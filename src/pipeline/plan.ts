@@ -18,6 +18,26 @@ export const beatPlanSchema = z.object({
 export type BeatPlan = z.infer<typeof beatPlanSchema>;
 
 /**
+ * Length bounds of the plan the models are asked for. A grammar-constrained server (llama.cpp, vLLM) has
+ * to close the JSON within these, so the worst-case plan has a known size and maxTokens can be sized from
+ * it (planMaxChars): without them a small model rambles inside one string until maxTokens cuts the JSON.
+ */
+export const PLAN_LIMITS = {
+  intent: 160,
+  tone: 24,
+  beat: 140,
+  beats: 4,
+  entityName: 40,
+  entities: 6,
+  factEntity: 40,
+  factKey: 32,
+  factValue: 100,
+  factChanges: 4,
+} as const;
+
+const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
+
+/**
  * Hand-written JSON Schema mirror of beatPlanSchema: providers (OpenAI strict mode, Anthropic tools,
  * llama.cpp grammars) each accept a slightly different subset, and this one is inside all of them.
  */
@@ -26,31 +46,69 @@ export const beatPlanJsonSchema: JsonSchema = {
   additionalProperties: false,
   required: ['intent', 'tone', 'beats', 'entities', 'factChanges'],
   properties: {
-    intent: { type: 'string' },
-    tone: { type: 'string' },
-    beats: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 4 },
+    intent: str(PLAN_LIMITS.intent),
+    tone: str(PLAN_LIMITS.tone),
+    beats: { type: 'array', items: str(PLAN_LIMITS.beat), minItems: 1, maxItems: PLAN_LIMITS.beats },
     entities: {
       type: 'array',
-      maxItems: 6,
+      maxItems: PLAN_LIMITS.entities,
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'kind'],
-        properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['character', 'place', 'item', 'faction', 'other'] } },
+        properties: { name: str(PLAN_LIMITS.entityName), kind: { type: 'string', enum: ['character', 'place', 'item', 'faction', 'other'] } },
       },
     },
     factChanges: {
       type: 'array',
-      maxItems: 4,
+      maxItems: PLAN_LIMITS.factChanges,
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['entity', 'key', 'value'],
-        properties: { entity: { type: 'string' }, key: { type: 'string' }, value: { type: 'string' } },
+        properties: { entity: str(PLAN_LIMITS.factEntity), key: str(PLAN_LIMITS.factKey), value: str(PLAN_LIMITS.factValue) },
       },
     },
   },
 };
+
+/**
+ * The longest JSON text a schema allows (compact, one separator space per member), in characters: what a
+ * grammar-constrained reply can take at most. Unbounded parts count as `unbounded` characters each.
+ */
+export function schemaMaxChars(schema: JsonSchema, unbounded = 200): number {
+  const s = schema as { type?: string; enum?: unknown[]; maxLength?: number; maxItems?: number; items?: JsonSchema; properties?: Record<string, JsonSchema> };
+  if (Array.isArray(s.enum)) return Math.max(...s.enum.map((v) => JSON.stringify(v).length));
+  switch (s.type) {
+    case 'string':
+      return (s.maxLength ?? unbounded) + 2;
+    case 'array': {
+      const n = s.maxItems ?? 8;
+      const item = s.items ? schemaMaxChars(s.items, unbounded) : unbounded;
+      return 2 + n * (item + 2);
+    }
+    case 'object': {
+      const props = Object.entries(s.properties ?? {});
+      return 2 + props.reduce((n, [k, v]) => n + k.length + 4 + schemaMaxChars(v, unbounded) + 2, 0);
+    }
+    case 'number':
+    case 'integer':
+      return 24;
+    case 'boolean':
+      return 5;
+    default:
+      return unbounded;
+  }
+}
+
+/**
+ * Output tokens a plan may need: its worst-case size at the model's characters per token (measured with its
+ * tokenizer where one is at hand), plus room for the whitespace a grammar allows between members.
+ */
+export function planMaxTokens(charsPerToken: number): number {
+  const chars = schemaMaxChars(beatPlanJsonSchema);
+  return Math.ceil((chars * 1.1) / Math.max(1, charsPerToken)) + 16;
+}
 
 export type PlanParse = { ok: true; plan: BeatPlan; repaired: boolean } | { ok: false; error: string };
 
@@ -89,6 +147,8 @@ function tryParse(text: string, fallbackBeat?: string): { ok: true; plan: BeatPl
   return { ok: true, plan: res.data, filled };
 }
 
+const ENTITY_KINDS = new Set(['character', 'place', 'item', 'faction', 'other']);
+
 /** Over-long strings and lists are trimmed rather than rejected: a verbose model should not fail a turn. */
 function clipStrings(data: unknown): unknown {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
@@ -97,42 +157,44 @@ function clipStrings(data: unknown): unknown {
   d.intent = clip(d.intent, 400);
   d.tone = clip(d.tone, 80);
   if (Array.isArray(d.beats)) d.beats = d.beats.filter((b) => typeof b !== 'string' || b.trim()).slice(0, 6).map((b) => clip(b, 300));
+  // A cut or careless model leaves half entries: drop those, keep the plan.
+  const isStr = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
   if (Array.isArray(d.entities)) {
     d.entities = d.entities
+      .filter((e): e is { name: string; kind?: unknown } => Boolean(e) && typeof e === 'object' && isStr((e as { name?: unknown }).name))
       .slice(0, 8)
-      .map((e) => (e && typeof e === 'object' ? { ...e, name: clip((e as { name?: unknown }).name, 60) } : e))
-      .filter((e) => !(e && typeof e === 'object' && (e as { name?: unknown }).name === ''));
+      .map((e) => ({ name: clip(e.name, 60), kind: ENTITY_KINDS.has(e.kind as string) ? e.kind : 'other' }));
   }
   if (Array.isArray(d.factChanges)) {
     d.factChanges = d.factChanges
+      .filter((f): f is Record<'entity' | 'key' | 'value', string> => Boolean(f) && typeof f === 'object' && ['entity', 'key', 'value'].every((k) => isStr((f as Record<string, unknown>)[k])))
       .slice(0, 6)
-      .map((f) => (f && typeof f === 'object' ? { ...f, entity: clip((f as { entity?: unknown }).entity, 60), key: clip((f as { key?: unknown }).key, 40), value: clip((f as { value?: unknown }).value, 200) } : f))
-      .filter((f) => !(f && typeof f === 'object' && Object.values(f).some((v) => v === '')));
+      .map((f) => ({ entity: clip(f.entity, 60), key: clip(f.key, 40), value: clip(f.value, 200) }));
   }
   return d;
 }
 
+/**
+ * Repairs the usual breakages once: code fences, prose around the JSON, trailing commas, and truncation
+ * anywhere (a cut key, a dangling colon, a half string or escape, a half literal), by cutting back to the
+ * last complete member and closing what is open. Returns null when there is no object to repair.
+ */
 export function repairJson(text: string): string | null {
   let t = text.trim().replace(/^```(?:json)?\s*/i, '').replace(/```\s*$/, '');
   const start = t.indexOf('{');
   if (start < 0) return null;
   t = t.slice(start);
-  const end = t.lastIndexOf('}');
-  if (end >= 0 && balanced(t.slice(0, end + 1))) t = t.slice(0, end + 1);
-  t = t.replace(/,\s*([}\]])/g, '$1');
-  return closeOpen(t);
+  const end = completeEnd(t);
+  return end !== null ? t.slice(0, end).replace(/,(\s*[}\]])/g, '$1') : closeTruncated(t);
 }
 
-function balanced(s: string): boolean {
-  return closeOpen(s) === s;
-}
-
-/** Closes unterminated strings, arrays and objects left by a truncated generation. */
-function closeOpen(s: string): string {
-  const stack: string[] = [];
+/** The index just past the first complete top-level object, or null when the text ends inside it. */
+function completeEnd(s: string): number | null {
+  let depth = 0;
   let inStr = false;
   let esc = false;
-  for (const ch of s) {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
     if (inStr) {
       if (esc) esc = false;
       else if (ch === '\\') esc = true;
@@ -140,13 +202,82 @@ function closeOpen(s: string): string {
       continue;
     }
     if (ch === '"') inStr = true;
-    else if (ch === '{') stack.push('}');
-    else if (ch === '[') stack.push(']');
-    else if (ch === '}' || ch === ']') stack.pop();
+    else if (ch === '{' || ch === '[') depth++;
+    else if ((ch === '}' || ch === ']') && --depth === 0) return i + 1;
+  }
+  return null;
+}
+
+interface Frame {
+  close: '}' | ']';
+  /** Where the member being read began (before its comma): cutting there drops only that member. */
+  memberStart: number;
+  /** Object: 'key' | 'colon' | 'value' | 'after'; array: 'value' | 'after'. */
+  state: 'key' | 'colon' | 'value' | 'after';
+}
+
+/** Closes a truncated JSON text: an unfinished member is dropped (a half string value is kept, closed). */
+function closeTruncated(s: string): string {
+  const stack: Frame[] = [];
+  let i = 0;
+  let strStart = -1;
+  let strIsKey = false;
+  let esc = false;
+  let atomStart = -1;
+  const top = () => stack[stack.length - 1];
+  const valueDone = () => {
+    const f = top();
+    if (f) f.state = 'after';
+  };
+  for (; i < s.length; i++) {
+    const ch = s[i]!;
+    if (strStart >= 0) {
+      if (esc) esc = false;
+      else if (ch === '\\') esc = true;
+      else if (ch === '"') {
+        strStart = -1;
+        const f = top();
+        if (f && strIsKey) f.state = 'colon';
+        else valueDone();
+      }
+      continue;
+    }
+    if (atomStart >= 0 && /[\s,}\]]/.test(ch)) {
+      atomStart = -1;
+      valueDone();
+    }
+    const f = top();
+    if (ch === '"') {
+      strStart = i;
+      strIsKey = f?.close === '}' && f.state === 'key';
+      esc = false;
+    } else if (ch === '{' || ch === '[') {
+      stack.push({ close: ch === '{' ? '}' : ']', memberStart: i + 1, state: ch === '{' ? 'key' : 'value' });
+    } else if (ch === '}' || ch === ']') {
+      stack.pop();
+      if (!stack.length) return s.slice(0, i + 1);
+      valueDone();
+    } else if (ch === ':' && f?.state === 'colon') {
+      f.state = 'value';
+    } else if (ch === ',' && f) {
+      f.memberStart = i;
+      f.state = f.close === '}' ? 'key' : 'value';
+    } else if (!/\s/.test(ch) && atomStart < 0 && f && f.state === 'value') {
+      atomStart = i;
+    }
   }
   let out = s;
-  if (inStr) out += '"';
-  out = out.replace(/,\s*$/, '');
-  while (stack.length) out += stack.pop();
-  return out.replace(/,\s*([}\]])/g, '$1');
+  const f = top();
+  if (f) {
+    if (strStart >= 0 && !strIsKey) {
+      // A half string value is still worth having: drop a dangling escape and close it.
+      out = out.replace(/\\(u[0-9a-fA-F]{0,3})?$/, '') + '"';
+    } else if (strStart >= 0 || atomStart >= 0 || (f.close === '}' && (f.state === 'colon' || f.state === 'value'))) {
+      const literal = atomStart >= 0 ? out.slice(atomStart).trim() : '';
+      if (!(atomStart >= 0 && /^(true|false|null|-?\d+(\.\d+)?([eE][+-]?\d+)?)$/.test(literal))) out = out.slice(0, f.memberStart);
+    }
+  }
+  out = out.replace(/[\s,]*$/, '');
+  for (let k = stack.length - 1; k >= 0; k--) out += stack[k]!.close;
+  return out.replace(/,(\s*[}\]])/g, '$1');
 }

@@ -43,8 +43,25 @@ export function loadFromMetrics(s: Samples): EngineLoad {
   };
 }
 
-/** llama.cpp's /slots: a list of slots, each with is_processing; used when /metrics is off. */
-export function loadFromSlots(body: unknown): Pick<EngineLoad, 'running'> | null {
+interface Slot {
+  is_processing?: boolean;
+  n_ctx?: number;
+  /** The tokens the slot's cache holds: its last prompt with what it generated. */
+  n_prompt_tokens?: number;
+}
+
+/**
+ * llama.cpp's /slots: busy slots, and KV-cache use as the tokens the slots hold over their combined context
+ * (null when the server does not say, never a made-up 0).
+ */
+export function loadFromSlots(body: unknown): Pick<EngineLoad, 'running' | 'kvCache'> | null {
   if (!Array.isArray(body)) return null;
-  return { running: body.filter((x) => (x as { is_processing?: boolean }).is_processing === true).length };
+  const slots = body as Slot[];
+  const ctx = slots.reduce((n, x) => n + (typeof x.n_ctx === 'number' ? x.n_ctx : 0), 0);
+  const held = slots.reduce((n, x) => n + (typeof x.n_prompt_tokens === 'number' ? x.n_prompt_tokens : 0), 0);
+  const known = slots.some((x) => typeof x.n_prompt_tokens === 'number');
+  return {
+    running: slots.filter((x) => x.is_processing === true).length,
+    kvCache: ctx > 0 && known ? Math.min(1, held / ctx) : null,
+  };
 }

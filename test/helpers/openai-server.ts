@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from './listen.js';
+import { geminiErrorBody, upstreamRefusal, type Upstream } from './upstream-rules.js';
 
 export interface RecordedRequest {
   method: string;
@@ -64,6 +65,8 @@ export interface OpenAIServerOptions {
   embeddingDim?: number;
   /** When set, requests without `Authorization: Bearer <apiKey>` get a 401 invalid_api_key body. */
   apiKey?: string;
+  /** Whose refusals to play (upstream-rules.ts): OpenAI's (reasoning models) by default, or Gemini's. */
+  upstream?: Upstream;
 }
 
 const DEFAULT_TEXT: ScriptedReply = { kind: 'text', chunks: ['Once upon a time', ', a fox', ' ran home.'] };
@@ -76,6 +79,11 @@ export async function startOpenAIServer(opts: OpenAIServerOptions = {}): Promise
       return sendOpenAIError(res, { kind: 'error', status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' });
     }
     if (route === null) return sendOpenAIError(res, { kind: 'error', status: 404, type: 'invalid_request_error', code: 'unknown_url', message: `Unknown request URL: ${req.method} ${req.path}.` });
+    if (route === 'chat') {
+      const refusal = upstreamRefusal(opts.upstream ?? 'openai', req.body);
+      if (refusal?.kind === 'gemini-error') return sendJson(res, refusal.status, geminiErrorBody(refusal.status, refusal.message));
+      if (refusal) return sendOpenAIError(res, refusal);
+    }
     const scripted = next();
     if (route === 'models') {
       if (scripted) return sendGeneric(res, scripted, sendOpenAIError);
