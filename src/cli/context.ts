@@ -18,7 +18,10 @@ export function globalOptions(cmd: Command): GlobalOptions {
 
 export async function loadCliConfig(g: GlobalOptions): Promise<LoadedConfig> {
   const { loadConfig } = await import('../config/load.js');
-  return loadConfig({ home: g.home, configFile: g.config, databaseUrl: g.databaseUrl });
+  const loaded = loadConfig({ home: g.home, configFile: g.config, databaseUrl: g.databaseUrl });
+  const { checkHome } = await import('../util/ensure-dir.js');
+  checkHome(loaded.home);
+  return loaded;
 }
 
 /**
@@ -32,11 +35,22 @@ export async function withStore<T>(
   opts: { checkSchema?: boolean } = {},
 ): Promise<T> {
   const loaded = await loadCliConfig(g);
-  const { openStore } = await import('../store/open.js');
-  const store = await openStore(loaded.config.database, loaded.home, { autoMigrateSqlite: opts.checkSchema !== false });
+  const { openStore, resolveStoreTarget } = await import('../store/open.js');
+  const { storageError } = await import('../util/storage-error.js');
+  const target = resolveStoreTarget(loaded.config.database.url, loaded.home);
+  // Disk full, read-only files and permissions are the machine's state: exit 5 with the fix, not "a bug".
+  const mapped = (err: unknown) => (target.dialect === 'sqlite' && target.file !== ':memory:' ? storageError(err, target.file) : err);
+  let store: Store;
+  try {
+    store = await openStore(loaded.config.database, loaded.home, { autoMigrateSqlite: opts.checkSchema !== false });
+  } catch (err) {
+    throw mapped(err);
+  }
   try {
     if (opts.checkSchema !== false) await store.assertSchemaCurrent();
     return await fn(store, loaded);
+  } catch (err) {
+    throw mapped(err);
   } finally {
     await store.close();
   }

@@ -1,4 +1,6 @@
+import { terminalLine, terminalText } from '../util/terminal-text.js';
 import { ExitCode, LunaError, isAbortError, redactSecrets } from '../errors.js';
+import { describeFsError, fsFailureKind } from '../util/fs-errors.js';
 import { buildProgram } from './program.js';
 
 /** The only place that prints errors and chooses the exit code. */
@@ -31,6 +33,13 @@ export function reportError(err: unknown, opts: { debug: boolean; json: boolean 
   } else if (isAbortError(err)) {
     code = ExitCode.cancelled;
     message = 'cancelled';
+  } else if (isMachineFsError(err)) {
+    // Disk full, read-only or locked-down storage reached a path no command mapped: still the machine, not a bug.
+    const e = err as NodeJS.ErrnoException;
+    const d = describeFsError(e, e.path ?? process.cwd());
+    code = ExitCode.database;
+    message = `${e.syscall ?? 'write'} ${e.path ?? ''}: ${d.reason}`.replace('  ', ' ');
+    hint = d.hint;
   } else {
     message = err instanceof Error ? err.message : String(err);
     hint = 'this looks like a bug in luna; re-run with --debug and report it';
@@ -39,20 +48,48 @@ export function reportError(err: unknown, opts: { debug: boolean; json: boolean 
   if (opts.json) {
     process.stderr.write(`${JSON.stringify({ error: { message, hint: hint ?? null, exitCode: code } })}\n`);
   } else {
-    process.stderr.write(`luna: ${message}\n`);
-    if (hint) process.stderr.write(`hint: ${hint}\n`);
+    // A server's error text or a story's title can carry escape sequences: show them, never let them act.
+    // Some messages are several lines on purpose (a daemon's last log lines): keep those newlines.
+    process.stderr.write(`luna: ${terminalText(message)}\n`);
+    if (hint) process.stderr.write(`hint: ${terminalLine(hint)}\n`);
   }
   if (opts.debug && err instanceof Error && err.stack) process.stderr.write(`${redactSecrets(err.stack)}\n`);
   return code;
 }
 
+function isMachineFsError(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException | null;
+  if (!(e instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return false;
+  const kind = fsFailureKind(e.code, e.message);
+  return kind === 'full' || kind === 'read-only' || kind === 'denied' || kind === 'io';
+}
+
+function outputFailureLine(err: NodeJS.ErrnoException): string {
+  return `luna: cannot write to standard output: ${describeFsError(err, '/dev/stdout').reason}; the output is incomplete`;
+}
+
 // `luna cost report --csv | head`, `luna turn … | head -n 1`: a reader that stops early is not an error.
 // Output stops, but the command runs to its end: exiting here would drop a turn mid-stream, and with it
-// the model calls already paid for.
+// the model calls already paid for. Any other write failure (`> /dev/full`: ENOSPC, EIO) does the same,
+// then ends non-zero with one line on stderr instead of a stack trace.
+let outputFailed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
   process.stdout.write = (() => true) as typeof process.stdout.write;
+  if (err.code === 'EPIPE' || outputFailed) return;
+  outputFailed = true;
+  process.stderr.write(`${outputFailureLine(err)}\n`);
+  if (finished) process.exitCode = outputExitCode(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok);
+});
+process.stderr.on('error', () => {
+  // Nowhere left to say anything: the exit code has to tell.
+  process.stderr.write = (() => true) as typeof process.stderr.write;
 });
 
+let finished = false;
 const code = await main();
-process.exitCode = code;
+finished = true;
+process.exitCode = outputExitCode(code);
+
+function outputExitCode(code: number): number {
+  return outputFailed && code === ExitCode.ok ? ExitCode.failure : code;
+}

@@ -10,11 +10,14 @@ import { registerModels } from '../commands/models/index.js';
 import { registerPlay } from '../commands/play/index.js';
 import { registerServe } from '../commands/serve/index.js';
 import { registerStory } from '../commands/story/index.js';
+import { registerLore } from '../commands/lore/index.js';
 import { registerTurn } from '../commands/turn/index.js';
 import { registerDream } from '../commands/dream/index.js';
 import { registerJobs } from '../commands/jobs/index.js';
 import { registerAccount } from '../commands/account/index.js';
 import { registerDb } from '../commands/db/index.js';
+import { registerApi } from '../commands/api/index.js';
+import { registerTop } from '../commands/top/index.js';
 
 /**
  * The commander tree. Command files register only their flags here; each action lazy-imports
@@ -36,13 +39,16 @@ export function buildProgram(): Command {
 
   registerInit(program);
   registerStory(program);
+  registerLore(program);
   registerTurn(program);
   registerPlay(program);
   registerContext(program);
   registerDream(program);
   registerJobs(program);
   registerServe(program);
+  registerApi(program);
   registerBurst(program);
+  registerTop(program);
   registerMigrate(program);
   registerDb(program);
   registerAccount(program);

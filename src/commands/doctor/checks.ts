@@ -1,9 +1,10 @@
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import type { GlobalOptions } from '../../cli/context.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { LunaError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { envFix, envVariableBlamed, modelFix } from './fixes.js';
+import { plural } from '../../util/plural.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface CheckResult {
@@ -31,12 +32,15 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
   }
 
   try {
-    if (!existsSync(loaded.home)) mkdirSync(loaded.home, { recursive: true, mode: 0o700 });
+    const { checkHome, ensureDir } = await import('../../util/ensure-dir.js');
+    checkHome(loaded.home);
+    ensureDir(loaded.home, { what: 'data dir', mode: 0o700 });
     accessSync(loaded.home, constants.W_OK);
     out.push({ check: 'data dir', status: 'pass', detail: loaded.home });
   } catch (err) {
-    out.push({ check: 'data dir', status: 'fail', detail: message(err), fix: `make ${loaded.home} writable or pass --home` });
+    out.push({ check: 'data dir', status: 'fail', detail: message(err), fix: hint(err) ?? `make ${loaded.home} writable or pass --home` });
   }
+  out.push(await diskCheck(loaded));
 
   try {
     const { openStore } = await import('../../store/open.js');
@@ -52,7 +56,11 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
     } finally {
       await store.close();
     }
-  } catch (err) {
+  } catch (caught) {
+    const { resolveStoreTarget } = await import('../../store/open.js');
+    const { storageError } = await import('../../util/storage-error.js');
+    const target = resolveStoreTarget(loaded.config.database.url, loaded.home);
+    const err = target.dialect === 'sqlite' && target.file !== ':memory:' ? storageError(caught, target.file) : caught;
     const variable = envVariableBlamed(message(err), process.env, { databaseUrlFlag: g.databaseUrl !== undefined });
     out.push({ check: 'database', status: 'fail', detail: message(err), fix: variable ? envFix(variable) : hint(err) ?? 'check --database-url' });
   }
@@ -62,13 +70,34 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
   return out;
 }
 
+/** Below these, a turn (its row, WAL growth, ledger rows) may not fit: fail, then warn. */
+export const DISK_FAIL_BYTES = 16 * 1024 * 1024;
+export const DISK_WARN_BYTES = 256 * 1024 * 1024;
+
+/** Free space where the data lives: a full disk fails every write later, far from its cause. */
+async function diskCheck(loaded: LoadedConfig): Promise<CheckResult> {
+  const { freeBytes, mountPointOf } = await import('../../util/fs-errors.js');
+  const { resolveStoreTarget } = await import('../../store/open.js');
+  const target = resolveStoreTarget(loaded.config.database.url, loaded.home);
+  const where = target.dialect === 'sqlite' && target.file !== ':memory:' ? target.file : loaded.home;
+  const free = freeBytes(where);
+  const mount = mountPointOf(where);
+  if (free === null) return { check: 'disk space', status: 'warn', detail: `cannot read free space on ${mount}` };
+  const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+  const detail = `${mib(free)} free on ${mount}`;
+  const fix = `free space on ${mount} (df -h ${mount}), or move the data dir with --home / LUNA_HOME`;
+  if (free < DISK_FAIL_BYTES) return { check: 'disk space', status: 'fail', detail: `${detail} (needs at least ${mib(DISK_FAIL_BYTES)})`, fix };
+  if (free < DISK_WARN_BYTES) return { check: 'disk space', status: 'warn', detail: `${detail} (low: under ${mib(DISK_WARN_BYTES)})`, fix };
+  return { check: 'disk space', status: 'pass', detail };
+}
+
 /** Cost reports read the daily roll-up: it must hold exactly the ledger's calls. */
 async function rollupCheck(store: Store): Promise<CheckResult> {
   const { rollupConsistent } = await import('../db/rollup.js');
   const c = await store.checkLedgerRollup();
   return rollupConsistent(c)
-    ? { check: 'ledger roll-up', status: 'pass', detail: `matches the ledger (${c.ledgerCalls} calls)` }
-    : { check: 'ledger roll-up', status: 'fail', detail: `ledger ${c.ledgerCalls} calls, roll-up ${c.perAccountCalls} / ${c.acrossAccountsCalls}`, fix: 'run `luna db rollup --rebuild`' };
+    ? { check: 'ledger roll-up', status: 'pass', detail: `matches the ledger (${plural(c.ledgerCalls, 'call')})` }
+    : { check: 'ledger roll-up', status: 'fail', detail: `ledger ${plural(c.ledgerCalls, 'call')}, roll-up ${c.perAccountCalls} / ${c.acrossAccountsCalls}`, fix: 'run `luna db rollup --rebuild`' };
 }
 
 async function modelChecks(loaded: LoadedConfig): Promise<CheckResult[]> {
