@@ -6,6 +6,7 @@ import type { BurstManager } from './manager.js';
 import { scrapeWaiting } from './metrics.js';
 import { searchOffers, type PlanRequest } from './plan.js';
 import { decide, EMPTY_MEMORY, type Decision, type PolicyInstance, type PolicyMemory } from './policy.js';
+import { writeLastStep } from './last-step.js';
 import type { Orphan } from './reconcile.js';
 
 export interface StepReport {
@@ -24,6 +25,8 @@ export interface AutoscalerOptions {
   request: PlanRequest;
   /** Where policy memory survives between `watch --once` runs; in-memory only when unset. */
   memoryFile?: string;
+  /** Where the last step's decisions and orphans are written for `luna top`; not written when unset. */
+  lastStepFile?: string;
 }
 
 function toPolicy(i: BurstInstance): PolicyInstance {
@@ -56,7 +59,7 @@ export class Autoscaler {
       at: new Date(now).toISOString(), waiting, metricsError: error, decisions: [], launched: [], terminated: [],
       errors: rec.errors.map((e) => `${e.provider}: ${e.error}`), orphans: rec.orphans, instances: [],
     };
-    const mayLaunch = active.length < cfg.minInstances || (waiting !== null && waiting > cfg.scaleUpQueueDepth);
+    const mayLaunch = active.length < cfg.minInstances || rec.lost.length > 0 || (waiting !== null && waiting > cfg.scaleUpQueueDepth);
     let offers: Awaited<ReturnType<typeof searchOffers>>['offers'] = [];
     if (mayLaunch) {
       const s = await searchOffers([...this.m.providers.values()], this.opts.request);
@@ -64,7 +67,7 @@ export class Autoscaler {
       report.errors.push(...s.failures.map((f) => `${f.provider}: ${f.error}`));
     }
     const monthSpentUsd = await this.m.monthSpent();
-    const out = decide(cfg, active.map(toPolicy), this.memory, { waiting, monthSpentUsd, nextPricePerHour: offers[0]?.pricePerHour ?? null }, now);
+    const out = decide(cfg, active.map(toPolicy), this.memory, { waiting, monthSpentUsd, nextPricePerHour: offers[0]?.pricePerHour ?? null, lost: rec.lost.length }, now);
     report.decisions = out.decisions;
     this.memory = out.memory;
     this.saveMemory();
@@ -81,6 +84,13 @@ export class Autoscaler {
       }
     }
     report.instances = await this.m.instances(true);
+    if (this.opts.lastStepFile) {
+      try {
+        writeLastStep(this.opts.lastStepFile, report);
+      } catch {
+        // a full disk must not stop the autoscaler; `luna top` shows the decision as stale
+      }
+    }
     return report;
   }
 

@@ -22,6 +22,8 @@ export interface ManagerOptions {
   billEveryMs?: number;
   /** Extra check before every launch (the global cost budget); throws BudgetError to refuse. */
   beforeLaunch?: () => Promise<unknown>;
+  /** Where burst.hfTokenEnv is read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const ACTIVE_STATES: readonly BurstInstance['state'][] = ['launching', 'starting', 'ready', 'draining', 'terminating'];
@@ -37,6 +39,9 @@ export class BurstManager {
   private readonly pollMs: number;
   readonly billEveryMs: number;
   private readonly beforeLaunch: () => Promise<unknown>;
+  private readonly env: NodeJS.ProcessEnv;
+  /** When this process first saw each instance running at its provider: splits boot/pull time from model load. */
+  readonly runningSince = new Map<string, number>();
 
   constructor(o: ManagerOptions) {
     this.store = o.store;
@@ -47,6 +52,12 @@ export class BurstManager {
     this.pollMs = o.pollMs ?? 1000;
     this.billEveryMs = o.billEveryMs ?? 60_000;
     this.beforeLaunch = o.beforeLaunch ?? (async () => undefined);
+    this.env = o.env ?? process.env;
+  }
+
+  /** HF_TOKEN for the instances: burst.hfToken, else the env var burst.hfTokenEnv names. */
+  get hfToken(): string | null {
+    return this.config.hfToken ?? (this.env[this.config.hfTokenEnv]?.trim() || null);
   }
 
   get deployment(): string {
@@ -62,16 +73,55 @@ export class BurstManager {
     return monthSpend(this.store, await this.instances(), this.now());
   }
 
-  /** Throws BudgetError (exit 8) when one more instance at `price` would pass a cap. */
+  /** Throws BudgetError (exit 8) when one more instance at `price` would pass a cap (the global budget included). */
   async assertBudget(price: number): Promise<void> {
     await this.beforeLaunch();
+    await this.assertBudgetFor(1, price);
+  }
+
+  /**
+   * Throws BudgetError (exit 8) when `count` more instances at `price` would pass burst.maxHourlySpend or
+   * burst.monthlyBudgetUsd (each must still fit one billed hour); returns the burst $/h after them.
+   */
+  async assertBudgetFor(count: number, price: number): Promise<number> {
     const active = (await this.instances()).filter((i) => i.state !== 'terminating');
-    const hourly = active.reduce((s, i) => s + i.pricePerHour, 0);
-    const b = checkBudget(this.config, hourly, await this.monthSpent(), price);
-    if (!b.ok) {
-      throw new BudgetError(`burst launch refused: it ${b.reason}`, {
-        hint: b.kind === 'hourly' ? 'raise burst.maxHourlySpend or bring an instance down first' : 'raise burst.monthlyBudgetUsd or wait for next month',
-      });
+    let hourly = active.reduce((s, i) => s + i.pricePerHour, 0);
+    let spent = await this.monthSpent();
+    for (let k = 0; k < count; k++) {
+      const b = checkBudget(this.config, hourly, spent, price);
+      if (!b.ok) {
+        const which = count > 1 ? `instance ${k + 1} of ${count}` : 'it';
+        throw new BudgetError(`burst launch refused: ${which} ${b.reason}`, {
+          hint: b.kind === 'hourly'
+            ? `raise burst.maxHourlySpend or ${count > 1 ? 'lower --count' : 'bring an instance down first'}`
+            : 'raise burst.monthlyBudgetUsd or wait for next month',
+        });
+      }
+      hourly += price;
+      spent += price;
+    }
+    return hourly;
+  }
+
+  /**
+   * Reconciles until every instance in `ids` answers /health (`ready`), one of them goes away (`gone`), or
+   * `timeoutMs` passes (`timeout`); onProgress hears the ready count after each round.
+   */
+  async waitReady(ids: string[], o: { timeoutMs: number; pollMs?: number; onProgress?: (ready: number, total: number, phases: string[]) => void; onGone?: (instance: BurstInstance) => void }): Promise<'ready' | 'gone' | 'timeout'> {
+    const deadline = this.now() + o.timeoutMs;
+    for (;;) {
+      const rep = await this.reconcile();
+      const mine = rep.instances.filter((i) => ids.includes(i.id));
+      const ready = mine.filter((i) => i.state === 'ready').length;
+      o.onProgress?.(ready, ids.length, mine.map((i) => rep.phases[i.id]).filter((x): x is string => Boolean(x)));
+      if (ready === ids.length) return 'ready';
+      const gone = mine.find((i) => i.state === 'terminated' || i.state === 'failed');
+      if (gone) {
+        o.onGone?.(gone);
+        return 'gone';
+      }
+      if (this.now() > deadline) return 'timeout';
+      await sleep(o.pollMs ?? 2000);
     }
   }
 
@@ -112,7 +162,7 @@ export class BurstManager {
       lastError: null,
     };
     await this.store.saveBurstInstance(inst);
-    const spec = { name: inst.name, offer, image: this.config.image, model: this.config.model, apiKey: inst.apiKey ?? '', port: this.config.port, diskGb: this.config.diskGb };
+    const spec = { name: inst.name, offer, image: this.config.image, model: this.config.model, apiKey: inst.apiKey ?? '', port: this.config.port, diskGb: this.config.diskGb, hfToken: this.hfToken };
     for (let attempt = 0; ; attempt++) {
       try {
         const r = await provider.launch(spec);

@@ -6,6 +6,8 @@ export interface PlanRequest {
   gpuType?: string;
   gpuCount: number;
   maxPricePerHour?: number;
+  diskGb?: number;
+  spot?: boolean;
 }
 
 export interface OfferSearch {
@@ -15,7 +17,7 @@ export interface OfferSearch {
 }
 
 export function planRequest(cfg: BurstConfig, over: { gpu?: string; maxPrice?: number } = {}): PlanRequest {
-  return { gpuType: over.gpu ?? cfg.gpuType, gpuCount: cfg.gpuCount, maxPricePerHour: over.maxPrice ?? cfg.maxPricePerHour };
+  return { gpuType: over.gpu ?? cfg.gpuType, gpuCount: cfg.gpuCount, maxPricePerHour: over.maxPrice ?? cfg.maxPricePerHour, diskGb: cfg.diskGb, spot: cfg.spot };
 }
 
 /** Asks every provider for offers that fit; cheapest first across providers. */
@@ -23,6 +25,12 @@ export async function searchOffers(providers: BurstProvider[], req: PlanRequest,
   const failures: OfferSearch['failures'] = [];
   const lists = await Promise.all(
     providers.map(async (p) => {
+      // An instance LUNA could not reach would bill for nothing: such a provider offers nothing until fixed.
+      const access = p.access();
+      if (!access.ok) {
+        failures.push({ provider: p.name, error: access.how });
+        return [];
+      }
       try {
         return await p.listOffers(req, signal);
       } catch (err) {
@@ -38,5 +46,5 @@ export async function searchOffers(providers: BurstProvider[], req: PlanRequest,
 }
 
 export function describeOffer(o: Offer): string {
-  return `${o.provider} ${o.gpuType}${o.gpuCount > 1 ? ` ×${o.gpuCount}` : ''}${o.region ? ` in ${o.region}` : ''} at $${o.pricePerHour.toFixed(3)}/h`;
+  return `${o.provider} ${o.gpuType}${o.gpuCount > 1 ? ` ×${o.gpuCount}` : ''}${o.region ? ` in ${o.region}` : ''} at $${o.pricePerHour.toFixed(3)}/h${o.interruptible ? ' (spot: may be interrupted)' : ''}`;
 }

@@ -34,6 +34,8 @@ export interface PolicySignals {
   monthSpentUsd: number;
   /** Price of the offer a launch would take now; null when none fits. */
   nextPricePerHour: number | null;
+  /** Serving instances the provider just took away (spot interruption, crash), replaced without waiting. */
+  lost?: number;
 }
 
 export type Decision =
@@ -108,6 +110,10 @@ export function decide(
   if (active.length < cfg.minInstances) {
     want = cfg.minInstances - active.length;
     why = `below burst.minInstances (${active.length} < ${cfg.minInstances})`;
+  } else if ((signals.lost ?? 0) > 0 && active.length < cfg.maxInstances) {
+    // The capacity was wanted a moment ago: no load window, no cooldown (SkyServe replaces preempted replicas the same way).
+    want = Math.min(signals.lost ?? 0, cfg.maxInstances - active.length);
+    why = `replacing ${want} instance(s) the provider stopped (interrupted or crashed)`;
   } else if (above && next.highSince !== null && now - next.highSince >= cfg.scaleUpWindowMs) {
     if (active.length >= cfg.maxInstances) decisions.push({ action: 'hold', reason: `queue is high but burst.maxInstances (${cfg.maxInstances}) are running` });
     else if (pending > 0) decisions.push({ action: 'hold', reason: `queue is high; waiting for ${pending} instance(s) to become ready` });

@@ -18,6 +18,22 @@ export interface ReconcileReport {
   changes: string[];
   /** Providers whose list failed; their instances were left as they were. */
   errors: { provider: ProviderName; error: string }[];
+  /** Where each not-yet-ready instance is: booting/pulling the image (the provider's words), or loading the model. */
+  phases: Record<string, string>;
+  /** Instances that were serving when their provider stopped them (spot interruption, crash): to replace. */
+  lost: string[];
+}
+
+function secs(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** A container that exited on its own is a crash; name the gated-model case, the usual one at first launch. */
+function crashReason(pi: ProviderInstance, hasToken: boolean): string {
+  const detail = pi.detail ? redactSecrets(pi.detail) : 'no reason given';
+  const gated = /gated|401|403|HF_TOKEN/i.test(detail) && !hasToken ? ' (a gated model needs HF_TOKEN: set burst.hfTokenEnv or export HF_TOKEN)' : '';
+  return `stopped at the provider: ${detail}${gated}`;
 }
 
 /** A create that is still in flight (maybe in another process) is not "missing" until this much time passed. */
@@ -43,7 +59,7 @@ const LIVE: readonly BurstInstance['state'][] = ['launching', 'starting', 'ready
 export async function reconcileAll(m: BurstManager): Promise<ReconcileReport> {
   const prefix = namePrefix(m.deployment);
   const all = await m.instances(true);
-  const report: ReconcileReport = { instances: [], orphans: [], changes: [], errors: [] };
+  const report: ReconcileReport = { instances: [], orphans: [], changes: [], errors: [], phases: {}, lost: [] };
   const listed = new Map<ProviderName, ProviderInstance[]>();
   for (const [name, p] of m.providers) {
     try {
@@ -77,10 +93,33 @@ export async function reconcileAll(m: BurstManager): Promise<ReconcileReport> {
     }
     if (pi.endpoint && pi.endpoint !== inst.endpoint) inst.endpoint = pi.endpoint;
     if (inst.state === 'launching') inst.state = 'starting';
+    // The container stopped by itself (crash, bad command line, gated model, spot reclaim): it will not serve,
+    // and a stopped machine still bills for its disk, so it goes now rather than at readyTimeoutMs.
+    if (pi.status === 'stopped' && (inst.state === 'starting' || inst.state === 'ready')) {
+      // Only one that served is replaced: one that never came up would fail the same way again.
+      if (inst.state === 'ready') report.lost.push(inst.id);
+      inst.lastError = crashReason(pi, m.hfToken !== null);
+      await m.store.saveBurstInstance(inst);
+      try {
+        await m.retire(inst, inst.lastError, { drain: false });
+        report.changes.push(`${inst.name}: terminated: ${inst.lastError}`);
+      } catch (err) {
+        report.errors.push({ provider: inst.provider, error: redactSecrets(err instanceof Error ? err.message : String(err)) });
+      }
+      return;
+    }
+    const launched = Date.parse(inst.launchedAt);
+    if (pi.status === 'running' && !m.runningSince.has(inst.id)) m.runningSince.set(inst.id, now);
+    const runningAt = m.runningSince.get(inst.id);
     if (inst.state === 'starting' && pi.status === 'running' && inst.endpoint && (await isHealthy(inst.endpoint))) {
       inst.state = 'ready';
       inst.readyAt = new Date(now).toISOString();
-      report.changes.push(`${inst.name}: ready at ${inst.endpoint}`);
+      const split = runningAt !== undefined && runningAt > launched ? `: boot and image pull ${secs(runningAt - launched)}, model load ${secs(now - runningAt)}` : '';
+      report.changes.push(`${inst.name}: ready at ${inst.endpoint} after ${secs(now - launched)}${split} (disk ${m.config.diskGb} GB)`);
+    } else if (inst.state === 'starting') {
+      report.phases[inst.id] = pi.status === 'running'
+        ? `loading model${runningAt !== undefined ? ` for ${secs(now - runningAt)}` : ''} (up ${secs(now - launched)})`
+        : `${pi.detail ?? 'booting'} (up ${secs(now - launched)}, disk ${m.config.diskGb} GB)`;
     } else if (inst.state === 'ready' && inst.endpoint) {
       const n = await inFlight(inst.endpoint, inst.apiKey);
       if (n !== null && n > 0) inst.lastActiveAt = new Date(now).toISOString();

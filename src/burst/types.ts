@@ -18,6 +18,8 @@ export interface Offer {
   /** USD per hour for the whole instance. */
   pricePerHour: number;
   region: string | null;
+  /** Interruptible (spot/bid) capacity: cheaper, but the provider may take it back at any time. */
+  interruptible?: boolean;
 }
 
 export interface LaunchSpec {
@@ -25,12 +27,14 @@ export interface LaunchSpec {
   name: string;
   offer: Offer;
   image: string;
-  /** Hugging Face model id the image serves (vLLM `--model`, also its served model name). */
+  /** Hugging Face model id the image serves (`vllm serve <model>`, positional; also its served model name). */
   model: string;
   /** Per-instance key the server requires (vLLM reads VLLM_API_KEY, same as `--api-key`). */
   apiKey: string;
   port: number;
   diskGb: number;
+  /** Hugging Face token for gated models (HF_TOKEN in the instance). Sent to the provider only; never logged. */
+  hfToken: string | null;
 }
 
 export type ProviderStatus = 'pending' | 'running' | 'stopped' | 'terminated' | 'unknown';
@@ -43,12 +47,18 @@ export interface ProviderInstance {
   endpoint: string | null;
   pricePerHour: number | null;
   gpuType: string | null;
+  /** The provider's own words on where the instance is ("Pulling image", a container's exit message), if any. */
+  detail: string | null;
 }
 
 export interface OfferQuery {
   gpuType?: string;
   gpuCount: number;
   maxPricePerHour?: number;
+  /** Container disk the instance needs (GB); offers with less are skipped where the provider says. */
+  diskGb?: number;
+  /** Also list interruptible offers (RunPod spot pods, Vast bids) beside on-demand ones. */
+  spot?: boolean;
 }
 
 export interface BurstProvider {
@@ -60,4 +70,6 @@ export interface BurstProvider {
   list(signal?: AbortSignal): Promise<ProviderInstance[]>;
   /** Idempotent: terminating an instance that is already gone succeeds. */
   terminate(providerInstanceId: string, signal?: AbortSignal): Promise<void>;
+  /** How LUNA reaches an instance's server on this provider (for `luna burst plan`); `ok: false` when a launch would be refused. */
+  access(): { ok: boolean; how: string };
 }

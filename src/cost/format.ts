@@ -1,4 +1,4 @@
-import { formatDuration } from '../cli/output.js';
+import { formatDuration } from '../util/format.js';
 import type { CostReport, ReportRow } from './report.js';
 import type { TurnCostReport } from './per-turn.js';
 import { TURN_AGENTS } from './per-turn.js';

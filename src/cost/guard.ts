@@ -191,3 +191,13 @@ export async function assertBurstWithinBudget(store: GuardStore, config: Pick<Lu
   }
   return status;
 }
+
+/** Every USD budget configured (global first, then per account) as it stands now: for `luna top`'s Money pane. */
+export async function budgetItems(store: Pick<Store, 'aggregateCalls'>, config: Pick<LunaConfig, 'cost'>, now: Date = new Date()): Promise<BudgetItem[]> {
+  const s = store as GuardStore;
+  const { global, accounts } = config.cost.budgets;
+  const out: BudgetItem[] = [];
+  if (global) out.push(await budgetItem(s, 'global budget', 'global', null, global, now));
+  for (const [id, b] of Object.entries(accounts)) out.push(await budgetItem(s, `account ${id} budget`, 'account', id, b, now));
+  return out;
+}

@@ -1,6 +1,7 @@
 import type { AgentName, LunaConfig } from '../config/schema.js';
+import type { FitLimits } from '../models/limits.js';
 import type { GenerateRequest, Usage } from '../models/types.js';
-import type { Story, Store, TurnCommit, TurnLimit } from '../store/types.js';
+import type { PipelineStore, Story, TurnCommit, TurnLimit } from '../store/types.js';
 
 export type LedgerCall = TurnCommit['ledger'][number];
 
@@ -29,9 +30,11 @@ export interface AgentCallOptions {
 export type CallAgent = (agent: AgentName, req: GenerateRequest, opts?: AgentCallOptions) => Promise<AgentCallResult>;
 
 export interface PipelineDeps {
-  store: Store;
+  store: PipelineStore;
   config: LunaConfig;
   callAgent: CallAgent;
+  /** The agent's model's context window and token counts, for fitting its prompt; absent: prompts are not fitted. */
+  limits?: (agent: AgentName) => Promise<FitLimits>;
   /** Embeds text with the Preprocessor's embedding model; absent when none is configured. */
   embed?: (text: string, signal?: AbortSignal) => Promise<Float32Array | null>;
   signal?: AbortSignal;

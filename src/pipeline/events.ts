@@ -2,7 +2,8 @@ import type { LedgerRow, Turn } from '../store/types.js';
 import type { BeatPlan } from './plan.js';
 
 /** The typed event stream every front end renders: the TUI, plain `luna turn`, and `--json`. */
-export type Stage = 'preprocessor' | 'strategist' | 'writer' | 'commit' | 'dreamer';
+// The Dreamer is not a stage: it runs after the turn, off its critical path (jobs, not events).
+export type Stage = 'preprocessor' | 'strategist' | 'writer' | 'commit';
 
 export interface ContextSection {
   /** premise, arc, entities, lore, relevant, recent, story-summary */
@@ -26,7 +27,20 @@ export interface CuratedContext {
   /** Names of entities judged in play (for the side panel). */
   entitiesInPlay: string[];
   retrieval: { bm25Hits: number; vectorHits: number; usedVectors: boolean };
+  /** Every lore entry the matcher triggered, why, and whether it fit the budget; and those that lost their probability roll. */
+  lore?: LoreTriggerView[];
   ms: number;
+}
+
+export interface LoreTriggerView {
+  id: string;
+  title: string;
+  via: 'constant' | 'action' | 'context' | 'recursion' | 'missed';
+  /** e.g. `key "chapel" in the action; and any: "bell"`. */
+  why: string;
+  position: string;
+  /** In the context as sent (false: triggered but cut by the budget or maxLore, or missed its roll). */
+  included: boolean;
 }
 
 export interface CallCost {

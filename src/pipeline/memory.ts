@@ -1,4 +1,4 @@
-import type { ArcSummary, Entity, Fact, LoreEntry, SearchHit } from '../store/types.js';
+import type { ArcSummary, Entity, Fact, SearchHit } from '../store/types.js';
 
 /** Pure helpers over story memory: which entities and lore an action touches, and what each entity currently is. */
 
@@ -101,17 +101,6 @@ export function renderEntitySheet(e: Entity, facts: FactView[]): string {
     lines.push(`- ${f.key}: ${f.value}${when}`);
   }
   return lines.join('\n');
-}
-
-export function triggeredLore(lore: LoreEntry[], actionLower: string, contextLower: string): { entry: LoreEntry; via: 'constant' | 'action' | 'context' }[] {
-  const out: { entry: LoreEntry; via: 'constant' | 'action' | 'context' }[] = [];
-  for (const entry of lore) {
-    const keys = entry.keywords.length ? entry.keywords : [entry.title];
-    if (entry.constant) out.push({ entry, via: 'constant' });
-    else if (keys.some((k) => mentions(actionLower, k))) out.push({ entry, via: 'action' });
-    else if (keys.some((k) => mentions(contextLower, k))) out.push({ entry, via: 'context' });
-  }
-  return out;
 }
 
 /** Latest summary of a kind whose last covered turn lies on this branch. */

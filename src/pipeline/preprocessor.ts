@@ -1,8 +1,9 @@
 import type { ContextConfig } from '../config/schema.js';
-import type { Entity, Fact, Store, Story, Turn } from '../store/types.js';
+import type { Entity, Fact, PipelineStore, Story, Turn } from '../store/types.js';
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
-import { branchSet, currentFacts, entitiesInPlay, fuseHits, latestOnBranch, renderEntitySheet, triggeredLore } from './memory.js';
+import { branchSet, currentFacts, entitiesInPlay, fuseHits, latestOnBranch, renderEntitySheet } from './memory.js';
+import { describeTrigger, matchLore, type LoreTrigger } from './lore-match.js';
 
 /**
  * The Preprocessor: curates what the Strategist and Writer see, with no LLM on the critical path.
@@ -11,7 +12,7 @@ import { branchSet, currentFacts, entitiesInPlay, fuseHits, latestOnBranch, rend
  */
 
 export interface CurateInput {
-  store: Store;
+  store: PipelineStore;
   story: Story;
   headId: string | null;
   action: string;
@@ -28,7 +29,8 @@ export interface Curated {
   /** The same memory packed into the Strategist's smaller budget. */
   strategistText: string;
   strategistTokens: number;
-  recent: Turn[];
+  /** The same candidates packed into another budget (estimate tokens): how a prompt is fitted to a small window. */
+  pack(budgetTokens: number): string;
   /** What was read to build it, so the commit step resolves entities without reading it again. */
   memory: { entities: Entity[]; branchIds: string[] };
 }
@@ -42,19 +44,26 @@ interface Candidate {
   order: number;
   /** estimateTokens(text), counted once: the same candidates are packed for two budgets. */
   tokens: number;
+  /** Lore entry id, so the viewer can tell which triggered entries fit. */
+  loreId?: string;
 }
 
-type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'relevant' | 'recent';
+type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'lore-after' | 'relevant' | 'lore-recent' | 'recent';
 const SECTION_TITLES: Record<SectionName, string> = {
   premise: 'Premise and style',
   'story-summary': 'Story so far',
   arc: 'Current arc',
   lore: 'World',
   entities: 'Characters, places and things',
+  'lore-after': 'More about the world',
+  'lore-recent': 'Keep in mind',
   relevant: 'Relevant earlier moments',
   recent: 'Most recent turns',
 };
-const READING_ORDER: SectionName[] = ['premise', 'story-summary', 'arc', 'lore', 'entities', 'relevant', 'recent'];
+const READING_ORDER: SectionName[] = ['premise', 'story-summary', 'arc', 'lore', 'entities', 'lore-after', 'relevant', 'lore-recent', 'recent'];
+const LORE_SECTION = { before: 'lore', after: 'lore-after', recent: 'lore-recent' } as const;
+/** Packing priority by how an entry was triggered; an entry's own priority (-100…100) moves it up to 10 points. */
+const LORE_BASE = { constant: 88, action: 79, context: 58, recursion: 52 } as const;
 const CHARS_PER_TOKEN = 4.6;
 
 export async function curateContext(input: CurateInput): Promise<Curated> {
@@ -78,7 +87,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const keep = (id: string) => onBranch.has(id) && !recentIds.has(id);
   const query = input.action;
   const bm25 = config.relevantTurns > 0 && branchIds.length > recent.length ? await store.searchTurns(story.id, query, config.relevantTurns * 8) : [];
-  let vectorHits: Awaited<ReturnType<Store['searchEmbeddings']>> = [];
+  let vectorHits: Awaited<ReturnType<PipelineStore['searchEmbeddings']>> = [];
   let usedVectors = false;
   if (input.embed && branchIds.length > recent.length && config.relevantTurns > 0) {
     const v = await input.embed(query);
@@ -95,33 +104,41 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
   const inPlay = entitiesInPlay(entities, visibleEntity, { action: input.action, recent: recentText, relevant: relevantText }).slice(0, config.maxEntities);
   const factViews = currentFacts(facts, (f: Fact) => f.turnId === null || onBranch.has(f.turnId));
-  const lowerAction = input.action.toLowerCase();
-  const lowerContext = `${recentText}\n${inPlay.map((s) => s.entity.name).join(' ')}`.toLowerCase();
-  const loreHits = triggeredLore(lore, lowerAction, lowerContext).slice(0, config.maxLore);
+  const loreMatch = matchLore(lore, {
+    action: input.action,
+    context: `${recentText}\n${inPlay.map((s) => s.entity.name).join(' ')}`,
+    seed: `${story.id}:${headId ?? 'root'}`,
+    maxRecursion: config.loreRecursion,
+  });
+  const loreHits = loreMatch.triggered.slice(0, config.maxLore);
   const arc = latestOnBranch(arcs, 'arc', onBranch);
   const storySummary = latestOnBranch(arcs, 'story', onBranch);
 
   const budget = config.budgetTokens;
   const candidates: Candidate[] = [];
   let order = 0;
-  const add = (section: SectionName, priority: number, text: string, capShare: number) => {
-    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++, tokens: estimateTokens(text) });
+  const add = (section: SectionName, priority: number, text: string, capShare: number, loreId?: string) => {
+    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++, tokens: estimateTokens(text), loreId });
   };
   add('premise', 100, `${story.title}: ${story.premise}${story.style ? `\nStyle: ${story.style}` : ''}`, 0.12);
   if (storySummary) add('story-summary', 76, storySummary.summary, 0.12);
   if (arc && (!storySummary || arc.toDepth > storySummary.toDepth || arc.id !== storySummary.id)) add('arc', 86, `(turns ${arc.fromDepth}–${arc.toDepth}) ${arc.summary}`, 0.12);
-  for (const { entry, via } of loreHits) add('lore', via === 'constant' ? 88 : via === 'action' ? 79 : 58, `${entry.title}: ${entry.body}`, 0.1);
+  // Reading order inside a lore section follows each entry's insertion order.
+  for (const { entry, via } of [...loreHits].sort((a, b) => a.entry.order - b.entry.order)) {
+    const boost = Math.max(-10, Math.min(10, entry.priority / 10));
+    add(LORE_SECTION[entry.position] ?? 'lore', LORE_BASE[via] + boost, `${entry.title}: ${entry.body}`, 0.1, entry.id);
+  }
   for (const s of inPlay) {
     const sheet = renderEntitySheet(s.entity, factViews.get(s.entity.id) ?? []);
     add('entities', s.via === 'action' ? 91 : s.via === 'recent' ? 72 : 55, sheet, 0.1);
   }
   fused.forEach((h, i) => {
     const t = relevant.find((r) => r.id === h.turnId);
-    if (t) add('relevant', 68 - i * 2, `[turn ${t.depth}] > ${t.action}\n${t.prose}`, 0.1);
+    if (t) add('relevant', 68 - i * 2, turnText(t), 0.1);
   });
   recentShown.forEach((t, i, arr) => {
     const fromEnd = arr.length - 1 - i;
-    add('recent', fromEnd === 0 ? 95 : 82 - fromEnd * 4, `[turn ${t.depth}] > ${t.action}\n${t.prose}`, fromEnd === 0 ? 0.25 : 0.15);
+    add('recent', fromEnd === 0 ? 95 : 82 - fromEnd * 4, turnText(t), fromEnd === 0 ? 0.25 : 0.15);
   });
 
   const full = render(candidates, budget);
@@ -137,17 +154,33 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
       compression: historyTokens > 0 ? Math.max(0, 1 - totalTokens / historyTokens) : 0,
       entitiesInPlay: inPlay.map((s) => s.entity.name),
       retrieval: { bm25Hits: bm25.length, vectorHits: vectorHits.length, usedVectors },
+      lore: loreViews(loreMatch.triggered, loreMatch.missed, full.loreIds),
       ms: now() - t0,
     },
     text,
     strategistText: forStrategist.text,
     strategistTokens: forStrategist.totalTokens,
-    recent: recentShown,
+    pack: (budgetTokens) => render(candidates, Math.max(0, budgetTokens)).text,
     memory: { entities, branchIds },
   };
 }
 
-function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number } {
+/** A turn as the models read it; an opening without an action (a card's greeting) says so instead of "> ". */
+function turnText(t: Turn): string {
+  return `[turn ${t.depth}] ${t.action ? `> ${t.action}` : '(the story opens)'}\n${t.prose}`;
+}
+
+function loreViews(triggered: LoreTrigger[], missed: ReturnType<typeof matchLore>['missed'], included: Set<string>): CuratedContext['lore'] {
+  return [
+    ...triggered.map((t) => ({ id: t.entry.id, title: t.entry.title, via: t.via, why: describeTrigger(t), position: t.entry.position, included: included.has(t.entry.id) })),
+    ...missed.map((m) => ({
+      id: m.entry.id, title: m.entry.title, via: 'missed' as const, position: m.entry.position, included: false,
+      why: `${m.key === undefined ? 'constant' : `key ${JSON.stringify(m.key)} matched`}, but rolled ${m.roll.toFixed(1)} ≥ ${m.entry.probability}%`,
+    })),
+  ];
+}
+
+function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number; loreIds: Set<string> } {
   const chosen = pack(candidates, budget);
   const sections: ContextSection[] = [];
   for (const name of READING_ORDER) {
@@ -161,7 +194,8 @@ function render(candidates: Candidate[], budget: number): { sections: ContextSec
     sections.push({ name, title: SECTION_TITLES[name], tokens: items.reduce((n, c) => n + c.tokens, 0), items: items.length, candidates: all, text });
   }
   const text = sections.filter((s) => s.text).map((s) => `## ${s.title}\n${s.text}`).join('\n\n');
-  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0) };
+  const loreIds = new Set(chosen.flatMap((c) => (c.loreId ? [c.loreId] : [])));
+  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0), loreIds };
 }
 
 /** Greedy by priority; an item over its cap or the remaining budget is truncated rather than dropped when enough room remains. */

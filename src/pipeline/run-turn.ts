@@ -1,8 +1,13 @@
+import type { GenerateRequest } from '../models/types.js';
 import { BusyError, CancelledError, LunaError, ModelError, NotFoundError, UsageError, isAbortError, redactSecrets } from '../errors.js';
 import type { Story, Turn } from '../store/types.js';
 import type { AgentCallResult, LedgerCall, PipelineDeps } from './deps.js';
 import type { CallCost, EntityUpdate, Stage, TurnEvent, TurnTotals } from './events.js';
-import { parsePlan, type BeatPlan, beatPlanJsonSchema } from './plan.js';
+import { parsePlan, planMaxTokens, type BeatPlan, beatPlanJsonSchema } from './plan.js';
+import { callFitted, fitRequest, type BuildRequest } from './fit.js';
+import type { Curated } from './preprocessor.js';
+import type { FitLimits } from '../models/limits.js';
+import { estimateTokens } from '../util/tokens.js';
 import { branchSet } from './memory.js';
 import { curateContext } from './preprocessor.js';
 import { strategistRequest, strategistRetryRequest, writerRequest } from './prompts.js';
@@ -33,6 +38,10 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
   let story: Story | null = null;
   try {
     if (!action) throw new UsageError('the action is empty', { hint: 'say what your character does, e.g. "open the door"' });
+    const maxAction = deps.config.context.maxActionChars;
+    if (action.length > maxAction) {
+      throw new UsageError(`the action is ${action.length} characters; the limit is ${maxAction}`, { hint: 'shorten it (or raise context.maxActionChars): it goes whole to every model of the turn' });
+    }
     story = await deps.store.getStory(input.storyId);
     if (!story) throw new NotFoundError(`no story with id ${input.storyId}`, { hint: 'list stories with `luna story list`' });
     const { parentId, expectedHeadId } = await placement(input, story, deps);
@@ -63,13 +72,17 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     // 2. Strategist
     yield { type: 'stage-started', stage: 'strategist' };
     s = now();
-    const { plan, repaired, results: stratResults } = await planTurn(curated.strategistText, action, deps, calls);
+    const { plan, repaired, results: stratResults } = await planTurn(curated, action, deps, calls);
     for (const r of stratResults) yield* costEvents(r.calls);
     stages.strategist = now() - s;
     yield { type: 'stage-finished', stage: 'strategist', ms: stages.strategist };
     yield { type: 'plan-ready', plan, repaired };
 
     // 3. Writer (streamed): tokens are pushed through a queue so they reach renderers as they arrive.
+    // A turn that lost a race is told before the Writer streams (and bills) a whole passage, not at commit.
+    if (((await deps.store.getStory(story.id))?.headTurnId ?? null) !== expectedHeadId) {
+      throw new BusyError('story is busy: it moved on while this turn ran', { hint: 'look at the story again and retry the turn' });
+    }
     yield { type: 'stage-started', stage: 'writer' };
     s = now();
     const writerCfg = deps.config.agents.writer;
@@ -80,8 +93,11 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
       wake?.();
     };
     let prose = '';
-    const writing = deps
-      .callAgent('writer', writerRequest(curated.text, action, plan, { maxTokens: writerCfg.maxTokens, temperature: writerCfg.temperature, signal: deps.signal }), {
+    const writerLimits = await deps.limits?.('writer');
+    const buildWriter: BuildRequest = (budget) => writerRequest(curated.pack(budget), action, plan, { maxTokens: writerCfg.maxTokens, temperature: writerCfg.temperature, signal: deps.signal });
+    const writerFit = await fitRequest('writer', buildWriter, contextBudget(deps.config.context.budgetTokens, action), writerLimits, deps.signal);
+    const writing = callFitted('writer', writerFit, buildWriter, writerLimits, (req) =>
+      deps.callAgent('writer', req, {
         signal: deps.signal,
         onText: (text) => {
           prose += text;
@@ -91,6 +107,10 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
           prose = '';
           push({ type: 'prose-restart', reason });
         },
+      }), deps.signal)
+      .then((r) => {
+        observe(writerLimits, writerFit.req, r);
+        return r;
       })
       .then(
         (r) => ({ ok: true as const, r }),
@@ -174,13 +194,29 @@ async function placement(input: TurnInput, story: Story, deps: PipelineDeps): Pr
   return { parentId: from, expectedHeadId: head };
 }
 
-async function planTurn(memory: string, action: string, deps: PipelineDeps, calls: LedgerCall[]): Promise<{ plan: BeatPlan; repaired: boolean; results: AgentCallResult[] }> {
+/** The context's share of a budget once the action (which the prompt carries whole) has taken its part. */
+function contextBudget(budget: number, action: string): number {
+  return Math.max(0, budget - estimateTokens(action));
+}
+
+function observe(limits: FitLimits | undefined, req: GenerateRequest, r: AgentCallResult): void {
+  if (limits && !r.usage.estimated) limits.observe(req, r.usage.inputTokens);
+}
+
+async function planTurn(curated: Curated, action: string, deps: PipelineDeps, calls: LedgerCall[]): Promise<{ plan: BeatPlan; repaired: boolean; results: AgentCallResult[] }> {
   const cfg = deps.config.agents.strategist;
-  const req = strategistRequest(memory, action, { maxTokens: cfg.maxTokens, temperature: cfg.temperature, signal: deps.signal }, beatPlanJsonSchema);
+  const limits = await deps.limits?.('strategist');
+  // Room for the longest plan the schema allows, so a grammar-constrained server always closes the JSON.
+  let maxTokens = Math.max(cfg.maxTokens ?? 0, planMaxTokens(limits ? await limits.charsPerToken(deps.signal) : 3.5));
+  if (limits?.contextTokens) maxTokens = Math.min(maxTokens, Math.floor(limits.contextTokens * 0.4));
+  const budget = contextBudget(Math.min(deps.config.context.budgetTokens, deps.config.context.strategistBudgetTokens), action);
+  const build: BuildRequest = (b) => strategistRequest(curated.pack(b), action, { maxTokens, temperature: cfg.temperature, signal: deps.signal }, beatPlanJsonSchema);
   const results: AgentCallResult[] = [];
-  const attempt = async (r: typeof req) => {
+  const attempt = async (b: BuildRequest) => {
     try {
-      const res = await deps.callAgent('strategist', r, { signal: deps.signal });
+      const fitted = await fitRequest('strategist', b, budget, limits, deps.signal);
+      const res = await callFitted('strategist', fitted, b, limits, (r) => deps.callAgent('strategist', r, { signal: deps.signal }), deps.signal);
+      observe(limits, fitted.req, res);
       calls.push(...res.calls);
       results.push(res);
       return res;
@@ -189,11 +225,12 @@ async function planTurn(memory: string, action: string, deps: PipelineDeps, call
       throw err;
     }
   };
-  const first = await attempt(req);
+  const first = await attempt(build);
   const parsed = parsePlan(first.text);
   if (parsed.ok) return { plan: parsed.plan, repaired: parsed.repaired, results };
   throwIfAborted(deps.signal);
-  const second = await attempt(strategistRetryRequest(req, first.text, parsed.error));
+  // The retry carries the failed answer: it is fitted again, so prompt + retry + reply still fit the window.
+  const second = await attempt((b) => strategistRetryRequest(build(b), first.text, parsed.error));
   // Last resort for a plan that is valid but for blank beats (small local models do this): the action is the beat.
   const again = parsePlan(second.text, { fallbackBeat: action });
   if (again.ok) return { plan: again.plan, repaired: true, results };

@@ -1,6 +1,6 @@
 import { Queue, WaitingError, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import { ConfigError, DatabaseError, redactSecrets } from '../errors.js';
-import type { Job, JobKind, Store } from '../store/types.js';
+import type { Job, JobKind, QueueStore } from '../store/types.js';
 import { connectRedis, type RedisClient } from './redis-client.js';
 import type { RedisQueueSettings } from './redis-url.js';
 import type { BackendCounts, JobHandler, JobQueue, RunOptions, RunTally } from './types.js';
@@ -21,7 +21,7 @@ interface BullData {
   createdAt: string;
 }
 
-type StoreWithOutbox = Store & Required<Pick<Store, 'markJobsRelayed' | 'mirrorJob'>>;
+type StoreWithOutbox = QueueStore & Required<Pick<QueueStore, 'markJobsRelayed' | 'mirrorJob'>>;
 
 /**
  * Dreamer jobs over Redis with BullMQ. BullMQ does the hard parts: locks renewed while a handler runs, stalled-job
@@ -37,7 +37,7 @@ export class BullJobQueue implements JobQueue {
     readonly queue: Queue,
   ) {}
 
-  static async open(store: Store, settings: RedisQueueSettings): Promise<BullJobQueue> {
+  static async open(store: QueueStore, settings: RedisQueueSettings): Promise<BullJobQueue> {
     if (!store.markJobsRelayed || !store.mirrorJob) {
       throw new ConfigError(`the ${store.dialect} store cannot feed a redis queue yet (it lacks markJobsRelayed/mirrorJob)`, {
         hint: 'use queue: store with this database for now',

@@ -1,5 +1,6 @@
 import { isAbortError, redactSecrets } from '../errors.js';
-import type { Store } from '../store/types.js';
+import type { QueueStore } from '../store/types.js';
+import { holderId, holderIsGone } from './holder.js';
 import { storeBackoffMs, type JobHandler, type JobQueue, type RunOptions, type RunTally } from './types.js';
 
 /**
@@ -8,7 +9,7 @@ import { storeBackoffMs, type JobHandler, type JobQueue, type RunOptions, type R
  */
 export class StoreJobQueue implements JobQueue {
   readonly backend = 'store' as const;
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: QueueStore) {}
 
   async relay(): Promise<number> {
     return 0;
@@ -19,14 +20,30 @@ export class StoreJobQueue implements JobQueue {
     const concurrency = Math.max(1, opts.concurrency ?? 1);
     let taken = 0;
     const budgetLeft = () => opts.maxJobs === undefined || taken < opts.maxJobs;
+    const holder = holderId(opts.workerId);
     for (;;) {
-      const lanes = Array.from({ length: concurrency }, () => this.lane(handler, opts, tally, () => (budgetLeft() ? (taken++, true) : false)));
+      await this.reclaimFromGoneWorkers();
+      const lanes = Array.from({ length: concurrency }, () => this.lane(handler, { ...opts, workerId: holder }, tally, () => (budgetLeft() ? (taken++, true) : false)));
       await Promise.all(lanes);
       if (opts.once !== false || opts.signal?.aborted || !budgetLeft()) break;
       await sleep(opts.pollMs ?? 2000, opts.signal);
       if (opts.signal?.aborted) break;
     }
     return tally;
+  }
+
+  /**
+   * Jobs held by a worker process on this host that no longer exists (killed with -9, out of memory) go back
+   * to the queue now rather than when their lock expires. Their claim already counted as an attempt, so a
+   * job that keeps killing its worker still ends 'failed'. Rows relayed to BullMQ (no lock expiry) are not ours.
+   */
+  private async reclaimFromGoneWorkers(): Promise<void> {
+    const running = await this.store.listJobs({ state: 'running' });
+    for (const job of running) {
+      if (job.lockedUntil === null || !job.lockedBy || !holderIsGone(job.lockedBy)) continue;
+      // failJob checks the holder inside its transaction: if another worker got there first, it throws.
+      await this.store.failJob(job.id, job.lockedBy, `its worker ${job.lockedBy} stopped (the process is gone)`, 0).catch(() => undefined);
+    }
   }
 
   /** Claims and runs jobs one after another until none is runnable, the budget is spent or the signal aborts. */

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { AgentName } from '../config/schema.js';
 import { combineEndpointSources, type EndpointSource } from '../models/endpoints.js';
+import type { EndpointStatus } from '../models/health.js';
 import type { CallAgent, PipelineDeps } from '../pipeline/deps.js';
 import type { Store } from '../store/types.js';
 
@@ -10,6 +11,13 @@ import type { Store } from '../store/types.js';
  */
 export interface Session {
   deps: PipelineDeps;
+  /**
+   * The same deps with some agents on other models (graceful degradation under load): the agent keeps its
+   * settings but runs on the named model alone, without its fallbacks.
+   */
+  withModels(models: Partial<Record<AgentName, string>>): PipelineDeps;
+  /** Health of each agent's model through the registry turns use (serve and burst endpoints included). */
+  ping(signal: AbortSignal): Promise<Record<string, EndpointStatus>>;
   close(): Promise<void>;
 }
 
@@ -18,11 +26,26 @@ export async function createSession(store: Store, loaded: LoadedConfig, opts: { 
   const [{ createModelRegistry }, { callModel }] = await Promise.all([import('../models/registry.js'), import('../models/router.js')]);
   const endpoints = opts.endpoints ?? (await defaultEndpoints(loaded, store));
   const registry = createModelRegistry(config, { endpoints });
-  const callAgent: CallAgent = async (agent: AgentName, req, o = {}) => {
-    const a = config.agents[agent];
-    const out = await callModel(registry, a, agent, req, { onText: o.onText, onRestart: o.onRestart ? (info) => o.onRestart?.(`${info.model}: ${info.reason}`) : undefined, signal: o.signal ?? req.signal });
+  const { allMissingModelFiles } = await import('../config/model-files.js');
+  const modelOf = (agent: AgentName, models: Partial<Record<AgentName, string>>) => models[agent] ?? config.agents[agent].model;
+  const makeCallAgent = (models: Partial<Record<AgentName, string>>): CallAgent => async (agent: AgentName, req, o = {}) => {
+    const a = models[agent] ? { ...config.agents[agent], model: models[agent], fallbacks: [] } : config.agents[agent];
+    const out = await callModel(registry, a, agent, req, { onText: o.onText, onRestart: o.onRestart ? (info) => o.onRestart?.(`${info.model}: ${info.reason}`) : undefined, signal: o.signal ?? req.signal }).catch((err: unknown) => {
+      throw allMissingModelFiles(err, config);
+    });
     return { text: out.result.text, usage: out.result.usage, modelName: out.modelName, ttftMs: out.result.ttftMs, latencyMs: out.result.latencyMs, calls: out.calls };
   };
+  const callAgent = makeCallAgent({});
+  // One per model for the session: tokenizer counts and the learned estimate ratio carry over between turns.
+  const { createFitLimits } = await import('../models/limits.js');
+  const fitLimits = new Map<string, ReturnType<typeof createFitLimits>>();
+  const makeLimits = (models: Partial<Record<AgentName, string>>): PipelineDeps['limits'] => (agent) => {
+    const name = modelOf(agent, models);
+    let l = fitLimits.get(name);
+    if (!l) fitLimits.set(name, (l = createFitLimits(registry.get(name))));
+    return l();
+  };
+  const limits = makeLimits({});
   const embeddingModel = config.agents.preprocessor.embeddingModel;
   const embed = embeddingModel
     ? async (text: string, signal?: AbortSignal) => {
@@ -35,8 +58,11 @@ export async function createSession(store: Store, loaded: LoadedConfig, opts: { 
   const guard = await loadGuard(store, loaded);
   const comfy = config.agents.dreamer.comfyui;
   const submitImage = comfy ? (await import('../images/comfyui.js')).createComfyUiSubmitter(comfy) : undefined;
+  const deps: PipelineDeps = { store, config, callAgent, limits, embed, signal: opts.signal, guard, submitImage };
   return {
-    deps: { store, config, callAgent, embed, signal: opts.signal, guard, submitImage },
+    deps,
+    withModels: (models) => ({ ...deps, callAgent: makeCallAgent(models), limits: makeLimits(models) }),
+    ping: async (signal) => (await import('../models/health.js')).pingModels(config, registry, signal),
     close: () => registry.close(),
   };
 }

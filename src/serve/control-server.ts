@@ -16,6 +16,10 @@ export class ServeMetrics {
   private readonly restarts = new Counter({ name: 'luna_shard_restarts_total', help: 'Engine restarts (crash, hang or requested)', labelNames: ['shard'], registers: [this.registry] });
   private readonly gpuMem = new Gauge({ name: 'luna_gpu_memory_used_mib', help: 'GPU memory used (MiB)', labelNames: ['gpu'], registers: [this.registry] });
   private readonly gpuUtil = new Gauge({ name: 'luna_gpu_utilization', help: 'GPU utilisation (percent)', labelNames: ['gpu'], registers: [this.registry] });
+  // For dashboards and `luna top` alerts (GPU over temperature, VRAM headroom, throughput per shard).
+  private readonly gpuMemTotal = new Gauge({ name: 'luna_gpu_memory_total_mib', help: 'GPU memory total (MiB)', labelNames: ['gpu'], registers: [this.registry] });
+  private readonly gpuTemp = new Gauge({ name: 'luna_gpu_temperature_celsius', help: 'GPU temperature (°C)', labelNames: ['gpu'], registers: [this.registry] });
+  private readonly tokensPerSec = new Gauge({ name: 'luna_shard_tokens_per_second', help: 'Tokens the engine generates per second', labelNames: ['shard'], registers: [this.registry] });
 
   initShard(name: string): void {
     this.restarts.inc({ shard: name }, 0);
@@ -27,7 +31,11 @@ export class ServeMetrics {
     this.up.set({ shard }, s.state === 'ready' ? 1 : 0);
     this.running.set({ shard }, s.running ?? 0);
     this.waiting.set({ shard }, s.waiting ?? 0);
-    this.kv.set({ shard }, s.kvCache ?? 0);
+    // An engine that reports no KV-cache figure has no series, rather than a 0 that reads as "empty".
+    if (s.kvCache === null) this.kv.remove({ shard });
+    else this.kv.set({ shard }, s.kvCache);
+    if (s.tokensPerSec === null) this.tokensPerSec.remove({ shard });
+    else this.tokensPerSec.set({ shard }, s.tokensPerSec);
   }
 
   countRestart(name: string): void {
@@ -39,6 +47,8 @@ export class ServeMetrics {
       const gpu = String(g.index);
       if (g.memoryUsedMiB !== null) this.gpuMem.set({ gpu }, g.memoryUsedMiB);
       if (g.utilizationPct !== null) this.gpuUtil.set({ gpu }, g.utilizationPct);
+      if (g.memoryTotalMiB !== null) this.gpuMemTotal.set({ gpu }, g.memoryTotalMiB);
+      if (g.temperatureC !== null) this.gpuTemp.set({ gpu }, g.temperatureC);
     }
   }
 }

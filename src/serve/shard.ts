@@ -214,6 +214,7 @@ export class ShardRunner {
     const serve = this.opts.serve;
     const m = await get(this.url('/metrics'), serve.healthTimeoutMs);
     if (gen !== this.gen) return;
+    this.status.kvCache = null;
     if (m?.status === 200) {
       const load = loadFromMetrics(parsePrometheus(m.body));
       this.status.running = load.running;
@@ -226,7 +227,9 @@ export class ShardRunner {
         this.lastTotal = { at: now, total: load.generatedTotal };
       }
       this.status.tokensPerSec = tps;
-    } else if (this.cfg.engine === 'llamacpp') {
+    }
+    // Current llama.cpp exports no KV-cache gauge (kv_cache_usage_ratio is gone); its /slots says what each slot holds.
+    if (this.cfg.engine === 'llamacpp' && this.status.kvCache === null) {
       const s = await get(this.url('/slots'), serve.healthTimeoutMs);
       if (gen !== this.gen) return;
       let body: unknown = null;
@@ -236,7 +239,10 @@ export class ShardRunner {
         body = null;
       }
       const load = loadFromSlots(body);
-      if (load) this.status.running = load.running;
+      if (load) {
+        if (m?.status !== 200) this.status.running = load.running;
+        this.status.kvCache = load.kvCache;
+      }
     }
     this.opts.onEvent(this, 'metrics');
   }

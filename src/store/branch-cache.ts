@@ -33,7 +33,8 @@ export function withBranchCache(store: Store): Store {
   const historySize = async (storyId: string, head: string | null) => {
     if (head === null) return store.historySize(storyId, head);
     const hit = sizes.get(head);
-    const lore = async () => (await store.listLore(storyId)).reduce((n, l) => n + l.title.length + l.body.length, 0);
+    // The store sums lore in SQL (head null measures no turns): reading every entry cost ~10 ms at 1,000 entries.
+    const lore = async () => (await store.historySize(storyId, null)).loreChars;
     if (hit) return { ...hit, loreChars: await lore() };
     const turn: Turn | null = await store.getTurn(head);
     const parent = turn?.parentId ? sizes.get(turn.parentId) : undefined;

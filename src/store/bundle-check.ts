@@ -1,3 +1,4 @@
+import { plural } from '../util/plural.js';
 import { UsageError } from '../errors.js';
 import type { StoryBundle } from './types.js';
 
@@ -12,7 +13,7 @@ export function validateBundle(b: StoryBundle): void {
   for (const e of b.entities ?? []) {
     for (const f of e.facts ?? []) {
       if (f.turn !== undefined && (!Number.isInteger(f.turn) || f.turn < 0 || f.turn > n)) {
-        throw new UsageError(`bundle entity "${e.name}": fact "${f.key}" names turn ${f.turn}, but the main line has ${n} turns`);
+        throw new UsageError(`bundle entity "${e.name}": fact "${f.key}" names turn ${f.turn}, but the main line has ${plural(n, 'turn')}`);
       }
     }
   }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expandTilde } from '../config/load.js';
 import type { LunaConfig } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, redactSecrets } from '../errors.js';
 import { withBranchCache } from './branch-cache.js';
 import type { Store } from './types.js';
 
@@ -11,7 +11,15 @@ export type StoreTarget = { dialect: 'sqlite'; file: string } | { dialect: 'post
 export function resolveStoreTarget(url: string | undefined, home: string): StoreTarget {
   if (url === undefined || url.trim() === '') return { dialect: 'sqlite', file: path.join(home, 'luna.db') };
   const u = url.trim();
-  if (/^postgres(ql)?:\/\//i.test(u)) return { dialect: 'postgres', url: u };
+  if (/^postgres(ql)?:\/\//i.test(u)) {
+    // The driver and pg_dump both parse it later, as "Invalid URL" from deep inside: say so here.
+    if (!URL.canParse(u)) {
+      throw new ConfigError(`database.url is not a valid URL: "${redactSecrets(u)}"`, {
+        hint: 'use postgres://USER:PASSWORD@HOST:5432/DB, with special characters in the password percent-encoded (@ as %40, / as %2F)',
+      });
+    }
+    return { dialect: 'postgres', url: u };
+  }
   if (/^sqlite:/i.test(u)) {
     let rest = u.slice('sqlite:'.length);
     if (rest === ':memory:' || rest === '//:memory:') return { dialect: 'sqlite', file: ':memory:' };

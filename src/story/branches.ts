@@ -1,5 +1,6 @@
 import { NotFoundError, UsageError } from '../errors.js';
 import type { Store, Story, Turn } from '../store/types.js';
+import { checkRef } from './find.js';
 
 export interface BranchInfo {
   leaf: Turn;
@@ -16,6 +17,7 @@ export async function listBranches(store: Store, story: Story): Promise<BranchIn
  * `luna turn --to/--from`. `luna story show` lists every branch's tip id.
  */
 export async function findTurn(store: Store, story: Story, ref: string): Promise<Turn | null> {
+  checkRef(ref, 'turn');
   if (ref === 'root') return null;
   const direct = await store.getTurn(ref);
   if (direct && direct.storyId === story.id) return direct;

@@ -1,15 +1,27 @@
 import { z } from 'zod';
 import type { Store, StoryBundle, Turn } from '../store/types.js';
+import { plural } from '../util/plural.js';
+import { titleProblem } from './title.js';
+import { exportLore, LORE_LIMITS, newLoreSchema } from '../lore/schema.js';
 
 /** The story exchange format (`luna story export --format json` / `luna story import`). Documented in the README. */
 const turnSchema = z.strictObject({ action: z.string(), prose: z.string() });
 export const storyBundleSchema = z.strictObject({
   format: z.literal('luna-story/1').optional(),
-  title: z.string().min(1).max(200),
+  title: z.string().superRefine((t, ctx) => {
+    const problem = titleProblem(t);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   premise: z.string().max(20_000),
   style: z.string().max(2_000).optional(),
-  lore: z
-    .array(z.strictObject({ title: z.string().min(1), keywords: z.array(z.string()).optional(), body: z.string(), constant: z.boolean().optional() }))
+  lore: z.array(newLoreSchema).max(LORE_LIMITS.entries).optional(),
+  card: z
+    .strictObject({
+      spec: z.enum(['chara_card_v2', 'chara_card_v3']),
+      data: z.record(z.string(), z.unknown()),
+      tags: z.array(z.string()).optional(),
+      image: z.string().base64().optional(),
+    })
     .optional(),
   entities: z
     .array(
@@ -35,7 +47,9 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
   if (!story) throw new Error(`no story ${storyId}`);
   const main = await store.getBranch(story.id, story.headTurnId);
   const mainIndex = new Map(main.map((t, i) => [t.id, i + 1]));
-  const [leaves, entities, facts, lore] = await Promise.all([store.listLeaves(story.id), store.listEntities(story.id), store.listFacts(story.id), store.listLore(story.id)]);
+  const [leaves, entities, facts, lore, card] = await Promise.all([
+    store.listLeaves(story.id), store.listEntities(story.id), store.listFacts(story.id), store.listLore(story.id), store.getStoryCard(story.id),
+  ]);
   const branches: NonNullable<StoryBundle['branches']> = [];
   for (const leaf of leaves) {
     if (mainIndex.has(leaf.id)) continue;
@@ -51,7 +65,7 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
     title: story.title,
     premise: story.premise,
     style: story.style || undefined,
-    lore: lore.map((l) => ({ title: l.title, keywords: l.keywords, body: l.body, constant: l.constant })),
+    lore: lore.map(exportLore),
     entities: entities.map((e) => ({
       name: e.name,
       kind: e.kind,
@@ -63,6 +77,7 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
     })),
     turns: main.map(pair),
     branches,
+    ...(card ? { card: { spec: card.spec, data: card.card, tags: card.tags, ...(card.image ? { image: card.image.toString('base64') } : {}) } } : {}),
   };
 }
 
@@ -70,10 +85,22 @@ function pair(t: Turn): { action: string; prose: string } {
   return { action: t.action, prose: t.prose };
 }
 
+/**
+ * The story as a document: the current branch as the main story, then every other branch in its own
+ * section, starting where it leaves the main story (its earlier turns are the main story's).
+ */
 export function bundleToMarkdown(b: StoryBundle): string {
   const out = [`# ${b.title}`, '', `*${b.premise}*`, ''];
   if (b.style) out.push(`Style: ${b.style}`, '');
-  b.turns.forEach((t, i) => out.push(`## Turn ${i + 1}`, '', `> ${t.action}`, '', t.prose, ''));
+  const branches = b.branches ?? [];
+  if (branches.length) out.push(`This story has ${plural(branches.length + 1, 'branch')}: the current one comes first, then the others, each from where it leaves it.`, '');
+  const turn = (t: { action: string; prose: string }, n: number, level: string) =>
+    out.push(`${level} Turn ${n}`, '', ...(t.action ? [...t.action.split('\n').map((l) => `> ${l}`), ''] : []), t.prose, '');
+  b.turns.forEach((t, i) => turn(t, i + 1, '##'));
+  branches.forEach((br, i) => {
+    out.push('---', '', `## Branch ${i + 2}: leaves the story after turn ${br.from}`, '');
+    br.turns.forEach((t, j) => turn(t, br.from + j + 1, '###'));
+  });
   if (b.entities?.length) {
     out.push('## Cast and places', '');
     for (const e of b.entities) out.push(`- **${e.name}** (${e.kind ?? 'other'})${e.description ? `: ${e.description}` : ''}`);

@@ -152,4 +152,25 @@ describe('runTurn over the OpenAI wire protocol', () => {
     expect(failed.exitCode).toBe(9);
     expect(await fx.store.countTurns(story.id)).toBe(1);
   });
+
+  it('the turn that lost a race is told before its Writer streams (and bills) a passage', async () => {
+    const story = await fx.store.createStory({ title: 't', premise: 'p' });
+    fx.strategist.script({ kind: 'json', value: planJson({ factChanges: [], entities: [] }), delayMs: 400 }, { kind: 'json', value: planJson({ factChanges: [], entities: [] }) });
+    const slow = fx.play({ storyId: story.id, action: 'left' });
+    await new Promise((r) => setTimeout(r, 100));
+    const fast = await fx.play({ storyId: story.id, action: 'right' });
+    expect(fast.at(-1)!.type).toBe('done');
+    const lost = (await slow).at(-1)!;
+    expect(lost.type === 'error' && lost.exitCode).toBe(9);
+    expect(fx.writer.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+  });
+
+  it('an action over context.maxActionChars is refused before any model call', async () => {
+    const story = await fx.store.createStory({ title: 't', premise: 'p' });
+    const events = await fx.play({ storyId: story.id, action: 'x'.repeat(4001) });
+    const e = events.at(-1)!;
+    expect(e.type === 'error' && e.exitCode).toBe(2);
+    expect(e.type === 'error' && e.message).toMatch(/4001 characters; the limit is 4000/);
+    expect(fx.strategist.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(0);
+  });
 });

@@ -56,8 +56,9 @@ describe('PostgreSQL daily ledger roll-up', () => {
   it('is rebuilt from the ledger when migration 0005 runs on an older database', async () => {
     const before = await store.aggregateCalls(['day', 'agent']);
     expect(before.length).toBeGreaterThan(0);
-    expect(await store.migrateDown(4)).toEqual([5]);
-    expect(await store.migrateUp()).toEqual([5]);
+    // Later migrations go down and up with it; 5 must be among them.
+    expect((await store.migrateDown(4)).at(-1)).toBe(5);
+    expect((await store.migrateUp())[0]).toBe(5);
     const after = await store.aggregateCalls(['day', 'agent']);
     expect(withoutCost(after)).toEqual(withoutCost(before));
     after.forEach((row, i) => expect(row.costUsd).toBeCloseTo(before[i]!.costUsd, 9));

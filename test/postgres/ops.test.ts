@@ -36,6 +36,7 @@ async function snapshot(s: Store, storyId: string) {
     entities: await s.listEntities(storyId),
     facts: await s.listFacts(storyId),
     lore: await s.listLore(storyId),
+    card: await s.getStoryCard(storyId),
     arcs: await s.listArcSummaries(storyId),
     calls: (await s.listCalls({ storyId })).length,
     jobs: await s.listJobs({ storyId }),
@@ -55,6 +56,8 @@ describe('db copy SQLite → PostgreSQL', () => {
     });
     await src.putEmbedding(t.id, story.id, new Float32Array([0.25, -1.5, 3]));
     await src.saveImagePrompt(t.id, 'a calm harbour');
+    await src.importLore(story.id, [{ title: 'Rx', body: 'b', keywords: ['/x/i'], secondaryKeys: ['y'], logic: 'not-all', probability: 40, position: 'recent', enabled: false, comment: 'c' }]);
+    const carded = await src.importStory({ title: 'Card', premise: '', turns: [], card: { spec: 'chara_card_v3', data: { name: 'Card', extra: 1 }, tags: ['t'], image: Buffer.from([137, 80, 78, 71, 0, 255]).toString('base64') } });
     await src.addArcSummary({ storyId: story.id, toTurnId: t.id, fromDepth: 1, toDepth: t.depth, kind: 'arc', summary: 'long voyage' });
     await src.createAccount({ id: 'studio', name: 'Studio', tier: 'studio' });
     const { secret } = await src.createApiKey('studio', 'prod');
@@ -75,7 +78,8 @@ describe('db copy SQLite → PostgreSQL', () => {
     const dst = await openPostgresStore(url, { poolSize: 2 });
     try {
       await dst.assertSchemaCurrent();
-      for (const id of [story.id, other.id]) expect(await snapshot(dst, id)).toEqual(await snapshot(src, id));
+      for (const id of [story.id, other.id, carded.id]) expect(await snapshot(dst, id)).toEqual(await snapshot(src, id));
+      expect((await dst.getStoryCard(carded.id))?.image).toEqual(Buffer.from([137, 80, 78, 71, 0, 255]));
       const main = await dst.getBranch(story.id, t.id);
       expect(main).toHaveLength(10_001);
       expect(main.map((x) => x.depth)).toEqual(Array.from({ length: 10_001 }, (_, i) => i + 1));

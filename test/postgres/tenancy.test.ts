@@ -90,6 +90,32 @@ describe('multi-tenancy on PostgreSQL', () => {
     expect(redactSecrets(`bad key ${secret}`)).not.toContain(secret);
     await expect(store.createAccount({ id: 'k-acct', name: 'dup' })).rejects.toThrow(/already exists/);
   });
+
+  it('a key lookup records its use at most once a minute: the second lookup writes nothing, one after a minute does', async () => {
+    await store.createAccount({ id: 'used-acct', name: 'Used' });
+    const { key, secret } = await store.createApiKey('used-acct', 'ci');
+    const usedAt = async () => (await store.listApiKeys('used-acct')).find((k) => k.id === key.id)!.lastUsedAt;
+    expect(await usedAt()).toBeNull();
+    await store.resolveApiKey(secret);
+    const first = await usedAt();
+    expect(first).not.toBeNull();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      // a row lock held elsewhere would block a write: the second lookup returns at once because it writes nothing
+      await c.query('BEGIN');
+      await c.query('SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE', [key.id]);
+      expect(await store.resolveApiKey(secret)).toEqual({ keyId: key.id, accountId: 'used-acct' });
+      await c.query('ROLLBACK');
+      expect(await usedAt()).toBe(first);
+      await c.query("UPDATE api_keys SET last_used_at = now() - interval '2 minutes' WHERE id = $1", [key.id]);
+      const stale = await usedAt();
+      await store.resolveApiKey(secret);
+      expect(Date.parse((await usedAt())!)).toBeGreaterThan(Date.parse(stale!));
+    } finally {
+      await c.end();
+    }
+  });
 });
 
 describe('limits and races inside commitTurn', () => {

@@ -56,7 +56,7 @@ describe('supervisor', () => {
     expect(c!.env.CUDA_VISIBLE_DEVICES).toBe('GPU-44444444-aaaa-bbbb-cccc-000000000003');
 
     // engine metrics are scraped into the state and re-exported under the contract names
-    await waitFor('scraped', () => shardOf(sup, 'cpp').tokensPerSec === 42.5 && shardOf(sup, 'big').kvCache === 0.25);
+    await waitFor('scraped', () => shardOf(sup, 'cpp').tokensPerSec === 42.5 && shardOf(sup, 'cpp').kvCache === 0.125 && shardOf(sup, 'big').kvCache === 0.25);
     expect(shardOf(sup, 'big').waiting).toBe(2);
     expect(shardOf(sup, 'cpp').waiting).toBe(1);
     const metrics = await (await fetch(`http://127.0.0.1:${sup.port}/metrics`)).text();

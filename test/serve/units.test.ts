@@ -27,7 +27,9 @@ describe('engine metrics', () => {
   it('reads llama.cpp names, and /slots when /metrics is off', () => {
     const s = parsePrometheus('llamacpp:requests_processing 1\nllamacpp:requests_deferred 4\nllamacpp:predicted_tokens_seconds 88.25\nllamacpp:kv_cache_usage_ratio 0.75\n');
     expect(loadFromMetrics(s)).toMatchObject({ running: 1, waiting: 4, tokensPerSec: 88.25, kvCache: 0.75 });
-    expect(loadFromSlots([{ is_processing: true }, { is_processing: false }, { is_processing: true }])).toEqual({ running: 2 });
+    expect(loadFromSlots([{ is_processing: true }, { is_processing: false }, { is_processing: true }])).toEqual({ running: 2, kvCache: null });
+    // KV-cache use: the tokens the slots hold over their combined context; never a made-up 0.
+    expect(loadFromSlots([{ is_processing: true, n_ctx: 1024, n_prompt_tokens: 512 }, { is_processing: false, n_ctx: 1024, n_prompt_tokens: 256 }])).toEqual({ running: 1, kvCache: 0.375 });
     expect(loadFromSlots({ error: 'x' })).toBeNull();
   });
 });

@@ -53,8 +53,8 @@ describe('SQLite daily ledger roll-up', () => {
     await store.recordCalls(turnsLedger(200, 5));
     const withoutCost = (rows: LedgerAggregateRow[]) => rows.map(({ costUsd, ...rest }) => rest);
     const before = await store.aggregateCalls(['day', 'agent']);
-    expect(await store.migrateDown(4)).toEqual([5]);
-    expect(await store.migrateUp()).toEqual([5]);
+    expect((await store.migrateDown(4)).at(-1)).toBe(5);
+    expect((await store.migrateUp())[0]).toBe(5);
     const after = await store.aggregateCalls(['day', 'agent']);
     expect(withoutCost(after)).toEqual(withoutCost(before));
     after.forEach((row, i) => expect(row.costUsd).toBeCloseTo(before[i]!.costUsd, 9));

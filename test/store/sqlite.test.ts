@@ -67,9 +67,19 @@ describe('SQLite store specifics', () => {
       expect(await s.searchTurns('other-story', 'compass', 5)).toHaveLength(0);
       const ftsColumns = () => (s.db.prepare(`SELECT name FROM pragma_table_info('turns_fts')`).pluck().all() as string[]);
       expect(ftsColumns()).toEqual(['story_id', 'action', 'prose']);
-      expect(await s.migrateUp()).toEqual([5]);
+      expect(await s.migrateUp(5)).toEqual([5]);
       expect(tables().has('ledger_daily')).toBe(true);
-      expect(await s.migrateDown(3)).toEqual([5, 4]);
+      // 6 gives lore its World Info rules: an existing entry keeps behaving as a plain keyword entry.
+      s.db.prepare(`INSERT INTO lore (id, story_id, title, keywords, body, constant, created_at) VALUES ('l1', ?, 'Old', '["old"]', 'b', 0, 'now')`).run(st.id);
+      expect(await s.migrateUp(6)).toEqual([6]);
+      expect(tables().has('story_cards')).toBe(true);
+      expect(await s.listLore(st.id)).toEqual([expect.objectContaining({ title: 'Old', keywords: ['old'], logic: 'and-any', wholeWords: true, probability: 100, enabled: true })]);
+      // later migrations have their own tests; here they only have to go up and come back down cleanly
+      const latest = (await s.migrationStatus()).latest;
+      const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      expect(await s.migrateUp()).toEqual(range(7, latest));
+      expect(await s.migrateDown(3)).toEqual(range(4, latest).reverse());
+      expect(tables().has('story_cards')).toBe(false);
       expect(tables().has('ledger_daily')).toBe(false);
       expect(ftsColumns()).toEqual(['action', 'prose']);
       await s.deleteStory(st.id);
@@ -78,7 +88,7 @@ describe('SQLite store specifics', () => {
       expect(tables().has('image_prompts')).toBe(false);
       expect(await s.migrateDown(0)).toEqual([1]);
       expect([...tables()].filter((t) => t !== 'schema_migrations' && !t.startsWith('sqlite_'))).toEqual([]);
-      expect(await s.migrateUp()).toEqual([1, 2, 3, 4, 5]);
+      expect(await s.migrateUp()).toEqual(range(1, latest));
       expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
     } finally {

@@ -1,7 +1,9 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
+import { checkRef } from '../../story/find.js';
 
 export async function run(accountId: string, opts: { label: string }, g: GlobalOptions): Promise<void> {
+  checkRef(accountId, 'account');
   await withStore(g, async (store) => {
     const { key, secret } = await store.createApiKey(accountId, opts.label);
     // The only time the secret exists outside the caller's hands: only its sha256 is stored.

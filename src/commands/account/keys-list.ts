@@ -1,9 +1,11 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson, printTable } from '../../cli/output.js';
+import { checkRef } from '../../story/find.js';
 
 const day = (s: string | null) => (s ? s.replace('T', ' ').slice(0, 16) : '');
 
 export async function run(accountId: string | undefined, g: GlobalOptions): Promise<void> {
+  if (accountId !== undefined) checkRef(accountId, 'account');
   await withStore(g, async (store) => {
     const keys = await store.listApiKeys(accountId);
     if (g.json) return printJson(keys);

@@ -3,6 +3,7 @@ import { formatDuration, printJson, printTable } from '../../cli/output.js';
 import { curateContext } from '../../pipeline/preprocessor.js';
 import { findStory } from '../../story/find.js';
 import { describeContextSize } from '../../cli/context-size.js';
+import { terminalLine } from '../../util/terminal-text.js';
 
 export async function run(ref: string, opts: { action: string; full?: boolean }, g: GlobalOptions): Promise<void> {
   await withStore(g, async (store, loaded) => {
@@ -20,6 +21,13 @@ export async function run(ref: string, opts: { action: string; full?: boolean },
       `budget ${c.budgetTokens} tokens (strategist ${curated.strategistTokens}); ${describeContextSize(c.totalTokens, c.historyTokens)}; ` +
         `entities in play: ${c.entitiesInPlay.join(', ') || 'none'}; ${formatDuration(c.ms)}\n`,
     );
+    const lore = c.lore ?? [];
+    if (lore.length) {
+      // What triggered each entry: the question a lorebook author asks first ("why is this here / not here?").
+      const mark = (l: (typeof lore)[number]) => (l.via === 'missed' ? 'missed' : l.included ? 'in' : 'cut');
+      const lines = lore.map((l) => `  ${mark(l).padEnd(6)} ${terminalLine(l.title)} [${l.position}]: ${terminalLine(l.why)}`);
+      process.stdout.write(`lore (in = in the context; cut = triggered but over the budget or context.maxLore):\n${lines.join('\n')}\n`);
+    }
     if (opts.full) process.stdout.write(`\n${curated.text}\n`);
   });
 }

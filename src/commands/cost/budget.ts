@@ -1,6 +1,7 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson, printTable } from '../../cli/output.js';
 import { findAccount } from '../../story/find.js';
+import { plural } from '../../util/plural.js';
 
 export async function run(opts: { account?: string }, g: GlobalOptions): Promise<void> {
   const [{ budgetStatus }, { usd }] = await Promise.all([import('../../cost/guard.js'), import('../../cost/format.js')]);
@@ -23,7 +24,7 @@ export async function run(opts: { account?: string }, g: GlobalOptions): Promise
     const notes = [...new Set([...statuses.flatMap((s) => s.notes.map((n) => n.text)), ...orphans])];
     if (g.json) return printJson({ accounts: statuses, items, notes });
     if (items.length) {
-      const amount = (kind: string, v: number | null) => (v === null ? '—' : kind === 'quota' ? `${v} turns` : usd(v));
+      const amount = (kind: string, v: number | null) => (v === null ? '—' : kind === 'quota' ? plural(v, 'turn') : usd(v));
       await printTable(
         ['budget', 'account', 'period', 'since', 'used', 'soft', 'hard', 'level'],
         items.map((i) => [i.name, i.accountId ?? 'all', i.period, i.since.slice(0, 10), amount(i.kind, i.used), amount(i.kind, i.soft), amount(i.kind, i.hard), i.level]),

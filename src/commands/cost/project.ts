@@ -1,6 +1,7 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson, renderTable } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
+import { plural } from '../../util/plural.js';
 
 interface ProjectOpts {
   volumes: string;
@@ -43,7 +44,7 @@ export async function run(opts: ProjectOpts, g: GlobalOptions): Promise<void> {
     if (g.json) return printJson(p);
     const lines: string[] = [];
     lines.push(p.basis === 'ledger'
-      ? `model mix from the ledger, last ${p.window.days} day(s): ${p.turnsInWindow} turn(s), ${usd(p.costPerTurnUsd)} a turn; recent rate ≈ ${p.recentTurnsPerMonth.toLocaleString('en-US')} turns a month`
+      ? `model mix from the ledger, last ${plural(p.window.days, 'day')}: ${plural(p.turnsInWindow, 'turn')}, ${usd(p.costPerTurnUsd)} a turn; recent rate ≈ ${p.recentTurnsPerMonth.toLocaleString('en-US')} turns a month`
       : `model mix estimated from the config: ${usd(p.costPerTurnUsd)} a turn`);
     lines.push(await renderTable(
       ['agent', 'models', 'calls/turn', 'in tok/turn', 'out tok/turn', 'cost/turn'],

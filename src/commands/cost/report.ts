@@ -1,5 +1,5 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
-import { printJson, progress, renderTable } from '../../cli/output.js';
+import { outputWidth, printJson, progress, renderTableToFit, wrapText } from '../../cli/output.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { LEDGER_AGENTS, type Store } from '../../store/types.js';
 
@@ -24,7 +24,8 @@ export async function run(opts: ReportOpts, g: GlobalOptions): Promise<void> {
   if (opts.agent !== undefined && !(LEDGER_AGENTS as readonly string[]).includes(opts.agent)) {
     throw new UsageError(`--agent ${opts.agent}: not an agent`, { hint: `use one of ${LEDGER_AGENTS.join(', ')}` });
   }
-  if (opts.story !== undefined && !opts.story.trim()) throw new UsageError('--story is empty', { hint: 'give a story id or its prefix (luna story list)' });
+  if (opts.story !== undefined) (await import('../../story/find.js')).checkRef(opts.story, 'story');
+  const width = outputWidth();
   await withStore(g, async (store, loaded) => {
     if (opts.account !== undefined) await findAccount(store, opts.account);
     const storyId = opts.story ? await reportStoryId(store, opts.story, findStory) : undefined;
@@ -36,7 +37,8 @@ export async function run(opts: ReportOpts, g: GlobalOptions): Promise<void> {
       if (g.json) return printJson(report);
       if (opts.csv) return void process.stdout.write(fmt.turnCsv(report));
       const t = fmt.turnTable(report);
-      out = `${await renderTable(t.head, t.rows, { align: t.align })}\n${t.footnotes.join('\n')}`;
+      const fit = await renderTableToFit(t.head, t.rows, { align: t.align, width, dropOrder: TURN_DROP_ORDER });
+      out = [fit.text, ...[...t.footnotes, ...narrowedNote(fit.dropped)].map((n) => wrapText(n, width))].join('\n');
     } else {
       // A million-row ledger takes seconds to scan: say so on a terminal.
       const spin = await progress('reading the ledger…', { json: g.json || opts.csv });
@@ -44,10 +46,20 @@ export async function run(opts: ReportOpts, g: GlobalOptions): Promise<void> {
       if (g.json) return printJson(report);
       if (opts.csv) return void process.stdout.write(fmt.reportCsv(report));
       const t = fmt.reportTable(report);
-      out = [await renderTable(t.head, t.rows, { align: t.align }), '', 'spend by kind:', ...fmt.spendLines(report).map((l) => `  ${l}`), ...(t.footnotes.length ? ['', ...t.footnotes] : [])].join('\n');
+      const fit = await renderTableToFit(t.head, t.rows, { align: t.align, width, dropOrder: REPORT_DROP_ORDER });
+      const notes = [...t.footnotes, ...narrowedNote(fit.dropped)].map((n) => wrapText(n, width));
+      out = [fit.text, '', 'spend by kind:', ...fmt.spendLines(report).map((l) => `  ${l}`), ...(notes.length ? ['', ...notes] : [])].join('\n');
     }
     process.stdout.write(`${describeWindow(window)}\n${out.trimEnd()}\n`);
   });
+}
+
+/** Least useful first: what goes when the report is wider than the terminal. Keys, cost and cost/turn stay. */
+const REPORT_DROP_ORDER = ['cached tok', 'fallback', 'p50', 'failed', 'share', 'input tok', 'output tok', 'turns', 'p95', 'calls'];
+const TURN_DROP_ORDER = ['depth', 'calls', 'preprocessor', 'other', 'dreamer', 'action'];
+
+function narrowedNote(dropped: string[]): string[] {
+  return dropped.length ? [`(${dropped.join(', ')} left out to fit the terminal; --csv or --json has every column)`] : [];
 }
 
 function describeWindow(w: { since?: string; until?: string }): string {

@@ -1,9 +1,10 @@
-import { existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { GlobalOptions } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
-import { DatabaseError, NotFoundError, UsageError } from '../../errors.js';
+import { DatabaseError, isPgAuthFailure, NotFoundError, PG_AUTH_HINT, UsageError } from '../../errors.js';
 import { configuredTarget } from './target.js';
+import { placeNewFile } from '../../util/safe-write.js';
 import { checkWritableFile } from '../../util/writable-path.js';
 
 export async function run(file: string | undefined, g: GlobalOptions): Promise<void> {
@@ -38,13 +39,13 @@ export async function run(file: string | undefined, g: GlobalOptions): Promise<v
     rmSync(tmp, { force: true });
     spin.fail();
     if (err instanceof DatabaseError && err.hint === undefined) {
-      const check = target.dialect === 'postgres' ? 'check the database URL and that the server is up' : 'fix the cause above and retry';
+      const check = target.dialect === 'postgres' ? (isPgAuthFailure(undefined, err.message) ? PG_AUTH_HINT : 'check the database URL and that the server is up') : 'fix the cause above and retry';
       throw new DatabaseError(err.message, { hint: `${check}; no backup file was written`, cause: err });
     }
     throw err;
   }
   try {
-    moveIntoPlace(tmp, out);
+    placeNewFile(tmp, out, 'backup');
   } catch (err) {
     spin.fail();
     throw err;
@@ -54,22 +55,4 @@ export async function run(file: string | undefined, g: GlobalOptions): Promise<v
   const ms = Math.round(performance.now() - t0);
   if (g.json) return printJson({ dialect: target.dialect, file: out, bytes, ms });
   process.stdout.write(`backed up ${target.dialect} database to ${out} (${(bytes / 1024 / 1024).toFixed(1)} MiB, ${ms} ms)\n`);
-}
-
-/** Checked up front: the drivers' own errors (better-sqlite3, pg_dump) neither name the path nor say what to do. */
-
-/** Gives the finished backup its name without replacing a file that appeared there meanwhile. */
-function moveIntoPlace(tmp: string, out: string): void {
-  try {
-    // A hard link fails if `out` exists, where rename would silently replace it.
-    linkSync(tmp, out);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new UsageError(`${out} appeared while the backup ran; the backup is kept as ${tmp}`, { hint: 'rename it to the name you want; backups never overwrite' });
-    }
-    // Filesystems without hard links: the up-front check has to do.
-    renameSync(tmp, out);
-    return;
-  }
-  rmSync(tmp, { force: true });
 }

@@ -1,6 +1,7 @@
 import type { GlobalOptions } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
+import { pluralWord, plural } from '../../util/plural.js';
 
 export async function run(opts: { from: string; to: string }, g: GlobalOptions): Promise<void> {
   const { resolveStoreTarget } = await import('../../store/open.js');
@@ -19,6 +20,6 @@ export async function run(opts: { from: string; to: string }, g: GlobalOptions):
   }
   spin.stop();
   if (g.json) return printJson(report);
-  for (const t of report.tables) process.stdout.write(`${t.table.padEnd(16)} ${String(t.rows).padStart(10)} rows\n`);
-  process.stdout.write(`copied ${report.totalRows} rows in ${report.ms} ms; counts verified\n`);
+  for (const t of report.tables) process.stdout.write(`${t.table.padEnd(16)} ${String(t.rows).padStart(10)} ${pluralWord(t.rows, 'row')}\n`);
+  process.stdout.write(`copied ${plural(report.totalRows, 'row')} in ${report.ms} ms; counts verified\n`);
 }

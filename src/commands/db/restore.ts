@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import type { GlobalOptions } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
-import { CancelledError, NotFoundError, UsageError } from '../../errors.js';
+import { requireConfirmation } from '../../cli/prompt.js';
+import { NotFoundError } from '../../errors.js';
 import { redactSecrets } from '../../errors.js';
 import { configuredTarget } from './target.js';
 
@@ -12,12 +12,7 @@ export async function run(file: string, opts: { yes?: boolean }, g: GlobalOption
   if (!existsSync(source)) throw new NotFoundError(`backup file ${source} not found`);
   const target = await configuredTarget(g);
   const where = target.dialect === 'sqlite' ? target.file : redactSecrets(target.url);
-  if (!opts.yes) {
-    if (!process.stdin.isTTY) throw new UsageError('refusing to overwrite the database without confirmation', { hint: 'pass --yes to restore non-interactively' });
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(`Replace everything in ${where} with ${source}? [y/N] `).finally(() => rl.close());
-    if (!/^y(es)?$/i.test(answer.trim())) throw new CancelledError('restore cancelled');
-  }
+  await requireConfirmation({ yes: opts.yes, question: `Replace everything in ${where} with ${source}?`, refusing: 'overwrite the database', declined: 'restore cancelled' });
   const t0 = performance.now();
   const spin = await progress(`restoring ${source} into ${where}…`, { json: g.json });
   try {

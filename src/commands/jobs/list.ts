@@ -1,12 +1,15 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson, printTable } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
+import { holderIsGone } from '../../queue/holder.js';
+import { checkRef } from '../../story/find.js';
 import type { JobState, Store } from '../../store/types.js';
 
 const STATES = ['queued', 'running', 'done', 'failed'];
 
 export async function run(opts: { story?: string; state?: string; limit: string }, g: GlobalOptions): Promise<void> {
   if (opts.state && !STATES.includes(opts.state)) throw new UsageError(`--state expects one of ${STATES.join(', ')}, found "${opts.state}"`);
+  if (opts.story !== undefined) checkRef(opts.story, 'story');
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit expects a whole number, found "${opts.limit}"`);
   await withStore(g, async (store, loaded) => {
@@ -21,7 +24,8 @@ export async function run(opts: { story?: string; state?: string; limit: string 
     if (!jobs.length) return;
     await printTable(
       ['id', 'kind', 'state', 'attempts', 'story', 'updated', 'error'],
-      jobs.map((j) => [j.id, j.kind, j.state, `${j.attempts}/${j.maxAttempts}`, j.storyId, j.updatedAt.replace('T', ' ').slice(0, 19), j.lastError ? j.lastError.slice(0, 60) : '']),
+      // A holder killed on this host shows as such: the next worker takes its job back.
+      jobs.map((j) => [j.id, j.kind, j.state === 'running' && j.lockedUntil !== null && j.lockedBy && holderIsGone(j.lockedBy) ? 'running (worker gone)' : j.state, `${j.attempts}/${j.maxAttempts}`, j.storyId, j.updatedAt.replace('T', ' ').slice(0, 19), j.lastError ? j.lastError.slice(0, 60) : '']),
     );
   });
 }

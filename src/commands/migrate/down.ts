@@ -1,8 +1,8 @@
-import { createInterface } from 'node:readline/promises';
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
-import { CancelledError, UsageError } from '../../errors.js';
+import { requireConfirmation } from '../../cli/prompt.js';
 import { assertKnownVersion, parseVersion } from './parse.js';
+import { plural } from '../../util/plural.js';
 
 export async function run(opts: { to: string; yes?: boolean }, g: GlobalOptions): Promise<void> {
   const to = parseVersion(opts.to, '--to')!;
@@ -12,12 +12,9 @@ export async function run(opts: { to: string; yes?: boolean }, g: GlobalOptions)
       const s = await store.migrationStatus();
       assertKnownVersion(to, s.latest, 'roll back');
       const undo = s.migrations.filter((m) => m.appliedAt !== null && m.version > to).sort((a, b) => b.version - a.version);
-      if (undo.length > 0 && !opts.yes) {
-        if (!process.stdin.isTTY) {
-          throw new UsageError(`refusing to roll back ${undo.length} migration(s) without confirmation`, { hint: 'pass --yes to roll back non-interactively' });
-        }
+      if (undo.length > 0) {
         const list = undo.map((m) => `${m.version}_${m.name}`).join(', ');
-        if (!(await ask(`Roll back ${list}? Data in the dropped tables is lost.`))) throw new CancelledError('rollback cancelled');
+        await requireConfirmation({ yes: opts.yes, question: `Roll back ${list}? Data in the dropped tables is lost.`, refusing: `roll back ${plural(undo.length, 'migration')}`, declined: 'rollback cancelled' });
       }
       const reverted = await store.migrateDown(to);
       const after = await store.migrationStatus();
@@ -27,13 +24,4 @@ export async function run(opts: { to: string; yes?: boolean }, g: GlobalOptions)
     },
     { checkSchema: false },
   );
-}
-
-async function ask(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }

@@ -1,25 +1,17 @@
+import { missingModelFiles } from '../../config/model-files.js';
+import { checkNewStory } from '../../story/ops.js';
 import { existsSync } from 'node:fs';
 import { type GlobalOptions, loadCliConfig } from '../../cli/context.js';
 import type { LoadedConfig } from '../../config/load.js';
-import { ConfigError, UsageError } from '../../errors.js';
+import { ConfigError, LunaError, UsageError } from '../../errors.js';
 import { findStory } from '../../story/find.js';
+import { SIGNAL_EXIT_CODES, type StopSignal } from '../../util/signals.js';
 
 interface PlayOpts {
   new?: boolean;
   title?: string;
   premise?: string;
   mouse?: boolean;
-}
-
-/** Local agent models whose GGUF file is missing (the usual first-run state: demo not pulled yet). */
-export function missingModels(loaded: LoadedConfig): { model: string; path: string }[] {
-  const names = new Set(Object.values(loaded.config.agents).map((a) => a.model));
-  const out: { model: string; path: string }[] = [];
-  for (const name of names) {
-    const m = loaded.config.models[name];
-    if (m?.provider === 'local' && !existsSync(m.path)) out.push({ model: name, path: m.path });
-  }
-  return out;
 }
 
 export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOptions): Promise<void> {
@@ -30,6 +22,8 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   }
   if (opts.new && (!opts.title?.trim() || !opts.premise?.trim())) throw new UsageError('--new needs --title and --premise', { hint: 'luna play --new --title "The Lighthouse" --premise "A keeper finds a stranger on the rocks."' });
   if (opts.new && ref) throw new UsageError('give either a story or --new, not both');
+  // The checks every new story passes (src/story/ops.ts), before the terminal switches screens.
+  if (opts.new) checkNewStory({ title: opts.title!, premise: opts.premise! }, (name) => `--${name}`);
   // Ink renders only a final frame when CI/CONTINUOUS_INTEGRATION is set (read once, at import). Both ends
   // are a TTY here, so a person is watching: keep the screen live even inside a CI job's terminal.
   delete process.env.CI;
@@ -40,20 +34,22 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   const launching = loadTui();
   launching.catch(() => undefined);
   let loaded = await loadCliConfig(g);
-  let missing = missingModels(loaded);
+  let missing = missingModelFiles(loaded.config);
   if (missing.length) {
     const { userConfigPath } = await import('../../config/load.js');
     const userFile = userConfigPath(loaded.home);
-    const fix = `fix models.${missing[0]!.model}.path in ${loaded.files.at(-1)}, or run \`luna models pull demo\` for the demo model`;
-    // The setup screen only ever writes a fresh user config; an existing one is the user's to edit.
-    if (existsSync(userFile) || g.config) throw new ConfigError(`model file not found: ${missing[0]!.path}`, { hint: fix });
+    const fix = `fix ${missing.map((m) => `models.${m.model}.path`).join(', ')} in ${loaded.files.at(-1)}, or run \`luna models pull demo\` for the demo model`;
+    // The setup screen only ever writes a fresh user config; an existing one is the user's to edit. Every
+    // missing file is named at once: one at a time meant a fix, a rerun and the next one reported.
+    const list = missing.map((m) => `${m.model} (${m.agents.join(', ')}): ${m.path}`).join('; ');
+    if (existsSync(userFile) || g.config) throw new ConfigError(`model file${missing.length > 1 ? 's' : ''} not found: ${list}`, { hint: fix });
     const { runSetupScreen } = await launching;
     const choice = await runSetupScreen(missing, userFile);
     if (!choice) return;
     const { writeStarterConfig } = await import('../../config/starter.js');
     const { file } = writeStarterConfig(loaded.home, choice);
     loaded = await loadCliConfig(g);
-    missing = missingModels(loaded);
+    missing = missingModelFiles(loaded.config);
     if (missing.length) {
       process.stdout.write(`wrote ${file}\nnext: run \`luna models pull demo\` (fetches ${missing.map((m) => m.path).join(', ')}), then \`luna play\` again\n`);
       return;
@@ -62,6 +58,7 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   }
   const { openStore } = await import('../../store/open.js');
   const store = await openStore(loaded.config.database, loaded.home, { autoMigrateSqlite: true });
+  let stoppedBy: StopSignal | null = null;
   try {
     await store.assertSchemaCurrent();
     const story = ref ? await findStory(store, ref) : null;
@@ -70,13 +67,14 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
     try {
       const { runPlayScreen } = await launching;
       const start = story ? { kind: 'open' as const, id: story.id } : opts.new ? { kind: 'new' as const, title: opts.title!.trim(), premise: opts.premise!.trim() } : { kind: 'pick' as const };
-      await runPlayScreen({ store, loaded, session, start, mouse: opts.mouse !== false });
+      ({ stoppedBy } = await runPlayScreen({ store, loaded, session, start, mouse: opts.mouse !== false }));
     } finally {
       await session.close();
     }
   } finally {
     await store.close();
   }
+  if (stoppedBy) throw new LunaError(`stopped by ${stoppedBy}; a turn in progress was cancelled (the story is unchanged, its paid calls are in the ledger)`, SIGNAL_EXIT_CODES[stoppedBy]);
 }
 
 type TuiModule = typeof import('../../tui/launch.js');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions } from '../../cli/context.js';
+import { globalOptions, loadCliConfig, type GlobalOptions } from '../../cli/context.js';
 import { UsageError } from '../../errors.js';
 
 export function registerLogs(serve: Command): void {
@@ -12,7 +12,32 @@ export function registerLogs(serve: Command): void {
     .action(async (shard: string, opts: { follow: boolean; lines: string }, cmd: Command) => {
       const lines = Number(opts.lines);
       if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`--lines: expected a whole number ≥ 1, found "${opts.lines}"`);
-      const { runLogs } = await import('../../serve/cli.js');
       await runLogs(globalOptions(cmd), shard, { follow: opts.follow, lines });
     });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runLogs(g: GlobalOptions, shard: string, opts: { follow: boolean; lines: number }): Promise<void> {
+  const { home, config } = await loadCliConfig(g);
+  const { shardLog } = await import('../../serve/daemon.js');
+  const { readFrom, tailFile } = await import('../../serve/logs.js');
+  const { servePaths } = await import('../../serve/state.js');
+  const file = shardLog(servePaths(home), config.serve, shard);
+  let { size } = tailFile(file, opts.lines);
+  process.stdout.write(tailFile(file, opts.lines).text);
+  if (!opts.follow) return;
+  let stop = false;
+  const onSig = () => { stop = true; };
+  process.once('SIGINT', onSig);
+  try {
+    while (!stop) {
+      await sleep(250);
+      const next = readFrom(file, size);
+      if (next.text) process.stdout.write(next.text);
+      size = next.size;
+    }
+  } finally {
+    process.off('SIGINT', onSig);
+  }
 }

@@ -1,23 +1,22 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
-import { confirm } from '../../cli/prompt.js';
+import { requireConfirmation } from '../../cli/prompt.js';
 import { findStory } from '../../story/find.js';
+import { plural } from '../../util/plural.js';
 
 export async function run(ref: string, opts: { yes?: boolean }, g: GlobalOptions): Promise<void> {
   await withStore(g, async (store) => {
     const story = await findStory(store, ref);
     const turns = await store.countTurns(story.id);
-    if (!opts.yes) {
-      if (!process.stdin.isTTY) throw new UsageError(`refusing to delete "${story.title}" without confirmation`, { hint: 'pass --yes to delete non-interactively' });
-      const ok = await confirm(`Delete "${story.title}" (${story.id}) and its ${turns} turns? This cannot be undone.`);
-      if (!ok) {
-        process.stderr.write('kept.\n');
-        return;
-      }
-    }
+    await requireConfirmation({
+      yes: opts.yes,
+      question: `Delete "${story.title}" (${story.id}) and its ${plural(turns, 'turn')}? This cannot be undone.`,
+      refusing: `delete "${story.title}"`,
+      declined: `kept "${story.title}": nothing deleted`,
+    });
     await store.deleteStory(story.id);
     if (g.json) printJson({ deleted: story.id, turns });
-    else process.stdout.write(`deleted ${story.id} (${turns} turns)\n`);
+    else process.stdout.write(`deleted ${story.id} (${plural(turns, 'turn')})\n`);
   });
 }

@@ -1,33 +1,29 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { type GlobalOptions, withStore } from '../../cli/context.js';
-import { ExitCode, LunaError } from '../../errors.js';
 import { bundleToMarkdown, exportBundle } from '../../story/bundle.js';
 import { findStory } from '../../story/find.js';
+import { writeUserFile } from '../../util/safe-write.js';
+import { cardFormatOf, writeCard } from '../../cards/write.js';
 import { checkWritableFile } from '../../util/writable-path.js';
+import { plural } from '../../util/plural.js';
 
-export async function run(ref: string, opts: { format: 'json' | 'md'; output?: string }, g: GlobalOptions): Promise<void> {
+export async function run(ref: string, opts: { format: 'json' | 'md' | 'card'; output?: string }, g: GlobalOptions): Promise<void> {
   await withStore(g, async (store) => {
     const story = await findStory(store, ref);
     // Checked before building the bundle, so a typo in -o fails fast on a long story.
-    const out = opts.output ? checkWritableFile(opts.output, { what: 'export', suggestName: `${story.id}.${opts.format}`, overwrite: true }) : null;
+    const out = opts.output ? checkWritableFile(opts.output, { what: 'export', suggestName: `${story.id}.${opts.format === 'card' ? 'png' : opts.format}`, overwrite: true }) : null;
     const bundle = await exportBundle(store, story.id);
+    if (opts.format === 'card') {
+      // The file name picks the container: .png (SillyTavern's usual), .charx, else V3 JSON.
+      const format = cardFormatOf(out ?? undefined);
+      const bytes = writeCard(bundle, format);
+      if (!out) return void process.stdout.write(bytes);
+      writeUserFile(out, bytes, { what: 'export' });
+      process.stderr.write(`exported "${story.title}" as a Character Card V3 ${format === 'json' ? 'JSON' : format.toUpperCase()} to ${out}\n`);
+      return;
+    }
     const text = opts.format === 'md' ? bundleToMarkdown(bundle) : `${JSON.stringify(bundle, null, 2)}\n`;
     if (!out) return void process.stdout.write(text);
-    writeAtomically(out, text);
-    process.stderr.write(`exported ${bundle.turns.length} turns${bundle.branches?.length ? ` and ${bundle.branches.length} branches` : ''} to ${out}\n`);
+    writeUserFile(out, text, { what: 'export' });
+    process.stderr.write(`exported ${plural(bundle.turns.length, 'turn')}${bundle.branches?.length ? ` and ${plural(bundle.branches.length, 'other branch', 'other branches')}` : ''} to ${out}\n`);
   });
-}
-
-/** Temp file and rename: an existing export is replaced whole or left as it was, never half-written. */
-function writeAtomically(out: string, text: string): void {
-  const tmp = `${out}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, out);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    // Past the up-front checks this is the disk (full, read-only, permissions changed), not the user's input.
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new LunaError(`cannot write export ${out}: ${code}`, ExitCode.failure, { hint: 'check free space and permissions, or pick another path', cause: err });
-  }
 }

@@ -1,8 +1,10 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
+import { terminalLine } from '../../util/terminal-text.js';
 import { UsageError } from '../../errors.js';
 import { listBranches } from '../../story/branches.js';
 import { findStory } from '../../story/find.js';
+import { plural } from '../../util/plural.js';
 
 export async function run(ref: string, opts: { last: string }, g: GlobalOptions): Promise<void> {
   const last = Number(opts.last);
@@ -19,12 +21,15 @@ export async function run(ref: string, opts: { last: string }, g: GlobalOptions)
     ]);
     // Each branch by its tip: the id `luna turn ID --to` takes to switch to it.
     const branchList = branches.map((b, i) => ({ n: i + 1, tipTurnId: b.leaf.id, turns: b.leaf.depth, lastAction: b.leaf.action, head: b.leaf.id === story.headTurnId }));
-    if (g.json) return printJson({ story, turnCount: total, branches: branches.length, branchList, turns, entities, arcs, jobs });
+    const card = await store.getStoryCard(story.id);
+    const cardInfo = card ? { spec: card.spec, tags: card.tags, image: card.image !== null } : null;
+    if (g.json) return printJson({ story, turnCount: total, branches: branches.length, branchList, turns, entities, arcs, jobs, card: cardInfo });
     const out: string[] = [`${story.title}  (${story.id})`, story.premise, ''];
-    out.push(`${total} turns, ${branches.length} branch${branches.length === 1 ? '' : 'es'}, ${entities.length} entities, ${arcs.length} summaries; jobs queued ${jobs.queued}, failed ${jobs.failed}`, '');
+    out.push(`${plural(total, 'turn')}, ${plural(branches.length, 'branch')}, ${plural(entities.length, 'entity')}, ${plural(arcs.length, 'summary')}; jobs queued ${jobs.queued}, failed ${jobs.failed}`, '');
+    if (cardInfo) out.push(`from a character card (${cardInfo.spec === 'chara_card_v3' ? 'V3' : 'V2'}${cardInfo.image ? ', with its picture' : ''})${cardInfo.tags.length ? `; tags: ${terminalLine(cardInfo.tags.join(', '))}` : ''}`, '');
     if (branches.length > 1) {
       out.push('branches (switch with: luna turn ID --to TIP):');
-      for (const b of branchList) out.push(`${b.head ? '*' : ' '} ${String(b.n).padStart(2)}. tip ${b.tipTurnId}  ${b.turns} turns — ${b.lastAction.replace(/\s+/g, ' ').slice(0, 50)}`);
+      for (const b of branchList) out.push(`${b.head ? '*' : ' '} ${String(b.n).padStart(2)}. tip ${b.tipTurnId}  ${plural(b.turns, 'turn')} — ${b.lastAction.replace(/\s+/g, ' ').slice(0, 50)}`);
       out.push('');
     }
     for (const t of turns) out.push(`[${t.depth}] ${t.id}`, `> ${t.action}`, t.prose, '');

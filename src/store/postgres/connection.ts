@@ -1,14 +1,8 @@
 import pg from 'pg';
-import { DatabaseError, LunaError, redactSecrets } from '../../errors.js';
+import { DatabaseError, isPgAuthFailure, LunaError, PG_AUTH_HINT, redactSecrets } from '../../errors.js';
+import type { Columns, Executor, Row, SqlDb } from '../sql/executor.js';
 
-export type Row = Record<string, unknown>;
-
-/** What every area module runs its SQL through: one client inside one transaction (or autocommit). */
-export interface Q {
-  rows(sql: string, args?: unknown[]): Promise<Row[]>;
-  one(sql: string, args?: unknown[]): Promise<Row | undefined>;
-  run(sql: string, args?: unknown[]): Promise<number>;
-}
+export type { Row };
 
 const TIMESTAMPTZ = 1184;
 const INT8 = 20;
@@ -39,6 +33,7 @@ export function dbError(err: unknown, what: string): LunaError {
   if (err instanceof LunaError) return err;
   const e = err as { message?: string; code?: string };
   const msg = redactSecrets(e.message ?? String(err));
+  if (isPgAuthFailure(e.code, msg)) return new DatabaseError(`PostgreSQL refused the login (${what}): ${msg}`, { hint: PG_AUTH_HINT, cause: err });
   if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || /connect|terminat/i.test(msg)) {
     return new DatabaseError(`cannot reach PostgreSQL (${what}): ${msg}`, { hint: 'check database.url and that the server is running', cause: err });
   }
@@ -47,35 +42,94 @@ export function dbError(err: unknown, what: string): LunaError {
   return new DatabaseError(`PostgreSQL error (${what}): ${msg}`, { cause: err });
 }
 
-export function bind(c: pg.PoolClient | pg.Pool): Q {
+/** A client of its own from the pool (for a transaction or a session lock), or a DatabaseError saying why not. */
+export async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (err) {
+    throw dbError(err, 'connect');
+  }
+}
+
+const numbered = new Map<string, string>();
+
+/** `?` placeholders → $1, $2…, skipping quoted text; memoised per statement text. Text with no `?` passes unchanged. */
+export function numberPlaceholders(sql: string): string {
+  let out = numbered.get(sql);
+  if (out !== undefined) return out;
+  out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === '?') {
+      out += `$${++n}`;
+      continue;
+    }
+    out += ch;
+  }
+  if (numbered.size >= 1000) numbered.delete(numbered.keys().next().value as string);
+  numbered.set(sql, out);
+  return out;
+}
+
+const BATCH = 5000;
+
+/** jsonb and real[] travel as text arrays and are cast per row: array-of-jsonb parameters are awkward in pg. */
+const CAST: Partial<Record<string, string>> = { jsonb: 'jsonb', 'real[]': 'real[]' };
+
+/** Statements on one client (inside a transaction) or on the pool (owner autocommit reads). */
+export function bind(c: pg.PoolClient | pg.Pool): Executor {
+  const query = (sql: string, params: readonly unknown[] = []) => c.query(numberPlaceholders(sql), params as unknown[]);
   return {
-    rows: async (sql, args = []) => (await c.query(sql, args)).rows as Row[],
-    one: async (sql, args = []) => (await c.query(sql, args)).rows[0] as Row | undefined,
-    run: async (sql, args = []) => (await c.query(sql, args)).rowCount ?? 0,
+    all: async <T>(sql: string, params?: readonly unknown[]) => (await query(sql, params)).rows as T[],
+    get: async <T>(sql: string, params?: readonly unknown[]) => (await query(sql, params)).rows[0] as T | undefined,
+    run: async (sql, params) => (await query(sql, params)).rowCount ?? 0,
+    exec: async (script) => {
+      // Simple-protocol multi-statement text: only trusted SQL shipped with luna comes here.
+      await c.query(script);
+    },
+    insertMany: async (table: string, cols: Columns, rows: readonly unknown[][], suffix = '') => {
+      const names = cols.map(([n]) => n);
+      const select = cols.map(([n, t]) => (CAST[t] ? `x.${n}::${t}` : `x.${n}`)).join(', ');
+      const sql = `INSERT INTO ${table} (${names.join(', ')})
+        SELECT ${select} FROM unnest(${cols.map(([, t], i) => `$${i + 1}::${CAST[t] ? 'text' : t}[]`).join(', ')})
+          WITH ORDINALITY AS x(${names.join(', ')}, ord)
+        ORDER BY x.ord ${suffix}`;
+      for (let at = 0; at < rows.length; at += BATCH) {
+        const batch = rows.slice(at, at + BATCH);
+        await c.query(sql, cols.map((_, i) => batch.map((r) => r[i])));
+      }
+    },
   };
 }
 
 /**
- * Statement runner for one tenant scope. Everything is PgBouncer (transaction mode) safe: unnamed
- * statements only, and the tenant role/account are transaction-local (set_config(..., true)), so nothing
- * leaks to the next transaction that reuses the server connection.
+ * The executor for one tenant scope. Everything is PgBouncer (transaction mode) safe: unnamed statements
+ * only, and the tenant role/account are transaction-local (set_config(..., true)), so nothing leaks to the
+ * next transaction that reuses the server connection.
  */
-export class PgDb {
+export class PgDb implements SqlDb {
+  private readonly pooled: Executor;
+
   constructor(
     readonly pool: pg.Pool,
     /** Account whose rows the database lets this scope see; null = owner (no row-level security). */
     readonly accountId: string | null,
     readonly role: string = 'luna_app',
-  ) {}
+  ) {
+    this.pooled = bind(pool);
+  }
 
-  /** One transaction; any throw rolls everything back. */
-  async tx<T>(fn: (q: Q) => Promise<T>, what = 'transaction'): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw dbError(err, 'connect');
-    }
+  get scope(): string | null {
+    return this.accountId;
+  }
+
+  async transaction<T>(fn: (tx: Executor) => Promise<T>, what = 'transaction'): Promise<T> {
+    const client = await connect(this.pool);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -98,12 +152,32 @@ export class PgDb {
   }
 
   /** Reads: autocommit on the pool for the owner scope; a transaction when the tenant settings must apply. */
-  async read<T>(fn: (q: Q) => Promise<T>, what = 'query'): Promise<T> {
-    if (this.accountId !== null) return this.tx(fn, what);
+  async read<T>(fn: (q: Executor) => Promise<T>, what = 'query'): Promise<T> {
+    if (this.accountId !== null) return this.transaction(fn, what);
     try {
-      return await fn(bind(this.pool));
+      return await fn(this.pooled);
     } catch (err) {
       throw dbError(err, what);
     }
+  }
+
+  all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.read((q) => q.all<T>(sql, params));
+  }
+
+  get<T = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
+    return this.read((q) => q.get<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly unknown[]): Promise<number> {
+    return this.transaction((q) => q.run(sql, params));
+  }
+
+  exec(script: string): Promise<void> {
+    return this.transaction((q) => q.exec(script));
+  }
+
+  insertMany(table: string, cols: Columns, rows: readonly unknown[][], suffix?: string): Promise<void> {
+    return this.transaction((q) => q.insertMany(table, cols, rows, suffix));
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { DatabaseError, NotFoundError, UsageError } from '../../errors.js';
-import type { Q } from './connection.js';
-import { COPY_TABLES, convert, lineDeriver, type CopyTable } from './copy-tables.js';
+import type { Executor } from '../sql/executor.js';
+import { COPY_TABLES, convert, turnLines, type CopyTable } from './copy-tables.js';
 import { openPostgresStore } from './index.js';
 import { rebuildDailyPg } from './ledger-daily.js';
 
@@ -34,8 +34,8 @@ export async function copySqliteToPostgres(sqliteFile: string, pgUrl: string, on
     const version = (await src.migrationStatus()).current;
     if ((await dst.migrator.currentVersion()) < dst.migrator.latestVersion()) await dst.migrateUp();
     await dst.assertSchemaCurrent();
-    return await dst.db.tx(async (q) => {
-      const busy = await q.one(`SELECT (SELECT count(*) FROM stories) + (SELECT count(*) FROM ledger) + (SELECT count(*) FROM jobs) AS n`);
+    return await dst.db.transaction(async (q) => {
+      const busy = await q.get(`SELECT (SELECT count(*) FROM stories) + (SELECT count(*) FROM ledger) + (SELECT count(*) FROM jobs) AS n`);
       if (Number(busy?.n) > 0) {
         throw new UsageError('the target PostgreSQL database already holds stories, ledger rows or jobs', { hint: 'copy into a fresh database (createdb, then luna db copy)' });
       }
@@ -47,15 +47,15 @@ export async function copySqliteToPostgres(sqliteFile: string, pgUrl: string, on
         let batch: unknown[][] = [];
         const flush = async () => {
           if (!batch.length) return;
-          await insertBatch(q, spec, batch);
+          await q.insertMany(spec.table, spec.cols, batch, spec.conflict);
           done += batch.length;
           batch = [];
           onProgress(spec.table, done, total);
         };
         onProgress(spec.table, 0, total);
-        const derive = spec.table === 'turns' ? lineDeriver() : (r: unknown[]) => r;
+        const derive = spec.table === 'turns' ? withLines() : (r: unknown[]) => r;
         for (const row of src.db.prepare(spec.select).raw().iterate() as Iterable<unknown[]>) {
-          batch.push(derive(row.map((v, i) => convert(spec.cols[i]![1], spec.casts?.[spec.cols[i]![0]], v))));
+          batch.push(derive(row.map((v, i) => convert(spec.cols[i]![1], v))));
           if (batch.length >= BATCH) await flush();
         }
         await flush();
@@ -82,19 +82,18 @@ function assertSourceExists(file: string): void {
   }
 }
 
-async function insertBatch(q: Q, spec: CopyTable, rows: unknown[][]): Promise<void> {
-  const names = spec.cols.map(([n]) => n);
-  const sendType = (n: string, t: string) => (spec.casts?.[n] ? 'text' : t);
-  const select = names.map((n) => (spec.casts?.[n] ? `x.${n}::${spec.casts[n]}` : `x.${n}`)).join(', ');
-  const sql = `INSERT INTO ${spec.table} (${names.join(', ')})
-    SELECT ${select} FROM unnest(${spec.cols.map(([n, t], i) => `$${i + 1}::${sendType(n, t)}[]`).join(', ')}) WITH ORDINALITY AS x(${names.join(', ')}, ord)
-    ORDER BY x.ord ${spec.conflict ?? ''}`;
-  await q.run(sql, spec.cols.map((_, i) => rows.map((r) => r[i])));
+/** `line` and `branch_chars` are not in SQLite: appended to each turn row (id, account, story, parent, depth, action, prose, …) in seq order. */
+function withLines(): (row: unknown[]) => unknown[] {
+  const lines = turnLines();
+  return (row) => {
+    const { line, size } = lines(row[0] as string, row[3] as string | null, row[5] as string, row[6] as string);
+    return [...row, line, size];
+  };
 }
 
-async function verify(q: Q, spec: CopyTable, expected: number, from: string): Promise<void> {
+async function verify(q: Executor, spec: CopyTable, expected: number, from: string): Promise<void> {
   // accounts and burst instances may already exist in the target (the default account at least).
-  const n = Number((await q.one(`SELECT count(*) AS n FROM ${spec.table}`))?.n);
+  const n = Number((await q.get(`SELECT count(*) AS n FROM ${spec.table}`))?.n);
   if (spec.conflict ? n < expected : n !== expected) {
     throw new DatabaseError(`copy check failed for ${spec.table}: ${expected} rows in ${from}, ${n} in PostgreSQL; nothing was committed`);
   }

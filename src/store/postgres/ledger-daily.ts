@@ -1,7 +1,7 @@
 import { foldCall, type Cell, type DailyInput, type Dims } from '../daily/cells.js';
 import { cellKeyValues, cellWhere, DailyGroups, planDaily } from '../daily/read.js';
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey } from '../types.js';
-import type { Q, Row } from './connection.js';
+import type { Executor, Row } from '../sql/executor.js';
 
 /** Advisory-lock namespaces (the two-key form): one lock per turn, and one over all turns for bulk writes. */
 const TURN_LOCK_SPACE = 20515;
@@ -17,12 +17,12 @@ const CELLS_PER_CALL = 2000;
  * cannot count it as new; the cells are then added by luna_ledger_daily_add (migration 0005), which
  * merges them atomically into both roll-ups.
  */
-export async function foldIntoDailyPg(q: Q, rows: DailyInput[]): Promise<void> {
+export async function foldIntoDailyPg(q: Executor, rows: DailyInput[]): Promise<void> {
   const turnIds = [...new Set(rows.map((r) => r.turnId).filter((t): t is string => t !== null))];
   const prior = new Map<string, Dims[]>();
   if (turnIds.length) {
     await lockTurns(q, turnIds);
-    const seen = await q.rows(`SELECT turn_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, account_id, agent, provider, model
+    const seen = await q.all(`SELECT turn_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, account_id, agent, provider, model
       FROM ledger WHERE turn_id = ANY($1::text[]) ORDER BY seq`, [turnIds]);
     for (const s of seen) {
       const list = prior.get(s.turn_id as string) ?? [];
@@ -47,7 +47,7 @@ export async function foldIntoDailyPg(q: Q, rows: DailyInput[]): Promise<void> {
  * and take one lock per turn, in key order; a bulk write (an import, a backfill) takes the all-turns lock
  * alone, as the first lock of its transaction, so neither kind can deadlock the other.
  */
-async function lockTurns(q: Q, turnIds: string[]): Promise<void> {
+async function lockTurns(q: Executor, turnIds: string[]): Promise<void> {
   if (turnIds.length > MAX_TURN_LOCKS) {
     await q.run('SELECT pg_advisory_xact_lock($1, $2)', ALL_TURNS_LOCK);
     return;
@@ -68,7 +68,7 @@ function lockKey(turnId: string): number {
   return h | 0;
 }
 
-async function addCells(q: Q, cells: Cell[]): Promise<void> {
+async function addCells(q: Executor, cells: Cell[]): Promise<void> {
   for (let at = 0; at < cells.length; at += CELLS_PER_CALL) {
     const json = cells.slice(at, at + CELLS_PER_CALL).map((c) => ({
       day: c.day, account: c.accountId, agent: c.agent, provider: c.provider, model: c.model, calls: c.calls, input: c.input, output: c.output,
@@ -80,7 +80,7 @@ async function addCells(q: Q, cells: Cell[]): Promise<void> {
 }
 
 /** Recomputes both roll-ups from the ledger (migration 0005), reading calls in turn order through a cursor. */
-export async function rebuildDailyPg(q: Q): Promise<void> {
+export async function rebuildDailyPg(q: Executor): Promise<void> {
   await q.run('DELETE FROM ledger_daily_account');
   await q.run('DELETE FROM ledger_daily');
   await q.run(`DECLARE luna_daily_rebuild NO SCROLL CURSOR FOR
@@ -92,7 +92,7 @@ export async function rebuildDailyPg(q: Q): Promise<void> {
   let turn: string | null = null;
   let prior: Dims[] = [];
   for (;;) {
-    const batch = (await q.rows('FETCH 20000 FROM luna_daily_rebuild')) as unknown as DailyInput[];
+    const batch = (await q.all('FETCH 20000 FROM luna_daily_rebuild')) as unknown as DailyInput[];
     if (!batch.length) break;
     for (const r of batch) {
       if (r.turnId !== turn) {
@@ -108,14 +108,14 @@ export async function rebuildDailyPg(q: Q): Promise<void> {
 }
 
 /** Aggregates from the roll-up, or undefined when only a ledger scan can answer exactly. */
-export async function aggregateFromDailyPg(q: Q, keys: LedgerGroupKey[], filter: LedgerFilter, scope: string | null): Promise<LedgerAggregateRow[] | undefined> {
+export async function aggregateFromDailyPg(q: Executor, keys: LedgerGroupKey[], filter: LedgerFilter, scope: string | null): Promise<LedgerAggregateRow[] | undefined> {
   // A tenant may not read the across-accounts cells: its own account's cells are the same figures for it.
   const scoped = scope !== null && filter.accountId === undefined ? { ...filter, accountId: scope } : filter;
   const plan = planDaily(keys, scoped);
   if (!plan) return undefined;
   const perAccount = plan.perAccount;
   const w = cellWhere(plan, scoped, (i) => `$${i + 1}`);
-  const rows = await q.rows(`SELECT day, ${perAccount ? 'account_id' : `'' AS account_id`}, agent, provider, model, calls, input_tokens, output_tokens,
+  const rows = await q.all(`SELECT day, ${perAccount ? 'account_id' : `'' AS account_id`}, agent, provider, model, calls, input_tokens, output_tokens,
       cached_tokens, cost_usd, unpriced, estimated, failed, fallback, latency, turns[$1] AS turns
     FROM ${perAccount ? 'ledger_daily_account' : 'ledger_daily'} ${w.sql}`, [plan.counter + 1, ...w.args]);
   const groups = new DailyGroups(keys, plan);

@@ -1,14 +1,14 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as sqliteVec from 'sqlite-vec';
 import { DatabaseError } from '../../errors.js';
+import { ensureDir } from '../../util/ensure-dir.js';
 
 export type Db = Database.Database;
 
 /** Opens (creating if needed) a SQLite file tuned for one writer plus many readers across processes. */
 export function openSqliteDb(file: string): Db {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') ensureDir(path.dirname(file), { what: 'database folder' });
   let db: Db;
   try {
     db = new Database(file);
@@ -55,12 +55,4 @@ function cacheStatements(db: Db): void {
     }
     return stmt;
   };
-}
-
-/**
- * Runs fn in a write transaction that takes the write lock up front (BEGIN IMMEDIATE), so a
- * read-then-write (head check, job claim) cannot interleave with another process's write.
- */
-export function writeTx<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
 }

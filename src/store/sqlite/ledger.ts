@@ -1,67 +1,24 @@
 import { zeroSums, type CallSums } from '../call-sums.js';
-import { newId, nowIso, toIso } from '../ids.js';
 import { LATENCY_SQL, latencyBucket, latencyPercentiles } from '../percentile.js';
-import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRow } from '../types.js';
-import { writeTx, type Db } from './connection.js';
-import { foldIntoDaily } from './ledger-daily.js';
+import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey } from '../types.js';
+import { groupSql, ledgerWhere, SqlLedger } from '../sql/ledger.js';
+import type { Db } from './connection.js';
+import { SQLITE_DATES } from './dialect.js';
+import type { SqlContext } from '../sql/context.js';
 import { aggregateFromDaily } from './ledger-daily-read.js';
 import { rollUp } from './ledger-rollup.js';
-import { toLedger } from './rows.js';
 import { compareKeys } from '../ledger-keys.js';
 
 type Row = Record<string, unknown>;
 
 const RECENT_TTL_MS = 10_000;
 
-/** SQL for each group key. Days and months are UTC, cut from the stored ISO timestamp. */
-const GROUP_SQL: Record<LedgerGroupKey, string> = {
-  agent: 'agent',
-  model: 'model',
-  provider: 'provider',
-  story: 'story_id',
-  account: 'account_id',
-  day: 'substr(created_at, 1, 10)',
-  month: 'substr(created_at, 1, 7)',
-  turn: 'turn_id',
-};
+const GROUP_SQL = groupSql(SQLITE_DATES);
 
 /**
- * Bulk insert without its own transaction (commitTurn writes its rows inside the turn's). The daily
- * roll-up is folded first, in the same transaction, so it can never disagree with the ledger.
+ * The SQLite ledger's read side on the raw connection: roll-up reads and a one-pass ledger scan, with short-lived
+ * caches. Synchronous (better-sqlite3); SqliteLedgerRole hands it to the async Store once no transaction is open.
  */
-export function insertLedgerRows(db: Db, rows: LedgerRow[]): void {
-  if (rows.length === 0) return;
-  const now = nowIso();
-  const written = rows.map((r) => ({
-    ...r,
-    inputTokens: Math.round(r.inputTokens), outputTokens: Math.round(r.outputTokens), cachedTokens: Math.round(r.cachedTokens),
-    // Whole milliseconds: latency percentiles come from bucketed histograms (store/percentile.ts).
-    latencyMs: Math.round(r.latencyMs), ttftMs: r.ttftMs === null ? null : Math.round(r.ttftMs),
-    createdAt: r.createdAt ? toIso(r.createdAt) : now,
-  }));
-  foldIntoDaily(db, written);
-  const stmt = db.prepare(`INSERT INTO ledger (id, account_id, story_id, turn_id, agent, provider, model, input_tokens, output_tokens,
-      cached_tokens, estimated, latency_ms, ttft_ms, outcome, cost_usd, price_in_per_mtok, price_out_per_mtok, instance_id, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  for (const r of written) {
-    stmt.run(
-      r.id ?? newId(), r.accountId, r.storyId, r.turnId, r.agent, r.provider, r.model, r.inputTokens, r.outputTokens, r.cachedTokens,
-      r.estimated ? 1 : 0, r.latencyMs, r.ttftMs, r.outcome, r.costUsd, r.priceInPerMTok, r.priceOutPerMTok, r.instanceId ?? null, r.createdAt,
-    );
-  }
-}
-
-function where(filter: LedgerFilter): { sql: string; args: unknown[] } {
-  const parts: string[] = [];
-  const args: unknown[] = [];
-  if (filter.since !== undefined) { parts.push('created_at >= ?'); args.push(toIso(filter.since)); }
-  if (filter.until !== undefined) { parts.push('created_at < ?'); args.push(toIso(filter.until)); }
-  if (filter.storyId !== undefined) { parts.push('story_id = ?'); args.push(filter.storyId); }
-  if (filter.accountId !== undefined) { parts.push('account_id = ?'); args.push(filter.accountId); }
-  if (filter.agent !== undefined) { parts.push('agent = ?'); args.push(filter.agent); }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
-}
-
 export class SqliteLedger {
   /** Where luna_ledger_agg folds rows; set only while aggregateCalls runs (better-sqlite3 is synchronous). */
   sink: GroupTree | undefined;
@@ -74,16 +31,6 @@ export class SqliteLedger {
 
   constructor(private readonly db: Db) {
     registerAggregate(db, this);
-  }
-
-  recordCalls(rows: LedgerRow[]): void {
-    writeTx(this.db, () => insertLedgerRows(this.db, rows));
-  }
-
-  listCalls(filter: LedgerFilter & { limit?: number } = {}): LedgerRow[] {
-    const w = where(filter);
-    const limit = filter.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
-    return (this.db.prepare(`SELECT * FROM ledger ${w.sql} ORDER BY created_at DESC, seq DESC ${limit}`).all(...w.args) as Row[]).map(toLedger);
   }
 
   /**
@@ -130,7 +77,7 @@ export class SqliteLedger {
   }
 
   private scan(keys: LedgerGroupKey[], filter: LedgerFilter): Group[] {
-    const w = where(filter);
+    const w = ledgerWhere(filter);
     const groups = newTree(keys.length);
     this.sink = groups;
     try {
@@ -256,4 +203,18 @@ function registerAggregate(db: Db, ledger: { sink: GroupTree | undefined }): voi
   };
   // The typings only describe fixed-arity steps; varargs hands the step every SQL argument positionally.
   db.aggregate('luna_ledger_agg', { varargs: true, start: 0, step: step as unknown as (total: number, next: unknown) => number });
+}
+
+/** The ledger role: shared writes and listing, with aggregation from SqliteLedger. */
+export class SqliteLedgerRole extends SqlLedger {
+  private readonly engine: SqliteLedger;
+
+  constructor(c: SqlContext, db: Db) {
+    super(c);
+    this.engine = new SqliteLedger(db);
+  }
+
+  override aggregateCalls(groupBy: LedgerGroupKey[], filter: LedgerFilter = {}): Promise<LedgerAggregateRow[]> {
+    return this.c.db.read(async () => this.engine.aggregateCalls(groupBy, filter));
+  }
 }

@@ -1,0 +1,231 @@
+/** What a story is made of, as every Store returns it: accounts, stories, the turn tree, memory. */
+
+import type { LedgerRow } from './ledger.js';
+import type { JobKind } from './ops.js';
+
+export const DEFAULT_ACCOUNT_ID = 'local';
+
+export interface Account {
+  id: string;
+  name: string;
+  tier: string;
+  createdAt: string;
+}
+
+/** An API key as listed: the secret itself is shown once at creation and only its sha256 is stored. */
+export interface ApiKey {
+  id: string;
+  accountId: string;
+  label: string;
+  /** Visible start of the secret (e.g. `luna_7k2f9a1b`), to tell keys apart. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface Story {
+  id: string;
+  accountId: string;
+  title: string;
+  premise: string;
+  style: string;
+  /** The turn the story currently continues from (the tip of the current branch); null before the first turn. */
+  headTurnId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StorySummary extends Story {
+  turnCount: number;
+}
+
+export interface Turn {
+  id: string;
+  storyId: string;
+  parentId: string | null;
+  /** 1 for the first turn; parent's depth + 1 (its position on its branch). */
+  depth: number;
+  action: string;
+  prose: string;
+  /** Strategist plan as stored (JSON), null for imported turns. */
+  plan: unknown | null;
+  createdAt: string;
+}
+
+export type EntityKind = 'character' | 'place' | 'item' | 'faction' | 'other';
+
+export interface Entity {
+  id: string;
+  storyId: string;
+  name: string;
+  kind: EntityKind;
+  aliases: string[];
+  description: string;
+  /** Turn that introduced it; null for entities from an import's sheet or lore. */
+  firstTurnId: string | null;
+  createdAt: string;
+}
+
+export interface Fact {
+  id: string;
+  entityId: string;
+  /** What the fact is about, e.g. "sword", "location", "sister". A newer fact with the same key supersedes older ones on the branch. */
+  key: string;
+  value: string;
+  turnId: string | null;
+  /** Depth of turnId (0 for facts not tied to a turn): orders facts along a branch. */
+  depth: number;
+  createdAt: string;
+}
+
+/** How an entry's secondary keys combine with its primary match (SillyTavern World Info's selective logic). */
+export type LoreLogic = 'and-any' | 'and-all' | 'not-any' | 'not-all';
+export const LORE_LOGICS: readonly LoreLogic[] = ['and-any', 'and-all', 'not-any', 'not-all'];
+/**
+ * Where a triggered entry goes in the context: `before` the character sheets (the World section), `after`
+ * them, or `recent`: just before the most recent turns, where it weighs most (SillyTavern's @depth and
+ * Author's Note positions).
+ */
+export type LorePosition = 'before' | 'after' | 'recent';
+export const LORE_POSITIONS: readonly LorePosition[] = ['before', 'after', 'recent'];
+
+/** The matching rules of a lore entry; every field has a default that behaves like a plain keyword entry. */
+export interface LoreRules {
+  /** Filter keys, combined with the primary match by `logic`; empty = the primary match alone decides. */
+  secondaryKeys: string[];
+  logic: LoreLogic;
+  caseSensitive: boolean;
+  /** Keys match whole words only (a key "art" does not fire on "party"). Regex keys ignore it. */
+  wholeWords: boolean;
+  /** Insertion order inside its position: lower comes first. */
+  order: number;
+  /** -100…100: a higher priority is kept first when the budget runs short. */
+  priority: number;
+  position: LorePosition;
+  /** 0–100: chance the entry is used when triggered, rolled once per turn with a seed (retries roll the same). */
+  probability: number;
+  /** Other entries' text cannot trigger this one. */
+  excludeRecursion: boolean;
+  /** This entry's text does not trigger others. */
+  preventRecursion: boolean;
+  enabled: boolean;
+  /** For the author only; never sent to a model. */
+  comment: string;
+}
+
+export const LORE_DEFAULTS: LoreRules = {
+  secondaryKeys: [], logic: 'and-any', caseSensitive: false, wholeWords: true, order: 100, priority: 0, position: 'before',
+  probability: 100, excludeRecursion: false, preventRecursion: false, enabled: true, comment: '',
+};
+
+export interface LoreEntry extends LoreRules {
+  id: string;
+  storyId: string;
+  title: string;
+  /**
+   * Words that trigger this entry when they appear in the action or recent turns; `/pattern/flags` is a
+   * regular expression. Without keywords the title is the key.
+   */
+  keywords: string[];
+  body: string;
+  /** Always included (world rules) regardless of keywords. */
+  constant: boolean;
+}
+
+/** A lore entry to write: title and body, everything else optional with LORE_DEFAULTS. */
+export type NewLore = { title: string; body: string; keywords?: string[]; constant?: boolean } & Partial<LoreRules>;
+
+/** The character card a story was made from, as imported (src/cards); the image is the card's PNG when it had one. */
+export interface StoryCard {
+  storyId: string;
+  spec: 'chara_card_v2' | 'chara_card_v3';
+  /** The card's `data` object as imported (character_book removed: it lives on as lore). */
+  card: Record<string, unknown>;
+  tags: string[];
+  image: Buffer | null;
+}
+
+export interface ArcSummary {
+  id: string;
+  storyId: string;
+  /** Last turn the summary covers; the summary is visible on every branch containing it. */
+  toTurnId: string;
+  fromDepth: number;
+  toDepth: number;
+  kind: 'arc' | 'story';
+  summary: string;
+  createdAt: string;
+}
+
+export interface SearchHit {
+  turnId: string;
+  score: number;
+}
+
+export interface NewEntity {
+  /** Existing entity to extend (facts/aliases), or undefined to create. */
+  id?: string;
+  name: string;
+  kind: EntityKind;
+  aliases?: string[];
+  description?: string;
+}
+
+export interface NewFact {
+  /** Entity by id, or by name from `entities` in the same commit. */
+  entityId?: string;
+  entityName?: string;
+  key: string;
+  value: string;
+}
+
+export interface TurnCommit {
+  storyId: string;
+  /** The head this turn was planned against. The commit fails with BusyError if the head moved. */
+  expectedHeadId: string | null;
+  /** Parent of the new turn (normally expectedHeadId; differs for retry/branch-from). */
+  parentId: string | null;
+  action: string;
+  prose: string;
+  plan: unknown | null;
+  entities: NewEntity[];
+  facts: NewFact[];
+  ledger: Omit<LedgerRow, 'turnId' | 'storyId' | 'accountId'>[];
+  jobs: { kind: JobKind; payload?: Record<string, unknown> }[];
+  /**
+   * Hard limits re-checked inside the commit transaction, so two turns racing for the last unit of a
+   * budget or quota cannot both land: the loser fails with BudgetError (exit 8) and writes nothing.
+   */
+  limits?: TurnLimit[];
+}
+
+export interface TurnLimit {
+  /** 'account': the story's account only; 'global': every account. */
+  scope: 'account' | 'global';
+  /** ISO start of the period (day or month) the limit counts from. */
+  since: string;
+  /** Committed turns allowed in the period, this one included; null/undefined = unlimited. */
+  maxTurns?: number | null;
+  /** Ledger spend allowed in the period (USD), this turn's calls included; null/undefined = unlimited. */
+  maxCostUsd?: number | null;
+  /** What to tell the player when the commit refuses the turn (when it resets, which key raises it). */
+  hint?: string;
+  /** Shown in the BudgetError, e.g. "free tier: 100 turns a month". */
+  label: string;
+}
+
+export interface StoryBundle {
+  title: string;
+  premise: string;
+  style?: string;
+  lore?: NewLore[];
+  /** Kept for stories made from a character card; the image as base64. */
+  card?: { spec: StoryCard['spec']; data: Record<string, unknown>; tags?: string[]; image?: string };
+  entities?: { name: string; kind?: EntityKind; aliases?: string[]; description?: string; facts?: { key: string; value: string; turn?: number }[] }[];
+  /** Main line, in order. */
+  turns: { action: string; prose: string }[];
+  /** Side branches: each starts after turn `from` (1-based index into `turns`, 0 = from the start). */
+  branches?: { from: number; turns: { action: string; prose: string }[] }[];
+}
+

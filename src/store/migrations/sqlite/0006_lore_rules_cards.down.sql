@@ -1,0 +1,13 @@
+DROP TABLE IF EXISTS story_cards;
+ALTER TABLE lore DROP COLUMN comment;
+ALTER TABLE lore DROP COLUMN enabled;
+ALTER TABLE lore DROP COLUMN prevent_recursion;
+ALTER TABLE lore DROP COLUMN exclude_recursion;
+ALTER TABLE lore DROP COLUMN probability;
+ALTER TABLE lore DROP COLUMN position;
+ALTER TABLE lore DROP COLUMN priority;
+ALTER TABLE lore DROP COLUMN sort_order;
+ALTER TABLE lore DROP COLUMN whole_words;
+ALTER TABLE lore DROP COLUMN case_sensitive;
+ALTER TABLE lore DROP COLUMN selective_logic;
+ALTER TABLE lore DROP COLUMN secondary_keys;
