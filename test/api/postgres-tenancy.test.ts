@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { planJson } from '../helpers/pipeline-fixture.js';
+import { createDb, dbNameOf, dropDb } from '../postgres/pg-helpers.js';
+import { apiFixture, type ApiFixture } from './api-fixture.js';
+
+let url = '';
+let f: ApiFixture;
+beforeAll(async () => {
+  url = await createDb();
+  await (await openPostgresStore(url, { poolSize: 2, autoMigrate: true })).close();
+  f = await apiFixture({}, {}, url);
+}, 60_000);
+afterAll(async () => {
+  await f?.close();
+  if (url) await dropDb(dbNameOf(url));
+}, 60_000);
+
+describe('luna api on PostgreSQL: each request runs under row-level security for its key\'s account', () => {
+  it('account A plays a turn; account B can neither list, read, play nor delete it', async () => {
+    expect(f.fx.store.dialect).toBe('postgres');
+    const s = await (await f.req('POST', '/v1/stories', { body: { title: 'A on Postgres', premise: 'Maren keeps the light.' } })).json();
+    f.fx.strategist.script({ kind: 'json', value: planJson(), usage: { prompt_tokens: 900, completion_tokens: 120 } });
+    f.fx.writer.script({ kind: 'text', chunks: ['Maren ', 'waits.'] });
+    const done = await (await f.req('POST', `/v1/stories/${s.id}/turns`, { body: { action: 'I wait' } })).json();
+    expect(done.prose).toBe('Maren waits.');
+    const calls = await f.fx.store.listCalls({ storyId: s.id });
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => c.accountId === 'a' && c.turnId === done.turn.id)).toBe(true);
+
+    const b = f.keys.b!;
+    expect((await (await f.req('GET', '/v1/stories', { key: b })).json()).data).toEqual([]);
+    expect((await f.req('GET', `/v1/stories/${s.id}`, { key: b })).status).toBe(404);
+    expect((await f.req('GET', `/v1/stories/${s.id}/turns/${done.turn.id}`, { key: b })).status).toBe(404);
+    expect((await f.req('POST', `/v1/stories/${s.id}/turns`, { key: b, body: { action: 'steal' } })).status).toBe(404);
+    expect((await f.req('DELETE', `/v1/stories/${s.id}`, { key: b })).status).toBe(404);
+    const cost = await (await f.req('GET', '/v1/cost', { key: b })).json();
+    expect(cost.total?.calls ?? 0).toBe(0);
+
+    // The request's store is the database-enforced one: even an unfiltered read sees only the caller's rows.
+    const scopedB = await f.api.ctx.auth.authenticate({ headers: { authorization: `Bearer ${b}` } } as never);
+    expect(await scopedB.store.listStories()).toEqual([]);
+    expect(await scopedB.store.getTurn(done.turn.id)).toBeNull();
+    expect((await (await f.req('GET', `/v1/stories/${s.id}`)).json()).turnCount).toBe(1);
+  });
+});
