@@ -10,6 +10,7 @@ export function registerStory(program: Command): void {
     .requiredOption('-p, --premise <text>', 'what the story is about')
     .option('-s, --style <text>', 'prose style, e.g. "noir, first person"', '')
     .option('--account <id>', 'owning account (must exist, except the built-in local one)', 'local')
+    .option('--lorebook <file>', 'start with the lore of a lorebook (SillyTavern, NovelAI, AI Dungeon; see luna lore import)')
     .action(async (opts, cmd: Command) => (await import('./new.js')).run(opts, globalOptions(cmd)));
   story
     .command('list')
@@ -24,14 +25,15 @@ export function registerStory(program: Command): void {
     .action(async (id: string, opts, cmd: Command) => (await import('./show.js')).run(id, opts, globalOptions(cmd)));
   story
     .command('export <id>')
-    .description('export a story (all branches) as JSON or Markdown')
-    .addOption(new Option('-f, --format <fmt>', 'output format').choices(['json', 'md']).default('json'))
+    .description('export a story (all branches) as JSON or Markdown, or as a Character Card V3 (-o NAME.png, .charx or .json)')
+    .addOption(new Option('-f, --format <fmt>', 'output format').choices(['json', 'md', 'card']).default('json'))
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (id: string, opts, cmd: Command) => (await import('./export.js')).run(id, opts, globalOptions(cmd)));
   story
     .command('import <file>')
-    .description('import a story JSON file (indexed for retrieval; no LLM calls)')
+    .description('import a story JSON file, or a character card (PNG, JSON or CHARX; V2/V3) as a new story (indexed for retrieval; no LLM calls)')
     .option('--account <id>', 'owning account (must exist, except the built-in local one)', 'local')
+    .option('--max-mb <n>', 'refuse files larger than this many MiB (default 256, at most 512)')
     .action(async (file: string, opts, cmd: Command) => (await import('./import.js')).run(file, opts, globalOptions(cmd)));
   story
     .command('delete <id>')
