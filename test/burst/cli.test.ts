@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeServer } from './fakes/cloud.js';
+import { startFakeLambda } from './fakes/lambda.js';
 import { startFakeRunPod } from './fakes/runpod.js';
 import { startFakeVast } from './fakes/vast.js';
 import { KEY, tempDir, until } from './helpers.js';
@@ -119,6 +120,38 @@ describe('luna burst (built CLI against fake providers)', () => {
     expect(plan.wouldLaunch).toBe(true);
     expect(plan.reasons.join(' ')).toMatch(/cheapest of 3 offer/);
   }, 30_000);
+
+  it('plan says how each provider\'s instances are reached, and skips Lambda until its firewall sources are set', async () => {
+    const v = await vast();
+    const lam = await startFakeLambda({ apiKey: KEY });
+    fakes.push(lam);
+    writeConfig(`  providers:\n    vast: { baseUrl: "${v.url}", apiKey: "${KEY}" }\n    lambda: { baseUrl: "${lam.url}", apiKey: "${KEY}", sshKeyName: k }\n`);
+    const r = await luna(['burst', 'plan', '--json']);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as { offers: { provider: string }[]; reasons: string[]; access: Record<string, { ok: boolean }> };
+    expect(plan.offers.every((o) => o.provider === 'vast')).toBe(true);
+    expect(plan.access.lambda!.ok).toBe(false);
+    expect(plan.reasons.join('\n')).toMatch(/lambda not asked: needs burst\.providers\.lambda\.allowedSources/);
+    expect(plan.reasons.join('\n')).toMatch(/vast instances are reached by port 8000\/tcp mapped/);
+    writeConfig(`  providers:\n    lambda: { baseUrl: "${lam.url}", apiKey: "${KEY}", sshKeyName: k, allowedSources: [198.51.100.7/32] }\n`);
+    const text = await luna(['burst', 'plan']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/lambda instances are reached by port 8000\/tcp opened to 198\.51\.100\.7\/32 through the account's firewall rules/);
+  }, 30_000);
+
+  it('status shows where a starting instance is (the provider\'s phase, its age and disk)', async () => {
+    const f = await vast({ bootMs: 60_000 });
+    writeConfig(`  providers:\n    vast: { baseUrl: "${f.url}", apiKey: "${KEY}" }\n`);
+    const up = await luna(['burst', 'up', '--yes', '--no-wait', '--gpu', 'RTX_4090']);
+    expect(up.code).toBe(0);
+    const st = await luna(['burst', 'status', '--json']);
+    expect(st.code).toBe(0);
+    const body = JSON.parse(st.stdout) as { instances: { state: string; phase: string | null }[] };
+    expect(body.instances).toHaveLength(1);
+    expect(body.instances[0]).toMatchObject({ state: 'starting', phase: expect.stringMatching(/^Pulling image \(up \d+s, disk 80 GB\)$/) });
+    const table = await luna(['burst', 'status']);
+    expect(table.stdout).toMatch(/starting: Pulling image/);
+  }, 60_000);
 
   it('a rejected key exits 7 without printing it', async () => {
     const f = await vast();

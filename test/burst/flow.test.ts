@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { lastStepFile, readLastStep } from '../../src/burst/last-step.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -59,7 +61,7 @@ async function setup(name: ProviderName, over: Record<string, unknown> = {}, fak
   const server: FakeServer = await starters[name]({ apiKey: KEY, bootMs: 150, readyAfterMs: 150, fixedVllm: vllm, ...fake });
   closers.push(server);
   const p: Record<string, unknown> = { baseUrl: server.url, apiKey: KEY };
-  if (name === 'lambda') p.sshKeyName = 'luna-test';
+  if (name === 'lambda') Object.assign(p, { sshKeyName: 'luna-test', allowedSources: ['127.0.0.1/32'] });
   if (name === 'runpod') p.proxyUrl = `${server.url}/proxy/{podId}`;
   const config = burstConfig({ provider: name, providers: { [name]: p }, ...(vllm ? { port: vllm.port } : {}), ...over });
   const manager = new BurstManager({ store, config, providers: [createProvider(config, name)], pollMs: 20, billEveryMs: 0 });
@@ -150,6 +152,28 @@ describe('burst manager', () => {
     expect(await store.listBurstInstances({ deployment: 'default' })).toEqual([]);
   });
 
+  it('checks a whole request against the hourly cap, naming the first instance that would pass it', async () => {
+    const { server, manager } = await setup('vast', { maxHourlySpend: 1 });
+    expect(await manager.assertBudgetFor(2, 0.4)).toBeCloseTo(0.8);
+    const err = await manager.assertBudgetFor(3, 0.4).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BudgetError);
+    expect((err as Error).message).toMatch(/^burst launch refused: instance 3 of 3 would raise burst spend to \$1\.20\/h/);
+    expect((err as BudgetError).hint).toMatch(/lower --count/);
+    expect(server.cloud.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
+  });
+
+  it('waitReady reports ready once every launched instance answers /health', async () => {
+    const { config, manager } = await setup('vast');
+    const { offers } = await searchOffers([...manager.providers.values()], planRequest(config));
+    const inst = await manager.launch(offers[0]!);
+    const seen: string[] = [];
+    const outcome = await manager.waitReady([inst.id], { timeoutMs: 60_000, pollMs: 100, onProgress: (ready, n) => seen.push(`${ready}/${n}`) });
+    expect(outcome).toBe('ready');
+    expect(seen.at(-1)).toBe('1/1');
+    expect((await store.getBurstInstance(inst.id))!.state).toBe('ready');
+    await manager.retire(inst, 'test');
+  });
+
   it('drains in-flight requests before terminating', async () => {
     const { server, config, manager } = await setup('vast', { drainTimeoutMs: 10_000 });
     const { offers } = await searchOffers([...manager.providers.values()], planRequest(config));
@@ -178,5 +202,17 @@ describe('burst manager', () => {
     server.cloud.create({ id: 'otherdep', name: 'luna-prod-cafe', apiKey: 'k', model: 'm', gpu: 'NVIDIA GeForce RTX 4090', price: 0.34, body: {} });
     const r = await manager.reconcile();
     expect(r.orphans.map((o) => o.instance.name)).toEqual(['luna-default-deadbeef']);
+  });
+
+  it("each autoscaler step leaves its decisions and orphans where luna top reads them, with no keys", async () => {
+    const { server, config, manager } = await setup('runpod');
+    server.cloud.create({ id: 'orphan2', name: 'luna-default-0rphan', apiKey: 'secret-key', model: 'm', gpu: 'NVIDIA GeForce RTX 4090', price: 0.34, body: {} });
+    const file = lastStepFile(tmp.dir, config.deployment);
+    await new Autoscaler(manager, { request: planRequest(config), lastStepFile: file }).step();
+    const last = readLastStep(file)!;
+    expect(last.orphans).toEqual([{ provider: 'runpod', name: 'luna-default-0rphan', providerInstanceId: 'orphan2', status: expect.any(String) }]);
+    expect(Date.parse(last.at)).toBeGreaterThan(Date.now() - 60_000);
+    expect(Array.isArray(last.decisions)).toBe(true);
+    expect(readFileSync(file, 'utf8')).not.toContain('secret-key');
   });
 });

@@ -13,7 +13,7 @@ export function burstConfig(over: Record<string, unknown> = {}): BurstConfig {
 
 export function providerFor(name: ProviderName, url: string, over: Record<string, unknown> = {}, key = KEY): BurstProvider {
   const p: Record<string, unknown> = { baseUrl: url, apiKey: key };
-  if (name === 'lambda') p.sshKeyName = 'luna-test';
+  if (name === 'lambda') Object.assign(p, { sshKeyName: 'luna-test', allowedSources: ['127.0.0.1/32'] });
   if (name === 'runpod') p.proxyUrl = `${url}/proxy/{podId}`;
   return createProvider(burstConfig({ providers: { [name]: p }, ...over }), name, { timeoutMs: 5000 });
 }

@@ -101,4 +101,13 @@ describe('burst policy (pure, injected clock)', () => {
     expect(checkBudget({ maxHourlySpend: 3 }, 1.6, 0, 1.5).ok).toBe(false);
     expect(checkBudget({}, 100, 1e6, 50).ok).toBe(true);
   });
+
+  it('replaces instances the provider took away at once (no load window, no cooldown), within maxInstances and the budget', () => {
+    const memory = { ...EMPTY_MEMORY, lastScaleUpAt: T0 - 1000 };
+    const one = decide(cfg, [ready('a', T0 - 600_000)], memory, { ...sig(null), lost: 2 }, T0);
+    expect(one.decisions).toContainEqual(expect.objectContaining({ action: 'launch', count: 1, reason: expect.stringMatching(/replacing 1 instance/) }));
+    const capped = decide({ ...cfg, maxHourlySpend: 2 }, [ready('a', T0 - 600_000)], memory, { ...sig(null), lost: 1 }, T0);
+    expect(capped.decisions.some((d) => d.action === 'launch')).toBe(false);
+    expect(capped.decisions).toContainEqual(expect.objectContaining({ action: 'refuse', budget: 'hourly' }));
+  });
 });

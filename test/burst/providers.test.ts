@@ -11,7 +11,7 @@ import { KEY, lambdaVllm, providerFor as providerForRaw, until } from './helpers
 const providerFor = (name: ProviderName, url: string, over: Record<string, unknown> = {}, key?: string) =>
   providerForRaw(name, url, name === 'lambda' ? { port, ...over } : over, key);
 
-const starters: Record<ProviderName, typeof startFakeLambda> = { lambda: startFakeLambda, vast: startFakeVast, runpod: startFakeRunPod };
+const starters: Record<ProviderName, (o: Parameters<typeof startFakeLambda>[0]) => Promise<FakeServer>> = { lambda: startFakeLambda, vast: startFakeVast, runpod: startFakeRunPod };
 const GPU: Record<ProviderName, string> = { lambda: 'a100', vast: 'RTX_4090', runpod: 'rtx 4090' };
 
 let servers: { close(): Promise<void> }[] = [];
@@ -34,14 +34,14 @@ async function start(name: ProviderName, opts: Parameters<typeof startFakeLambda
 }
 
 function spec(offer: Offer, name = 'luna-default-abc123'): LaunchSpec {
-  return { name, offer, image: 'vllm/vllm-openai:latest', model: 'Qwen/Qwen2.5-0.5B-Instruct', apiKey: 'sk-luna-instancekey123456', port: 8000, diskGb: 40 };
+  return { name, offer, image: 'vllm/vllm-openai:latest', model: 'Qwen/Qwen2.5-0.5B-Instruct', apiKey: 'sk-luna-instancekey123456', port: 8000, diskGb: 40, hfToken: null };
 }
 
 describe.each(['lambda', 'vast', 'runpod'] as ProviderName[])('%s adapter against its fake API', (name) => {
   it('lists offers cheapest first, filtered by GPU and max price, with Bearer auth', async () => {
     const s = await start(name);
     const p = providerFor(name, s.url);
-    const offers = await p.listOffers({ gpuType: GPU[name], gpuCount: 1 });
+    const offers = await p.listOffers({ gpuType: GPU[name], gpuCount: 1, diskGb: 40 });
     expect(offers.length).toBeGreaterThan(0);
     for (let i = 1; i < offers.length; i++) expect(offers[i]!.pricePerHour).toBeGreaterThanOrEqual(offers[i - 1]!.pricePerHour);
     expect(offers.every((o) => o.provider === name && o.gpuCount >= 1)).toBe(true);
@@ -54,7 +54,7 @@ describe.each(['lambda', 'vast', 'runpod'] as ProviderName[])('%s adapter agains
   it('launches, lists the instance by name until it runs with an address, and terminates idempotently', async () => {
     const s = await start(name, { apiKey: KEY, bootMs: 100 });
     const p = providerFor(name, s.url);
-    const [offer] = await p.listOffers({ gpuType: GPU[name], gpuCount: 1 });
+    const [offer] = await p.listOffers({ gpuType: GPU[name], gpuCount: 1, diskGb: 40 });
     const r = await p.launch(spec(offer!));
     expect(s.cloud.live()).toHaveLength(1);
     expect(s.cloud.live()[0]!.apiKey).toBe('sk-luna-instancekey123456');
@@ -90,7 +90,7 @@ describe.each(['lambda', 'vast', 'runpod'] as ProviderName[])('%s adapter agains
   it('reports no capacity as a retryable BurstError and quota as a final one', async () => {
     const s = await start(name);
     const p = providerFor(name, s.url);
-    const [offer] = await p.listOffers({ gpuType: GPU[name], gpuCount: 1 });
+    const [offer] = await p.listOffers({ gpuType: GPU[name], gpuCount: 1, diskGb: 40 });
     s.cloud.failNext('create', 'capacity');
     const cap = await p.launch(spec(offer!)).catch((e: unknown) => e);
     expect(cap).toBeInstanceOf(ProviderError);
@@ -107,7 +107,7 @@ describe.each(['lambda', 'vast', 'runpod'] as ProviderName[])('%s adapter agains
   it('flags a 500 on create as maybe-created (the instance really exists)', async () => {
     const s = await start(name);
     const p: BurstProvider = providerFor(name, s.url);
-    const [offer] = await p.listOffers({ gpuType: GPU[name], gpuCount: 1 });
+    const [offer] = await p.listOffers({ gpuType: GPU[name], gpuCount: 1, diskGb: 40 });
     s.cloud.failNext('create', 'created-then-500');
     const err = await p.launch(spec(offer!, 'luna-default-fivexx')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);

@@ -40,11 +40,11 @@ export function createProvider(cfg: BurstConfig, name: ProviderName, opts: Provi
   });
   switch (name) {
     case 'lambda':
-      return new LambdaProvider({ http, sshKeyName: p.sshKeyName, region: p.region, port: cfg.port });
+      return new LambdaProvider({ http, sshKeyName: p.sshKeyName, region: p.region, port: cfg.port, allowedSources: p.allowedSources });
     case 'vast':
-      return new VastProvider({ http, port: cfg.port });
+      return new VastProvider({ http, port: cfg.port, minCudaVersion: cfg.minCudaVersion, minReliability: p.minReliability });
     case 'runpod':
-      return new RunPodProvider({ http, proxyUrl: p.proxyUrl, port: cfg.port });
+      return new RunPodProvider({ http, proxyUrl: p.proxyUrl, port: cfg.port, minCudaVersion: cfg.minCudaVersion });
   }
 }
 

@@ -2,6 +2,7 @@ import { ConfigError } from '../../errors.js';
 import { HttpClient, type HttpReply, ProviderError, shorten } from '../http.js';
 import type { BurstProvider, LaunchSpec, Offer, OfferQuery, ProviderInstance, ProviderStatus } from '../types.js';
 import { matchesGpu } from './match.js';
+import { instanceEnv, vllmArgs } from './serve-args.js';
 
 /**
  * Lambda Cloud API v1 (https://docs-api.lambda.ai/api/cloud): instance types with per-region capacity,
@@ -13,6 +14,15 @@ export interface LambdaOptions {
   region?: string;
   /** Lambda has no port mapping: the server listens on this port of the instance's public IP. */
   port?: number;
+  /** CIDRs the account firewall lets reach `port`; launching is refused without them (the port would stay closed). */
+  allowedSources?: string[];
+}
+
+interface FirewallRule {
+  protocol: string;
+  port_range?: [number, number];
+  source_network: string;
+  description?: string;
 }
 
 interface LambdaErrorBody {
@@ -50,6 +60,35 @@ export class LambdaProvider implements BurstProvider {
   readonly name = 'lambda' as const;
   constructor(private readonly opts: LambdaOptions) {}
 
+  private get port(): number {
+    return this.opts.port ?? 8000;
+  }
+
+  access(): { ok: boolean; how: string } {
+    const sources = this.opts.allowedSources;
+    if (!sources?.length) return { ok: false, how: `needs burst.providers.lambda.allowedSources: Lambda lets in only SSH and ICMP, so port ${this.port} stays closed (launch refused)` };
+    return { ok: true, how: `port ${this.port}/tcp opened to ${sources.join(', ')} through the account's firewall rules (they apply to all your Lambda instances, except in us-south-1)` };
+  }
+
+  /**
+   * Lambda instances accept only SSH and ICMP until a firewall rule allows more
+   * (https://docs.lambda.ai/public-cloud/firewalls/). The rules are account-wide and PUT replaces all of them
+   * (https://docs-api.lambda.ai/api/cloud, "Replace inbound firewall rules"), so the current set is read and
+   * kept, and only the missing port/source rules are added.
+   */
+  async ensurePortOpen(signal?: AbortSignal): Promise<void> {
+    const sources = this.opts.allowedSources ?? [];
+    const got = this.check(await this.opts.http.request('GET', '/api/v1/firewall-rules', undefined, signal), 'list firewall rules');
+    const rules = (got.body as { data?: FirewallRule[] }).data ?? [];
+    const covers = (r: FirewallRule, src: string) =>
+      (r.protocol === 'tcp' || r.protocol === 'all') && r.source_network === src && !!r.port_range && r.port_range[0] <= this.port && this.port <= r.port_range[1];
+    const missing = sources.filter((src) => !rules.some((r) => covers(r, src)));
+    if (!missing.length) return;
+    const added = missing.map((src) => ({ protocol: 'tcp', port_range: [this.port, this.port] as [number, number], source_network: src, description: `luna burst: vLLM port ${this.port}` }));
+    const keep = rules.map((r) => ({ protocol: r.protocol, ...(r.port_range ? { port_range: r.port_range } : {}), source_network: r.source_network, description: r.description ?? '' }));
+    this.check(await this.opts.http.request('PUT', '/api/v1/firewall-rules', { data: [...keep, ...added] }, signal), 'update firewall rules');
+  }
+
   async listOffers(q: OfferQuery, signal?: AbortSignal): Promise<Offer[]> {
     const reply = this.check(await this.opts.http.request('GET', '/api/v1/instance-types', undefined, signal), 'list instance types');
     const data = (reply.body as { data?: Record<string, LambdaTypeEntry> }).data ?? {};
@@ -81,6 +120,12 @@ export class LambdaProvider implements BurstProvider {
     if (!this.opts.sshKeyName) {
       throw new ConfigError('Lambda needs an SSH key name to launch an instance', { hint: 'set burst.providers.lambda.sshKeyName to a key from your Lambda account' });
     }
+    if (!this.opts.allowedSources?.length) {
+      throw new ConfigError(`Lambda instances accept only SSH and ICMP, so port ${this.port} would stay closed`, {
+        hint: 'set burst.providers.lambda.allowedSources to the IPv4 CIDRs of the machines running luna (e.g. ["203.0.113.7/32"])',
+      });
+    }
+    await this.ensurePortOpen(signal);
     const [type, region] = spec.offer.offerId.split('@');
     const reply = await this.opts.http.request('POST', '/api/v1/instance-operations/launch', {
       region_name: region,
@@ -103,9 +148,10 @@ export class LambdaProvider implements BurstProvider {
       providerInstanceId: i.id,
       name: i.name ?? '',
       status: STATUS[i.status] ?? 'unknown',
-      endpoint: i.ip ? `http://${i.ip}:${this.opts.port ?? 8000}/v1` : null,
+      endpoint: i.ip ? `http://${i.ip}:${this.port}/v1` : null,
       pricePerHour: i.instance_type?.price_cents_per_hour === undefined ? null : i.instance_type.price_cents_per_hour / 100,
       gpuType: i.instance_type?.name ?? null,
+      detail: i.status === 'booting' ? 'booting VM' : null,
     }));
   }
 
@@ -134,14 +180,22 @@ export class LambdaProvider implements BurstProvider {
   }
 }
 
-/** cloud-init user data: Lambda instances are plain VMs with Docker, so the server starts as a container. */
+/**
+ * cloud-init user data: Lambda instances are plain VMs with Docker, so the server starts as a container. The
+ * keys go through an --env-file readable by root only, so they are not on any process's command line.
+ */
 export function userData(spec: LaunchSpec): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const env = Object.entries(instanceEnv(spec)).map(([k, v]) => `${k}=${v}`);
   return [
     '#!/bin/bash',
+    'umask 077',
+    "cat > /root/luna-vllm.env <<'LUNA_ENV'",
+    ...env,
+    'LUNA_ENV',
     `docker run -d --gpus all --ipc=host --restart unless-stopped -p ${spec.port}:${spec.port} \\`,
-    `  -e VLLM_API_KEY=${q(spec.apiKey)} ${q(spec.image)} \\`,
-    `  --model ${q(spec.model)} --served-model-name ${q(spec.model)} --port ${spec.port}`,
+    `  --env-file /root/luna-vllm.env ${q(spec.image)} \\`,
+    `  ${vllmArgs(spec).map(q).join(' ')}`,
     '',
   ].join('\n');
 }

@@ -2,6 +2,7 @@ import { AuthError } from '../../errors.js';
 import { HttpClient, ProviderError, shorten } from '../http.js';
 import type { BurstProvider, LaunchSpec, Offer, OfferQuery, ProviderInstance, ProviderStatus } from '../types.js';
 import { matchesGpu } from './match.js';
+import { instanceEnv, vllmArgs } from './serve-args.js';
 
 /**
  * RunPod GraphQL API (https://docs.runpod.io/sdks/graphql/manage-pods, spec at https://graphql-spec.runpod.io/).
@@ -13,6 +14,8 @@ export interface RunPodOptions {
   /** Public URL of a pod port; default RunPod's HTTP proxy. */
   proxyUrl?: string;
   port?: number;
+  /** Lowest CUDA version the host driver must support (deploy input minCudaVersion). */
+  minCudaVersion?: string;
 }
 
 interface GqlReply<T> {
@@ -31,7 +34,9 @@ interface RunPodPod {
 }
 
 const GPU_TYPES = (count: number) =>
-  `query GpuTypes { gpuTypes { id displayName memoryInGb securePrice communityPrice lowestPrice(input: { gpuCount: ${count} }) { uninterruptablePrice } } }`;
+  `query GpuTypes { gpuTypes { id displayName memoryInGb securePrice communityPrice lowestPrice(input: { gpuCount: ${count} }) { uninterruptablePrice minimumBidPrice } } }`;
+/** Spot pods: same input plus bidPerGpu (dstack's runpod api_client uses podRentInterruptable for spot). */
+const RENT = `mutation Rent($input: PodRentInterruptableInput!) { podRentInterruptable(input: $input) { id name desiredStatus costPerHr imageName machineId } }`;
 const DEPLOY = `mutation Deploy($input: PodFindAndDeployOnDemandInput) { podFindAndDeployOnDemand(input: $input) { id name desiredStatus costPerHr imageName machineId } }`;
 const PODS = `query Pods { myself { pods { id name desiredStatus costPerHr gpuCount machine { gpuDisplayName } runtime { uptimeInSeconds ports { ip isIpPublic privatePort publicPort type } } } } }`;
 const TERMINATE = `mutation Terminate($input: PodTerminateInput!) { podTerminate(input: $input) }`;
@@ -50,8 +55,12 @@ export class RunPodProvider implements BurstProvider {
     return `${(this.opts.proxyUrl ?? RUNPOD_PROXY_URL).replaceAll('{podId}', podId).replaceAll('{port}', String(this.port)).replace(/\/+$/, '')}/v1`;
   }
 
+  access(): { ok: boolean; how: string } {
+    return { ok: true, how: `through RunPod's HTTPS proxy (${this.endpointFor('{podId}')}), guarded by the instance's API key` };
+  }
+
   async listOffers(q: OfferQuery, signal?: AbortSignal): Promise<Offer[]> {
-    type T = { gpuTypes: { id: string; displayName: string; lowestPrice?: { uninterruptablePrice?: number | null } | null }[] };
+    type T = { gpuTypes: { id: string; displayName: string; lowestPrice?: { uninterruptablePrice?: number | null; minimumBidPrice?: number | null } | null }[] };
     const data = await this.gql<T>(GPU_TYPES(q.gpuCount), undefined, 'list GPU types', signal);
     const offers: Offer[] = [];
     for (const g of data.gpuTypes ?? []) {
@@ -60,15 +69,28 @@ export class RunPodProvider implements BurstProvider {
       if (perGpu === null || perGpu === undefined) continue;
       if (q.gpuType && !matchesGpu(q.gpuType, [g.id, g.displayName])) continue;
       const price = Math.round(perGpu * q.gpuCount * 10_000) / 10_000;
-      if (q.maxPricePerHour !== undefined && price > q.maxPricePerHour) continue;
-      offers.push({ provider: 'runpod', offerId: g.id, gpuType: g.id, gpuName: g.displayName, gpuCount: q.gpuCount, pricePerHour: price, region: null });
+      if (q.maxPricePerHour === undefined || price <= q.maxPricePerHour) {
+        offers.push({ provider: 'runpod', offerId: g.id, gpuType: g.id, gpuName: g.displayName, gpuCount: q.gpuCount, pricePerHour: price, region: null });
+      }
+      const bid = g.lowestPrice?.minimumBidPrice;
+      if (q.spot && typeof bid === 'number' && bid > 0) {
+        const spot = Math.round(bid * q.gpuCount * 10_000) / 10_000;
+        if (q.maxPricePerHour === undefined || spot <= q.maxPricePerHour) {
+          offers.push({ provider: 'runpod', offerId: g.id, gpuType: g.id, gpuName: g.displayName, gpuCount: q.gpuCount, pricePerHour: spot, region: null, interruptible: true });
+        }
+      }
     }
     return offers.sort((a, b) => a.pricePerHour - b.pricePerHour);
   }
 
   async launch(spec: LaunchSpec, signal?: AbortSignal): Promise<{ providerInstanceId: string; endpoint: string | null }> {
+    // Every field of PodFindAndDeployOnDemandInput is nullable (https://graphql-spec.runpod.io/); only fields
+    // with a value are sent, and env entries (EnvironmentVariableInput: key String!, value String!) never carry null.
     const input = {
       cloudType: 'ALL',
+      // Without it a pod can land on a host whose driver is older than the image's CUDA and never start
+      // (dstack sends minCudaVersion on every deploy).
+      minCudaVersion: this.opts.minCudaVersion ?? '12.8',
       gpuCount: spec.offer.gpuCount,
       gpuTypeId: spec.offer.offerId,
       name: spec.name,
@@ -76,12 +98,17 @@ export class RunPodProvider implements BurstProvider {
       containerDiskInGb: spec.diskGb,
       volumeInGb: 0,
       ports: `${spec.port}/http`,
-      dockerArgs: `--model ${spec.model} --served-model-name ${spec.model} --port ${spec.port}`,
-      env: [{ key: 'VLLM_API_KEY', value: spec.apiKey }],
+      // dockerArgs replaces the image's CMD and keeps its entrypoint (`vllm serve`).
+      dockerArgs: vllmArgs(spec).join(' '),
+      env: Object.entries(instanceEnv(spec)).map(([key, value]) => ({ key, value })),
     };
-    type T = { podFindAndDeployOnDemand: { id: string } | null };
-    const data = await this.gql<T>(DEPLOY, { input }, 'deploy pod', signal, true);
-    const id = data.podFindAndDeployOnDemand?.id;
+    type T = { podFindAndDeployOnDemand?: { id: string } | null; podRentInterruptable?: { id: string } | null };
+    const spot = spec.offer.interruptible === true;
+    const bidPerGpu = Math.round((spec.offer.pricePerHour / spec.offer.gpuCount) * 10_000) / 10_000;
+    const data = spot
+      ? await this.gql<T>(RENT, { input: { ...input, bidPerGpu } }, 'rent spot pod', signal, true)
+      : await this.gql<T>(DEPLOY, { input }, 'deploy pod', signal, true);
+    const id = (spot ? data.podRentInterruptable : data.podFindAndDeployOnDemand)?.id;
     if (!id) throw new ProviderError('runpod: deploy answered without a pod id', { maybeCreated: true });
     return { providerInstanceId: id, endpoint: this.endpointFor(id) };
   }
@@ -96,6 +123,8 @@ export class RunPodProvider implements BurstProvider {
       endpoint: this.endpointFor(p.id),
       pricePerHour: p.costPerHr ?? null,
       gpuType: p.machine?.gpuDisplayName ?? null,
+      // RUNNING without a runtime: the machine is pulling the image or starting the container.
+      detail: p.desiredStatus === 'RUNNING' && !p.runtime ? 'pulling image / starting container' : ['EXITED', 'PAUSED', 'DEAD'].includes(p.desiredStatus) ? `pod ${p.desiredStatus}` : null,
     }));
   }
 
@@ -120,7 +149,7 @@ export class RunPodProvider implements BurstProvider {
       if (code === 'UNAUTHENTICATED' || /unauthori[sz]ed|api key/i.test(first.message)) {
         throw new AuthError('runpod rejected the API key', { hint: 'check RUNPOD_API_KEY or burst.providers.runpod.apiKey' });
       }
-      if (/no longer any instances available|not enough|out of stock/i.test(first.message)) {
+      if (/no longer any instances available|not enough|out of stock|below the current minimum bid/i.test(first.message)) {
         throw new ProviderError(`runpod: no capacity: ${first.message}`, { code, retryable: true, hint: 'try another --gpu, or retry later' });
       }
       throw new ProviderError(`runpod: ${what} failed: ${first.message}`, { code });
@@ -132,13 +161,18 @@ export class RunPodProvider implements BurstProvider {
   }
 }
 
+/** PodStatus enum (https://graphql-spec.runpod.io/): CREATED, RUNNING, RESTARTING, EXITED, PAUSED, DEAD, TERMINATED. */
 function podStatus(p: RunPodPod): ProviderStatus {
   switch (p.desiredStatus) {
     case 'RUNNING':
       return p.runtime ? 'running' : 'pending';
     case 'CREATED':
+    case 'RESTARTING':
       return 'pending';
+    // PAUSED and DEAD pods serve nothing but keep their disk (and bill for it): replace them.
     case 'EXITED':
+    case 'PAUSED':
+    case 'DEAD':
       return 'stopped';
     case 'TERMINATED':
       return 'terminated';

@@ -22,6 +22,26 @@ export interface FakeCloudOptions {
   rateLimit?: { max: number; windowMs: number; retryAfterS: number };
   /** Lambda has no port mapping: every instance's server listens on this fixed port. */
   fixedVllm?: FakeVllm;
+  /**
+   * The model is gated on Hugging Face: the container gets a 401 downloading it and exits unless its env
+   * carries HF_TOKEN equal to this (https://huggingface.co/docs/hub/models-gated; vLLM reads HF_TOKEN through
+   * huggingface_hub, https://huggingface.co/docs/huggingface_hub/package_reference/environment_variables).
+   */
+  gatedToken?: string;
+}
+
+/**
+ * What `vllm serve` makes of the container arguments (the vllm/vllm-openai image's entrypoint is
+ * `vllm serve`, docker/Dockerfile in vllm-project/vllm). The model is positional; `--model` only draws
+ * "With `vllm serve`, you should provide the model as a positional argument … The `--model` option will be
+ * removed in a future version" (vllm/utils/argparse_utils.py), so this fake already refuses it.
+ */
+export function vllmServe(args: string[]): { model: string; served: string; port: string } | { error: string } {
+  if (args.includes('--model')) return { error: 'vllm serve: --model is deprecated and removed here; give the model as the positional argument' };
+  const model = args[0];
+  if (!model || model.startsWith('-')) return { error: 'vllm serve: error: the following arguments are required: model_tag' };
+  const opt = (name: string) => { const i = args.indexOf(name); return i > 0 ? args[i + 1] : undefined; };
+  return { model, served: opt('--served-model-name') ?? model, port: opt('--port') ?? '8000' };
 }
 
 export interface FakeInstance {
@@ -31,9 +51,27 @@ export interface FakeInstance {
   model: string;
   gpu: string;
   price: number;
-  status: 'pending' | 'running' | 'terminated';
+  /** `exited`: the machine is up but the container died (see `failure`). */
+  status: 'pending' | 'running' | 'exited' | 'terminated';
   vllm: FakeVllm | null;
   body: Record<string, unknown>;
+  /** Why the container exited (a bad command line, a gated model without a token). */
+  failure?: string;
+  /** A provider-specific state a test forces (Vast `frozen`/`offline`, RunPod `PAUSED`), shown as is. */
+  providerState?: string;
+}
+
+export interface ContainerSpec {
+  id: string;
+  name: string;
+  gpu: string;
+  price: number;
+  body: Record<string, unknown>;
+  /** The arguments after the image, as the container's entrypoint (`vllm serve`) receives them. */
+  args: string[];
+  env: Record<string, string>;
+  /** The host cannot run the container at all (driver too old, disk too small): it exits with this. */
+  hostFailure?: string;
 }
 
 export interface LoggedRequest {
@@ -79,11 +117,24 @@ export class FakeCloud {
     return `${prefix}${this.seq}`;
   }
 
-  create(inst: Omit<FakeInstance, 'status' | 'vllm'>): FakeInstance {
+  /** A machine whose container runs `vllm serve <args>` with `env`; a bad command line or missing token exits it. */
+  createContainer(c: ContainerSpec): FakeInstance {
+    const serve = vllmServe(c.args);
+    const model = 'error' in serve ? '' : serve.served;
+    let failure: string | undefined = c.hostFailure;
+    if (failure) { /* the host fails before the command line matters */ } else if ('error' in serve) failure = serve.error;
+    else if (this.opts.gatedToken && c.env.HF_TOKEN !== this.opts.gatedToken) {
+      failure = `401 Client Error: Cannot access gated repo for url https://huggingface.co/${serve.model}/resolve/main/config.json`;
+    }
+    return this.create({ id: c.id, name: c.name, apiKey: c.env.VLLM_API_KEY ?? '', model, gpu: c.gpu, price: c.price, body: c.body }, failure);
+  }
+
+  create(inst: Omit<FakeInstance, 'status' | 'vllm'>, failure?: string): FakeInstance {
     const i: FakeInstance = { ...inst, status: 'pending', vllm: null };
     this.instances.set(i.id, i);
     this.later(this.opts.bootMs ?? 0, async () => {
       if (i.status === 'terminated') return;
+      if (failure) { i.status = 'exited'; i.failure = failure; return; }
       if (this.opts.fixedVllm) {
         i.vllm = this.opts.fixedVllm;
         i.vllm.apiKey = i.apiKey;
@@ -104,6 +155,16 @@ export class FakeCloud {
     i.status = 'terminated';
     await this.stopVllm(i);
     return i;
+  }
+
+  /** The provider takes an interruptible instance back (outbid, preempted): the container stops, the record stays. */
+  async interrupt(id: string, reason: string): Promise<void> {
+    const i = this.instances.get(id);
+    if (!i || i.status === 'terminated') return;
+    i.status = 'exited';
+    i.failure = reason;
+    await this.stopVllm(i);
+    i.vllm = null;
   }
 
   live(): FakeInstance[] {

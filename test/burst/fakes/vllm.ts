@@ -16,6 +16,8 @@ export interface FakeVllm {
   completions: number;
   /** Each chat completion waits this long before answering (to observe draining). */
   replyDelayMs: number;
+  /** A cloud firewall in front of the port: connections it refuses are dropped unanswered. */
+  gate: ((remoteAddress: string) => boolean) | null;
   setReady(ready: boolean): void;
   close(): Promise<void>;
 }
@@ -37,8 +39,9 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 export async function startFakeVllm(opts: { apiKey: string; model: string; readyAfterMs?: number; replyDelayMs?: number }): Promise<FakeVllm> {
   let ready = false;
   let timer: NodeJS.Timeout | null = null;
-  const state = { running: 0, completions: 0, replyDelayMs: opts.replyDelayMs ?? 0, apiKey: opts.apiKey };
+  const state = { running: 0, completions: 0, replyDelayMs: opts.replyDelayMs ?? 0, apiKey: opts.apiKey, gate: null as FakeVllm['gate'] };
   const server: Server = createServer(async (req, res) => {
+    if (state.gate && !state.gate(req.socket.remoteAddress ?? '')) { req.socket.destroy(); return; }
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/health') {
       res.writeHead(ready ? 200 : 503);
@@ -109,6 +112,8 @@ export async function startFakeVllm(opts: { apiKey: string; model: string; ready
     get completions() { return state.completions; },
     set completions(v) { state.completions = v; },
     get replyDelayMs() { return state.replyDelayMs; },
+    get gate() { return state.gate; },
+    set gate(g) { state.gate = g; },
     set replyDelayMs(v) { state.replyDelayMs = v; },
     setReady(r) { ready = r; },
     close: () => new Promise<void>((resolve) => {
