@@ -12,7 +12,9 @@ import { generateStory } from './story-gen.js';
 /**
  * `luna play` benchmarks: (1) time from launching the built CLI on a 10,000-turn story to an interactive
  * screen, in a real pseudo-terminal (tmux); (2) rendering cost while the Writer streams 200 tokens/s
- * from a loopback OpenAI-wire server: frames rendered, CPU ms per token, and whether every token arrived.
+ * from a loopback OpenAI-wire server: frames rendered, CPU ms per token, and whether every token arrived;
+ * (3) a 200 KB paste into the input line, bracketed and not, in tmux: time until the capped entry and its
+ * notice are on screen, then until a key typed after it shows (the app answers again).
  */
 const LUNA = path.join(PACKAGE_ROOT, 'bin/luna');
 const TINY = path.resolve(PACKAGE_ROOT, '../shared/models/stories260K.gguf');
@@ -152,12 +154,56 @@ async function streamingCost(home: string): Promise<Record<string, unknown>> {
   }
 }
 
+async function pasteToSettled(home: string): Promise<Record<string, unknown>> {
+  const cfg = path.join(home, 'paste.yaml');
+  writeFileSync(cfg, `models:\n  demo:\n    provider: local\n    path: ${JSON.stringify(TINY)}\n    threads: 1\ndatabase: { url: "sqlite:${path.join(home, 'paste.db')}" }\n`);
+  const loaded = loadConfig({ home, configFile: cfg, env: {} });
+  const store = await openStore(loaded.config.database, home, { autoMigrateSqlite: true });
+  const story = await store.createStory({ title: 'Paste', premise: 'p' });
+  await store.close();
+  // Lines for the bracketed paste; one long line without brackets, where a pasted Enter would play the entry as
+  // an action (a terminal without bracketed paste cannot tell a paste from typing).
+  const text = 'the keeper walks the rocks and the lantern swings\n'.repeat(4000).slice(0, 200_000);
+  const files = { b: path.join(home, 'paste-lines.txt'), p: path.join(home, 'paste-line.txt') };
+  writeFileSync(files.b, text);
+  writeFileSync(files.p, text.replace(/\n/g, ' '));
+  const out: Record<string, unknown> = { pasteBytes: 200_000 };
+  for (const bracketed of [true, false]) {
+    const name = `luna-bench-paste-${process.pid}-${bracketed ? 'b' : 'p'}`;
+    execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', '120', '-y', '40', `env LUNA_HOME=${home} node ${LUNA} --config ${cfg} play ${story.id}; sleep 30`]);
+    const screen = () => execFileSync('tmux', ['capture-pane', '-p', '-t', name], { encoding: 'utf8' });
+    const until = async (check: (s: string) => boolean, what: string) => {
+      const t0 = performance.now();
+      while (!check(screen())) {
+        if (performance.now() - t0 > 60_000) throw new Error(`no ${what} after 60 s:\n${screen()}`);
+        await sleep(5);
+      }
+    };
+    try {
+      await until((s) => s.includes('LUNA · Paste') && s.includes('›'), 'play screen');
+      execFileSync('tmux', ['load-buffer', '-b', 'bench', bracketed ? files.b : files.p]);
+      const t0 = performance.now();
+      execFileSync('tmux', ['paste-buffer', ...(bracketed ? ['-p'] : []), '-b', 'bench', '-t', name]);
+      await until((s) => s.includes('paste cut at'), 'cut notice');
+      const settled = performance.now() - t0;
+      execFileSync('tmux', ['send-keys', '-t', name, 'C-c']);
+      execFileSync('tmux', ['send-keys', '-t', name, '-l', 'zz-typed']);
+      await until((s) => s.includes('› zz-typed'), 'typed key');
+      out[bracketed ? 'bracketed' : 'unbracketed'] = { settledMs: round(settled, 0), answersKeysMs: round(performance.now() - t0, 0) };
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', name]);
+    }
+  }
+  return { ...out, goalMs: 1000, note: 'from paste-buffer to the capped entry and its notice on screen; answersKeysMs adds Ctrl-C and typing after it' };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const home = mkdtempSync(path.join(tmpdir(), 'luna-bench-tui-'));
   try {
     const startup = await startupOnLongStory(home);
     const streaming = await streamingCost(home);
-    return { startup, streaming };
+    const paste = await pasteToSettled(home);
+    return { startup, streaming, paste };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -56,18 +56,42 @@ export class DatabaseError extends LunaError {
     super(message, ExitCode.database, opts);
   }
 }
+/** A file the user named (an export, a backup) could not be written: about that file, never the database. */
+export class FileWriteError extends LunaError {
+  constructor(message: string, opts: LunaErrorOptions = {}) {
+    super(message, ExitCode.failure, opts);
+  }
+}
 /** A model endpoint failed: unreachable, bad reply, or every fallback exhausted. */
 export class ModelError extends LunaError {
   readonly retryable: boolean;
   readonly status: number | undefined;
   /** Server-requested wait before retrying (retry-after / retry-after-ms headers). */
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, opts: LunaErrorOptions & { retryable?: boolean; status?: number; retryAfterMs?: number } = {}) {
+  /** The server refused the prompt as larger than its context window (with its own counts when it sent them). */
+  readonly contextOverflow: ContextOverflow | undefined;
+  constructor(message: string, opts: LunaErrorOptions & { retryable?: boolean; status?: number; retryAfterMs?: number; contextOverflow?: ContextOverflow } = {}) {
     super(message, ExitCode.model, opts);
     this.retryable = opts.retryable ?? false;
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
+    this.contextOverflow = opts.contextOverflow;
   }
+}
+
+export interface ContextOverflow {
+  promptTokens: number | null;
+  contextTokens: number | null;
+}
+
+/** The context overflow behind an error, looking through wrappers (an all-models-failed error keeps it as cause). */
+export function contextOverflowOf(err: unknown): ContextOverflow | null {
+  let cur: unknown = err;
+  for (let i = 0; i < 5 && cur; i++) {
+    if (cur instanceof ModelError && cur.contextOverflow) return cur.contextOverflow;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
 }
 export class AuthError extends LunaError {
   constructor(message: string, opts: LunaErrorOptions = {}) {
@@ -106,19 +130,46 @@ export class CancelledError extends LunaError {
   }
 }
 
+function redactValue(match: string, prefix: string, name: string, value: string, offset: number, whole: string): string {
+  // Already cut to a recognisable prefix by the sk- rules.
+  if (/^sk-[A-Za-z0-9_-]+…$/.test(value) || value === '…') return match;
+  // A file name that contains the word (/etc/passwd: …, ~/secrets/token: …) is a path, not a credential.
+  if (whole[offset - 1] === '/') return match;
+  // An error code (invalid_api_key, missing_token) followed by a sentence: the next word is prose.
+  if (prefix.endsWith('_') && name.trimEnd().endsWith(':') && /^[A-Z][a-z]+$/.test(value) && whole[offset + match.length] === ' ') return match;
+  return `${prefix}${name}…`;
+}
+
+/** What fixes a login PostgreSQL refused (wrong password, no pg_hba.conf entry): shared by the store and pg_dump. */
+export const PG_AUTH_HINT =
+  'check the password in the database URL (postgres://USER:PASSWORD@HOST:5432/DB, special characters percent-encoded) or set PGPASSWORD; the server\'s pg_hba.conf decides who may log in, and how';
+
+/** PostgreSQL's own words for a refused login, in a driver error or pg_dump's stderr. */
+export function isPgAuthFailure(code: string | undefined, message: string): boolean {
+  return code === '28P01' || code === '28000' || /password authentication failed|no pg_hba\.conf entry|no password supplied/i.test(message);
+}
+
 export function isAbortError(err: unknown): boolean {
   if (err instanceof CancelledError) return true;
   if (!(err instanceof Error)) return false;
   return err.name === 'AbortError' || err.name === 'APIUserAbortError' || (err as { code?: string }).code === 'ABORT_ERR';
 }
 
-/** Removes anything that looks like a credential before a message reaches a log, ledger or terminal. */
+/**
+ * Removes anything that looks like a credential before a message reaches a log, ledger or terminal, and
+ * only that: the words around it explain the error. A `name: value` pair needs its `=` or `:` (PostgreSQL's
+ * "password authentication failed" names no password), and a value that starts a sentence is not a secret
+ * (OpenAI's "invalid_api_key: Incorrect API key provided: sk-…" lost "Incorrect").
+ */
 export function redactSecrets(text: string): string {
   return text
     .replace(/\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/g, '$1…')
     .replace(/\b(sk-ant-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]+/g, '$1…')
-    .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1…')
-    .replace(/((?:api[_-]?key|token|password|secret)["'=:\s]+)[^\s"'&,}]+/gi, '$1…')
+    // An sk- key after Bearer is already cut to its prefix above.
+    .replace(/(Bearer\s+)(?!sk-)[A-Za-z0-9._~+/=-]+/gi, '$1…')
+    .replace(/([A-Za-z0-9_]*?)((?:api[_-]?key|token|password|passwd|secret)["']?\s*[=:]\s*["']?)([^\s"'&,}]+)/gi, redactValue)
     .replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1…@')
-    .replace(/\b(luna_[0-9a-z]{8})[0-9a-z]{12,}/g, '$1…');
+    .replace(/\b(luna_[0-9a-z]{8})[0-9a-z]{12,}/g, '$1…')
+    // Hugging Face user access tokens (HF_TOKEN for gated models on burst instances).
+    .replace(/\bhf_[A-Za-z0-9]{20,}/g, 'hf_…');
 }

@@ -78,7 +78,15 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
 }
 
 export function readYamlFile(file: string): Plain {
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`cannot read config ${file}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code}`, {
+      hint: 'point --config at a readable YAML file',
+    });
+  }
   let data: unknown;
   try {
     data = parseYaml(text, { prettyErrors: true });
@@ -90,7 +98,10 @@ export function readYamlFile(file: string): Plain {
         hint: 'check indentation and quoting on that line',
       });
     }
-    throw err;
+    // The parser's other refusals (an alias bomb: "Excessive alias count…") are about the file too.
+    throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, {
+      hint: 'luna.yaml needs no anchors or aliases; write the values out',
+    });
   }
   if (data === null || data === undefined) return {};
   if (!isPlain(data)) throw new ConfigError(`${file}: expected a mapping at the top level, found ${describe(data)}`);
@@ -104,7 +115,12 @@ export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], files: s
     let expected = issue.message;
     if (issue.code === 'invalid_type') expected = `expected ${issue.expected}`;
     else if (issue.code === 'unrecognized_keys') return `${at}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    else if (issue.code === 'invalid_union' && 'discriminator' in issue) expected = `expected ${issue.message}`;
+    else if (issue.code === 'invalid_union' && 'discriminator' in issue && typeof issue.discriminator === 'string') {
+      // The input is the whole mapping; the user wants the field's value and the choices.
+      const options = Array.isArray((issue as { options?: unknown }).options) ? (issue as { options: unknown[] }).options.map(String) : [];
+      const value = isPlain(issue.input) ? issue.input[issue.discriminator] : undefined;
+      return `${at}: expected one of ${options.join('|') || issue.message}, found ${describe(value)}`;
+    }
     return `${at}: ${expected}${found}`;
   });
   const source = files.length > 1 ? ` (from ${files.slice(1).join(', ')})` : '';
@@ -116,6 +132,11 @@ function checkReferences(config: LunaConfig, files: string[]): void {
   for (const [agent, a] of Object.entries(config.agents)) {
     for (const name of [a.model, ...a.fallbacks, ...('embeddingModel' in a && a.embeddingModel ? [a.embeddingModel] : [])]) {
       if (!config.models[name]) problems.push(`agents.${agent}: expected a model named in models:, found "${name}"`);
+    }
+  }
+  for (const [tier, t] of Object.entries(config.cost.tiers)) {
+    for (const [agent, name] of Object.entries(t.degrade?.models ?? {})) {
+      if (name && !config.models[name]) problems.push(`cost.tiers.${tier}.degrade.models.${agent}: expected a model named in models:, found "${name}"`);
     }
   }
   if (problems.length) {
@@ -143,7 +164,11 @@ function applyEnv(cfg: Plain, env: NodeJS.ProcessEnv, databaseUrl?: string): Pla
     );
   }
   if (env.LUNA_CONTEXT_BUDGET) {
-    out.context = { ...(isPlain(out.context) ? out.context : {}), budgetTokens: Number(env.LUNA_CONTEXT_BUDGET) };
+    const budget = Number(env.LUNA_CONTEXT_BUDGET);
+    if (!/^\s*\d+\s*$/.test(env.LUNA_CONTEXT_BUDGET) || !Number.isSafeInteger(budget) || budget < 1) {
+      throw new ConfigError(`LUNA_CONTEXT_BUDGET (sets context.budgetTokens): expected a whole number of tokens ≥ 1, found "${env.LUNA_CONTEXT_BUDGET}"`, { hint: 'set it to the Writer\'s context budget in tokens (e.g. LUNA_CONTEXT_BUDGET=3000), or unset it' });
+    }
+    out.context = { ...(isPlain(out.context) ? out.context : {}), budgetTokens: budget };
   }
   return out;
 }

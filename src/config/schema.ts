@@ -15,6 +15,11 @@ const modelBase = {
   maxRetries: z.number().int().min(0).max(10).default(2),
   /** Max tokens a single request may generate unless the agent says otherwise. */
   maxTokens: z.number().int().positive().optional(),
+  /**
+   * The model's context window in tokens (prompt and reply). Unset: discovered from the server (llama.cpp and
+   * vLLM report it) or the GGUF; prompts are trimmed to fit it.
+   */
+  contextTokens: z.number().int().min(256).optional(),
 };
 
 export const localModelSchema = z.strictObject({
@@ -39,6 +44,13 @@ export const openaiModelSchema = z.strictObject({
   apiKey: z.string().optional(),
   /** Ask the server for schema-constrained JSON (response_format json_schema). */
   jsonSchema: z.boolean().default(true),
+  /**
+   * OpenAI reasoning-model rules (max_completion_tokens, no stop, no temperature). Unset: on for o1/o3/o4/gpt-5
+   * model ids; set true for a deployment name that hides the model (Azure, proxies).
+   */
+  reasoningModel: z.boolean().optional(),
+  /** reasoning_effort: OpenAI reasoning models, and Gemini's thinking budget (none = off; 2.5 Pro gets low). */
+  reasoningEffort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).optional(),
   ...modelBase,
 });
 
@@ -95,10 +107,14 @@ export const contextSchema = z.strictObject({
   budgetTokens: z.number().int().min(200).default(3000),
   /** The Strategist (often a paid cloud model) gets the top of the same context packed into this smaller budget. */
   strategistBudgetTokens: z.number().int().min(100).default(1000),
+  /** Longest player action, in characters: the action goes whole to every paid and local model of the turn. */
+  maxActionChars: z.number().int().min(100).max(100_000).default(4000),
   recentTurns: z.number().int().min(0).default(3),
   relevantTurns: z.number().int().min(0).default(6),
   maxEntities: z.number().int().min(0).default(12),
   maxLore: z.number().int().min(0).default(8),
+  /** Rounds of lore entries triggering other entries through their text (0 = off); bounded so a loop of entries ends. */
+  loreRecursion: z.number().int().min(0).max(10).default(3),
 });
 
 const shardSchema = z.strictObject({
@@ -154,8 +170,15 @@ export const burstProviderSchema = z.strictObject({
   sshKeyName: z.string().optional(),
   /** Lambda: preferred region; unset = the cheapest region with capacity. */
   region: z.string().optional(),
+  /**
+   * Lambda: IPv4 CIDRs allowed to reach the instances' server port. Lambda lets in only SSH and ICMP by default,
+   * so LUNA adds a rule for burst.port from these through the account's firewall rules before launching.
+   */
+  allowedSources: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'an IPv4 CIDR such as 203.0.113.7/32')).min(1).optional(),
   /** RunPod: public URL of a pod's port; `{podId}` and `{port}` are filled in. */
   proxyUrl: z.string().optional(),
+  /** Vast.ai: lowest host reliability (reliability2, 0..1) an offer may have; dstack's default is 0.9. */
+  minReliability: z.number().min(0).max(1).optional(),
 });
 
 export const burstSchema = z.strictObject({
@@ -191,7 +214,22 @@ export const burstSchema = z.strictObject({
   readyTimeoutMs: z.number().int().positive().default(1_800_000),
   /** Port the image serves on inside the instance. */
   port: z.number().int().min(1).max(65535).default(8000),
+  /** Container disk per instance: the vLLM image (~10 GB unpacked) plus the model's weights, with room to spare. */
   diskGb: z.number().int().min(10).default(80),
+  /**
+   * Prefer interruptible capacity (RunPod spot pods, Vast.ai bids; Lambda has none) and fall back to on-demand
+   * when none is to be had. An interrupted instance is terminated and, if it was serving, replaced at once.
+   */
+  spot: z.boolean().default(false),
+  /**
+   * Lowest CUDA version the host's driver must support for the image (vllm/vllm-openai is built on CUDA 12.8+):
+   * Vast offers are filtered on cuda_max_good, RunPod deploys get minCudaVersion.
+   */
+  minCudaVersion: z.string().regex(/^\d+\.\d+$/, 'a CUDA version such as 12.8').default('12.8'),
+  /** Env var holding a Hugging Face token, passed to instances as HF_TOKEN (gated models need it). Never logged. */
+  hfTokenEnv: z.string().default('HF_TOKEN'),
+  /** The token itself (prefer hfTokenEnv: a shared file should not hold it). */
+  hfToken: z.string().optional(),
 });
 
 const budgetSchema = z.strictObject({
@@ -224,7 +262,43 @@ export const costSchema = z.strictObject({
   tiers: z.record(z.string(), z.strictObject({
     turnsPerMonth: z.number().int().nonnegative().nullable(),
     priceUsdPerMonth: z.number().nonnegative().default(0),
+    /** When `luna api` turns wait for a free slot, higher priorities go first (FIFO within one). */
+    priority: z.number().int().min(0).max(100).default(0),
+    /**
+     * Graceful degradation: once `whenQueued` turns are waiting for a slot, this tier's turns run at once on
+     * these (faster, smaller) models instead of waiting. The ledger records the model that answered.
+     */
+    degrade: z.strictObject({
+      whenQueued: z.number().int().min(1).default(1),
+      models: z.strictObject({ strategist: z.string().optional(), writer: z.string().optional() }),
+    }).optional(),
   })).default({}),
+});
+
+export const topSchema = z.strictObject({
+  /** Base URLs of the `luna api` processes to watch (their /metrics is read); empty: the Service pane says so. */
+  apis: z.array(z.string().url()).default([]),
+  /** Screen refresh and HTTP scrape interval (`--interval` overrides). */
+  intervalMs: z.number().int().min(200).default(1000),
+  /** The ledger and job table are read at most this often: a month's ledger sum per second costs real CPU. */
+  storeIntervalMs: z.number().int().min(200).default(5000),
+  /** Per-source HTTP timeout; a source slower than this is unreachable for that refresh. */
+  timeoutMs: z.number().int().min(100).default(800),
+  /** Sparkline span: points kept per series (one per refresh). */
+  historyPoints: z.number().int().min(10).max(3600).default(120),
+  /** Latency quantiles and error rate are computed over this trailing window. */
+  windowMs: z.number().int().min(1000).default(60_000),
+  alerts: z.strictObject({
+    gpuTempC: z.number().positive().default(85),
+    /** Share of finished API turns that failed over `windowMs` (0..1), once at least minTurns finished. */
+    errorRate: z.number().min(0).max(1).default(0.05),
+    minTurns: z.number().int().min(1).default(5),
+    /** This many restarts of one shard within restartWindowMs is a restart loop. */
+    restartLoop: z.number().int().min(1).default(3),
+    restartWindowMs: z.number().int().positive().default(600_000),
+    /** A burst instance not ready this long after launch. */
+    burstReadyMs: z.number().int().positive().default(600_000),
+  }).prefault({}),
 });
 
 export const configSchema = z.strictObject({
@@ -241,6 +315,7 @@ export const configSchema = z.strictObject({
   serve: serveSchema.prefault({}),
   burst: burstSchema.prefault({}),
   cost: costSchema.prefault({}),
+  top: topSchema.prefault({}),
   demo: z.strictObject({
     file: z.string().default('stories260K.gguf'),
     sha256: z.string().regex(/^[a-f0-9]{64}$/).default('270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d'),
@@ -259,5 +334,6 @@ export type ShardConfig = z.infer<typeof shardSchema>;
 export type ServeConfig = z.infer<typeof serveSchema>;
 export type BurstConfig = z.infer<typeof burstSchema>;
 export type CostConfig = z.infer<typeof costSchema>;
+export type TopConfig = z.infer<typeof topSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export const AGENTS: readonly AgentName[] = ['preprocessor', 'strategist', 'writer', 'dreamer'];

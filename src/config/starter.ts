@@ -1,5 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDir } from '../util/ensure-dir.js';
+import { writeUserFile } from '../util/safe-write.js';
 import { userConfigPath } from './load.js';
 
 /** What the user points LUNA at on first run (`luna init` flags or the `luna play` setup screen). */
@@ -68,14 +70,14 @@ export function starterConfig(choice: StarterChoice): string {
   }
 }
 
-/** Writes `<home>/luna.yaml` atomically with mode 0600 (it may end up holding endpoints and key names). */
+/**
+ * Writes `<home>/luna.yaml` with mode 0600 (it may end up holding endpoints and key names): atomically, or
+ * through a symlink to the file it points at (a dotfiles checkout keeps its link).
+ */
 export function writeStarterConfig(home: string, choice: StarterChoice, opts: { force?: boolean } = {}): { file: string; written: boolean } {
   const file = userConfigPath(home);
   if (existsSync(file) && !opts.force) return { file, written: false };
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, starterConfig(choice), { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  ensureDir(path.dirname(file), { what: 'data dir', mode: 0o700 });
+  writeUserFile(file, starterConfig(choice), { what: 'config', mode: 0o600 });
   return { file, written: true };
 }

@@ -1,4 +1,4 @@
-import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
+import { Box, Text, useApp, useInput, useStdin } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { LoadedConfig } from '../config/load.js';
 import { redactSecrets } from '../errors.js';
@@ -14,10 +14,15 @@ import { StoryPane } from './components/story-pane.js';
 import { createPlayController, type PlayController } from './controller.js';
 import * as edit from './input-edit.js';
 import { storyLines, visibleWindow } from './lines.js';
-import { agentModels, pingModels } from './monitor.js';
+import { agentModels } from '../models/health.js';
+import { usePaste } from './paste.js';
 import { runSlash } from './slash.js';
+import { createStory } from '../story/ops.js';
+import { newStoryProblem } from './story-input.js';
 import { initialState, reduce } from './state.js';
 import type { Theme } from './theme.js';
+import { useTerminalSize } from './use-terminal-size.js';
+import { terminalLine } from '../util/terminal-text.js';
 
 export type PlayStart = { kind: 'open'; id: string } | { kind: 'new'; title: string; premise: string } | { kind: 'pick' };
 
@@ -33,25 +38,14 @@ export interface AppProps {
   flushMs?: number;
   /** Called once the controller has stopped (turn and Dreamer cancelled), just before the app exits. */
   onQuit?: () => void;
+  /** Aborted to quit from outside (SIGTERM, SIGHUP): the same orderly quit as Ctrl-D. */
+  stop?: AbortSignal;
 }
 
 const SIDE_WIDTH = 30;
 const MIN_SIDE_COLS = 100;
 const MOUSE = /^\x1b?\[<(\d+);\d+;\d+[Mm]$/;
 const F2 = new Set(['\x1bOQ', '\x1b[12~', '\x1b[[B']);
-
-function useTerminalSize(fixed?: { columns: number; rows: number }) {
-  const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
-  const [size, setSize] = useState(read);
-  useEffect(() => {
-    if (fixed) return;
-    const onResize = () => setSize(read());
-    stdout.on('resize', onResize);
-    return () => void stdout.off('resize', onResize);
-  }, [stdout, fixed]);
-  return fixed ?? size;
-}
 
 export function App(props: AppProps) {
   const { store, loaded, session, theme } = props;
@@ -87,12 +81,22 @@ export function App(props: AppProps) {
     });
   }, [controller, exit]);
 
+  useEffect(() => {
+    const stop = props.stop;
+    if (!stop) return;
+    if (stop.aborted) return quit();
+    stop.addEventListener('abort', quit);
+    return () => stop.removeEventListener('abort', quit);
+  }, [props.stop, quit]);
+
   const open = useCallback(
     async (r: PickResult | PlayStart) => {
       try {
         if (r.kind === 'quit') return quit();
         if (r.kind === 'pick') return setScreen('picker');
-        const id = r.kind === 'open' ? r.id : (await store.createStory({ title: r.title, premise: r.premise })).id;
+        const problem = r.kind === 'new' ? (newStoryProblem('title', r.title) ?? newStoryProblem('premise', r.premise)) : null;
+        if (problem) throw new Error(problem);
+        const id = r.kind === 'open' ? r.id : (await createStory(store, 'local', { title: r.title, premise: r.premise })).id;
         const s = await controller.loadStory(id);
         const actions = (await store.getBranch(s.id, s.headTurnId, { limit: 50 })).map((t) => t.action);
         setInput(edit.emptyInput(actions));
@@ -115,25 +119,18 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (screen !== 'story') return;
     const ctrl = new AbortController();
-    let registry: { close(): Promise<void> } | null = null;
-    const ping = async () => {
-      const { createModelRegistry } = await import('../models/registry.js');
-      const reg = createModelRegistry(loaded.config);
-      registry = reg;
-      const tick = async () => {
-        if (ctrl.signal.aborted) return;
-        const status = await pingModels(loaded.config, reg, ctrl.signal);
-        if (!ctrl.signal.aborted && Object.keys(status).length === agentModels(loaded.config).length) dispatch({ type: 'endpoints', status });
-      };
-      await tick();
-      return setInterval(() => void tick(), props.pingIntervalMs ?? 15_000);
+    // Through the session's own registry: the status bar probes the endpoints turns are really routed to.
+    const tick = async () => {
+      const status = await props.session.ping(ctrl.signal).catch(() => null);
+      if (status && !ctrl.signal.aborted && Object.keys(status).length === agentModels(loaded.config).length) dispatch({ type: 'endpoints', status });
     };
-    const pinger = ping();
+    void tick();
+    const pinger = setInterval(() => void tick(), props.pingIntervalMs ?? 15_000);
     const queue = setInterval(() => void controller.refreshQueue(), 5000);
     return () => {
       ctrl.abort();
       clearInterval(queue);
-      void pinger.then((t) => clearInterval(t)).finally(() => registry?.close());
+      clearInterval(pinger);
     };
   }, [screen]);
 
@@ -165,6 +162,7 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (screen !== 'story') return;
     const onRaw = (data: string) => {
+      if (pasting.current) return; // text inside a paste is never a mouse event or F2
       const m = MOUSE.exec(data);
       if (m) {
         const button = Number(m[1]);
@@ -176,6 +174,17 @@ export function App(props: AppProps) {
     return () => void rawInput?.off('input', onRaw);
   });
 
+  // A bracketed paste is one insert, cut to what the entry holds; keys inside it are text, not commands.
+  const full = `paste cut at ${edit.MAX_INPUT_CHARS} characters (an entry holds at most ${edit.MAX_INPUT_CHARS})`;
+  const pasting = usePaste(
+    (text, cut) => {
+      const r = edit.paste(inputRef.current, text);
+      setInput(r.state);
+      if (r.cut || cut) setHint(full);
+    },
+    { isActive: screen === 'story', cap: edit.MAX_INPUT_CHARS },
+  );
+
   const submit = (text: string) => {
     const parsed = parseInput(text);
     setHint(null);
@@ -184,7 +193,7 @@ export function App(props: AppProps) {
       return dispatch({ type: 'notice', notice: { level: 'error', text: `unknown command /${parsed.name}`, hint: `try ${parsed.suggestions.map((s) => `/${s}`).join(' ')}` } });
     }
     if (parsed.kind === 'command') {
-      return void runSlash(parsed.name, parsed.args, { store, loaded, controller, dispatch, sessionStart, draft: '', quit, restore: (t) => setInput((s) => edit.setValue(s, t)) });
+      return void runSlash(parsed.name, parsed.args, { store, loaded, controller, dispatch, sessionStart, draft: parsed.args.join(' '), quit, restore: (t) => setInput((s) => edit.setValue(s, t)) });
     }
     if (controller.busy) {
       setInput((s) => edit.setValue(s, text));
@@ -205,6 +214,7 @@ export function App(props: AppProps) {
 
   useInput(
     (ch, key) => {
+      if (pasting.current) return;
       const input = inputRef.current;
       if (MOUSE.test(ch) || MOUSE.test(`\x1b${ch}`)) return;
       if (key.ctrl && ch === 'c') {
@@ -254,12 +264,17 @@ export function App(props: AppProps) {
         if (/^\[[\d;<?]*[A-Za-z~]$/.test(ch)) return; // an unparsed escape sequence, not text
         // Fast typists and tools (tmux send-keys) deliver "text\r" in one chunk: type it, then press Enter.
         if (ch.length > 1 && /\r$/.test(ch)) {
-          const r = edit.enter(edit.typeChunk(input, ch.slice(0, -1)));
+          const typed = edit.typeChunk(input, ch.slice(0, -1));
+          if (edit.isFull(typed)) setHint(full);
+          const r = edit.enter(typed);
           setInput(r.state);
           if (r.submitted !== null) submit(r.submitted);
           return;
         }
-        setInput((s) => edit.typeChunk(s, ch));
+        // Without bracketed paste a paste arrives as chunks of typed text: each is one linear insert, cut at the cap.
+        const typed = edit.typeChunk(input, ch);
+        if (edit.isFull(typed)) setHint(full);
+        setInput(typed);
       }
     },
     { isActive: screen !== 'picker' },
@@ -268,7 +283,7 @@ export function App(props: AppProps) {
   if (screen === 'picker') {
     return <Picker stories={stories} theme={theme} width={size.columns} height={size.rows} onPick={(r) => void open(r)} />;
   }
-  const title = state.story ? `LUNA · ${state.story.title}` : 'LUNA';
+  const title = state.story ? `LUNA · ${terminalLine(state.story.title)}` : 'LUNA';
   const depth = [...state.items].reverse().find((i) => i.kind === 'turn');
   return (
     <Box flexDirection="column" width={size.columns} height={size.rows}>

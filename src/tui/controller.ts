@@ -4,6 +4,7 @@ import { isAbortError, redactSecrets } from '../errors.js';
 import type { TurnEvent } from '../pipeline/events.js';
 import type { Session } from '../runtime/session.js';
 import type { Store, Story, Turn } from '../store/types.js';
+import { afterCommit, retryAction, switchHead, undo } from '../story/ops.js';
 import type { ShownTurn, TuiAction } from './state.js';
 import { currentArc } from './views.js';
 
@@ -170,7 +171,10 @@ export function createPlayController(opts: PlayControllerOptions) {
         await refreshStory();
         if (last?.type === 'done') {
           loadedTurns++;
-          startDreamer();
+          // As after `luna turn`: the in-process Dreamer runs here, in the background; otherwise the jobs go
+          // to the configured queue now (Redis workers would only see them at their next relay).
+          if (loaded.config.agents.dreamer.inProcess) startDreamer();
+          else if (last.jobsQueued > 0) await afterCommit(session.deps, loaded, { jobsQueued: last.jobsQueued, dream: false, workerId: `tui-${process.pid}` }).catch(() => undefined);
         }
         await refreshQueue();
       } catch (err) {
@@ -201,29 +205,31 @@ export function createPlayController(opts: PlayControllerOptions) {
       if (!story) return;
       await settled();
       const s = await refreshStory();
-      const head = s.headTurnId ? await store.getTurn(s.headTurnId) : null;
-      if (!head) return dispatch({ type: 'notice', notice: { level: 'info', text: 'there is no turn to retry yet' } });
-      await play(head.action, 'retry');
+      const action = await retryAction(store, s).catch((err: Error) => {
+        dispatch({ type: 'notice', notice: { level: 'info', text: err.message } });
+        return null;
+      });
+      if (action !== null) await play(action, 'retry');
     },
     /** Moves the head back one turn; the undone turn stays as a branch. Returns the undone turn, for the caller to announce. */
     async undo(): Promise<{ action: string; depth: number } | null> {
       if (!story) return null;
       await settled();
       const s = await refreshStory();
-      const head = s.headTurnId ? await store.getTurn(s.headTurnId) : null;
-      if (!head) {
-        dispatch({ type: 'notice', notice: { level: 'info', text: 'nothing to undo: the story has no turns on this branch' } });
+      const done = await undo(store, s).catch((err: Error) => {
+        dispatch({ type: 'notice', notice: { level: 'info', text: err.message } });
         return null;
-      }
-      await store.setHead(s.id, head.parentId, head.id);
+      });
+      if (!done) return null;
       await loadStory(s.id);
-      return { action: head.action, depth: head.depth };
+      return { action: done.undone.action, depth: done.undone.depth };
     },
-    async moveHead(target: string | null, note: string): Promise<void> {
+    /** Switches to the branch ending at `ref` (a turn id or "root"). */
+    async moveHead(ref: string, note: string): Promise<void> {
       if (!story) return;
       await settled();
       const s = await refreshStory();
-      await store.setHead(s.id, target, s.headTurnId);
+      await switchHead(store, s, ref);
       await loadStory(s.id);
       dispatch({ type: 'notice', notice: { level: 'info', text: note } });
     },

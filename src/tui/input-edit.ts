@@ -41,15 +41,36 @@ function snapForward(value: string, i: number): number {
   return start === i ? i : nextBoundary(value, start);
 }
 
+/**
+ * The most an entry holds. An action is what a character does next: this is pages of text, far more than the
+ * Strategist and Writer budgets can use, and it bounds what one paste can cost to edit and draw.
+ */
+export const MAX_INPUT_CHARS = 10_000;
+/** The most a one-line field (setup screen) holds: a path, a URL or a model name. */
+export const MAX_FIELD_CHARS = 2_000;
+
+/** `text` cut to at most `room` UTF-16 units without splitting a surrogate pair. */
+export function cutToRoom(text: string, room: number): string {
+  if (text.length <= room) return text;
+  const end = Math.max(0, room);
+  const code = text.charCodeAt(end - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? end - 1 : end);
+}
+
+/** True when the entry is full: what was typed or pasted beyond MAX_INPUT_CHARS was dropped. */
+export const isFull = (s: InputState, cap = MAX_INPUT_CHARS): boolean => s.value.length >= cap;
+
 export const emptyInput = (history: string[] = []): InputState => ({ value: '', cursor: 0, history, historyIndex: history.length, draft: '' });
 
 export function setValue(s: InputState, value: string): InputState {
   return { ...s, value, cursor: value.length };
 }
 
-export function insert(s: InputState, text: string): InputState {
+/** Inserts at the cursor; what does not fit in `cap` characters is dropped. */
+export function insert(s: InputState, text: string, cap = MAX_INPUT_CHARS): InputState {
   // Pasted text may carry CR line ends; keep them as newlines inside the entry.
-  const t = text.replace(/\r\n?/g, '\n');
+  const t = cutToRoom(text.replace(/\r\n?/g, '\n'), cap - s.value.length);
+  if (!t) return s;
   const value = s.value.slice(0, s.cursor) + t + s.value.slice(s.cursor);
   // Typed text can join the cluster after it (a letter before a combining accent): stay on a boundary.
   return { ...s, value, cursor: snapForward(value, s.cursor + t.length) };
@@ -127,11 +148,11 @@ export function enter(s: InputState): { state: InputState; submitted: string | n
  * Applies a chunk of typed text: a terminal may deliver several keys at once (paste, key repeat, tmux),
  * so DEL/BS characters inside it erase, other control characters are dropped, CR becomes a newline.
  */
-export function typeChunk(s: InputState, chunk: string): InputState {
+export function typeChunk(s: InputState, chunk: string, cap = MAX_INPUT_CHARS): InputState {
   let out = s;
   let text = '';
   const flush = () => {
-    if (text) out = insert(out, text);
+    if (text) out = insert(out, text, cap);
     text = '';
   };
   for (const ch of chunk) {
@@ -146,6 +167,16 @@ export function typeChunk(s: InputState, chunk: string): InputState {
 }
 
 /** typeChunk for single-line fields (setup screen, new-story form). */
-export function typeInto(value: string, chunk: string): string {
-  return typeChunk({ ...emptyInput(), value, cursor: value.length }, chunk.replace(/[\r\n]/g, ' ')).value;
+export function typeInto(value: string, chunk: string, cap = MAX_FIELD_CHARS): string {
+  return typeChunk({ ...emptyInput(), value, cursor: value.length }, chunk.replace(/[\r\n]/g, ' '), cap).value;
+}
+
+/**
+ * A bracketed paste, inserted as one edit: line ends become newlines, control characters are dropped (a pasted
+ * DEL is text, not Backspace), and what does not fit in `cap` is cut. `cut` says whether anything was dropped.
+ */
+export function paste(s: InputState, text: string, cap = MAX_INPUT_CHARS): { state: InputState; cut: boolean } {
+  const clean = text.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
+  const state = insert(s, clean, cap);
+  return { state, cut: state.value.length - s.value.length < clean.length };
 }

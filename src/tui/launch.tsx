@@ -6,13 +6,8 @@ import type { Store } from '../store/types.js';
 import { App, type PlayStart } from './app.js';
 import { Setup } from './setup.js';
 import { detectColor, makeTheme } from './theme.js';
-
-/** Terminal plumbing for `luna play`: alternate screen, optional mouse wheel reporting, and restoring both. */
-const ALT_ON = '\x1b[?1049h\x1b[H';
-const ALT_OFF = '\x1b[?1049l';
-// 1000: button events (wheel arrives as buttons 64/65); 1006: SGR encoding, unambiguous at any column.
-const MOUSE_ON = '\x1b[?1000h\x1b[?1006h';
-const MOUSE_OFF = '\x1b[?1000l\x1b[?1006l';
+import { enterPlayTerminal } from './terminal.js';
+import { onStopSignals, SIGNAL_EXIT_CODES, type StopSignal } from '../util/signals.js';
 
 export async function runSetupScreen(missing: { model: string; path: string }[], configFile: string): Promise<StarterChoice | null> {
   let choice: StarterChoice | null = null;
@@ -23,19 +18,45 @@ export async function runSetupScreen(missing: { model: string; path: string }[],
   return choice;
 }
 
-export async function runPlayScreen(opts: { store: Store; loaded: LoadedConfig; session: Session; start: PlayStart; mouse: boolean }): Promise<void> {
+/** How long an orderly quit after a signal may take (cancelling a turn, stopping the Dreamer) before exiting anyway. */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Runs the play screen in the alternate screen. SIGINT, SIGTERM and SIGHUP quit as Ctrl-D does (the running turn
+ * is cancelled, so its paid calls reach the ledger); a second signal, or a quit that takes longer than
+ * STOP_GRACE_MS, restores the terminal and exits at once. Resolves with the signal that stopped it, if any.
+ */
+export async function runPlayScreen(opts: { store: Store; loaded: LoadedConfig; session: Session; start: PlayStart; mouse: boolean }): Promise<{ stoppedBy: StopSignal | null }> {
   const out = process.stdout;
   const theme = makeTheme(detectColor());
-  const restore = () => out.write((opts.mouse ? MOUSE_OFF : '') + ALT_OFF);
-  out.write(ALT_ON + (opts.mouse ? MOUSE_ON : ''));
-  // A crash must not leave the terminal in the alternate screen with mouse reporting on.
-  process.once('exit', restore);
+  const terminal = enterPlayTerminal(out, { mouse: opts.mouse });
+  const stop = new AbortController();
+  let stoppedBy: StopSignal | null = null;
+  let grace: NodeJS.Timeout | undefined;
+  const leaveNow = (signal: StopSignal) => {
+    terminal.restore();
+    process.exit(SIGNAL_EXIT_CODES[signal]);
+  };
+  const offSignals = onStopSignals((signal) => {
+    if (stoppedBy) return leaveNow(stoppedBy);
+    stoppedBy = signal;
+    // After SIGHUP the terminal is gone: failed writes must not turn the orderly quit into a crash.
+    out.on('error', ignore);
+    process.stderr.on('error', ignore);
+    stop.abort();
+    grace = setTimeout(() => leaveNow(signal), STOP_GRACE_MS);
+    grace.unref();
+  });
   try {
-    const app = render(<App store={opts.store} loaded={opts.loaded} session={opts.session} start={opts.start} theme={theme} />, { exitOnCtrlC: false, patchConsole: true });
+    const app = render(<App store={opts.store} loaded={opts.loaded} session={opts.session} start={opts.start} theme={theme} stop={stop.signal} />, { exitOnCtrlC: false, patchConsole: true });
     await app.waitUntilExit();
     app.cleanup();
   } finally {
-    process.off('exit', restore);
-    restore();
+    offSignals();
+    clearTimeout(grace);
+    terminal.restore();
   }
+  return { stoppedBy };
 }
+
+const ignore = () => undefined;

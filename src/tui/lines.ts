@@ -17,8 +17,10 @@ const STAGE_LABEL: Record<string, string> = {
   commit: 'saving…',
 };
 
-function turnLines(action: string, prose: string, width: number): Line[] {
-  const out: Line[] = wrapText(`> ${action}`, width).map((text) => ({ text, style: 'action' as const }));
+function turnLines(action: string, prose: string, width: number, notes: string[] = []): Line[] {
+  // A card's greeting opens a story with prose and no action: no empty "> " line above it.
+  const out: Line[] = action ? wrapText(`> ${action}`, width).map((text) => ({ text, style: 'action' as const })) : [];
+  for (const note of notes) out.push(...wrapText(`! ${note}`, width).map((text) => ({ text, style: 'warning' as const })));
   if (prose) out.push(...wrapText(prose, width).map((text) => ({ text, style: 'prose' as const })));
   return out;
 }
@@ -28,7 +30,7 @@ function itemLines(item: ScrollItem, width: number): Line[] {
   const hit = cache.get(key);
   if (hit && hit.width === width) return hit.lines;
   let lines: Line[];
-  if (item.kind === 'turn') lines = [...turnLines(item.turn.action, item.turn.prose, width), { text: '', style: 'prose' }];
+  if (item.kind === 'turn') lines = [...turnLines(item.turn.action, item.turn.prose, width, item.turn.notes), { text: '', style: 'prose' }];
   else {
     const n = item.notice;
     const mark = n.level === 'error' ? '✗ ' : n.level === 'warning' ? '! ' : '· ';
@@ -46,7 +48,7 @@ export function storyLines(s: Pick<TuiState, 'items' | 'live' | 'earlier' | 'sto
   else if (s.story?.premise) out.push(...wrapText(s.story.premise, width).map((text) => ({ text, style: 'dim' as const })), { text: '', style: 'prose' });
   for (const item of s.items) for (const l of itemLines(item, width)) out.push(l);
   if (s.live) {
-    out.push(...turnLines(s.live.action, s.live.prose, width));
+    out.push(...turnLines(s.live.action, s.live.prose, width, s.live.notes));
     if (s.live.stage && s.live.stage !== 'writer') out.push({ text: STAGE_LABEL[s.live.stage] ?? `${s.live.stage}…`, style: 'stage' });
     else if (!s.live.prose) out.push({ text: STAGE_LABEL.writer!, style: 'stage' });
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Box, Text, useApp, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import type { StarterChoice } from '../config/starter.js';
+import { terminalLine } from '../util/terminal-text.js';
 import { typeInto } from './input-edit.js';
 import type { Theme } from './theme.js';
 
@@ -22,7 +23,16 @@ export interface SetupProps {
  * A text field. `suggestion` is a default shown dimmed while the field is untouched: Enter accepts it,
  * the first typed character replaces it, Backspace or Ctrl-U drops it, Tab (or →) takes it in for editing.
  */
-type Field = { kind: 'field'; label: string; value: string; suggestion: string | null; error: string | null; next: (v: string) => StarterChoice | Step | string };
+type Field = {
+  kind: 'field';
+  label: string;
+  value: string;
+  suggestion: string | null;
+  error: string | null;
+  /** Something was typed, cleared or taken in: only then may a blank field be refused with an error. */
+  touched: boolean;
+  next: (v: string) => StarterChoice | Step | string;
+};
 type Step = { kind: 'menu' } | Field;
 
 const CTRL_U = '\x15';
@@ -31,7 +41,7 @@ const CTRL_U = '\x15';
 function typeIntoField(f: Field, chunk: string): Field {
   const cut = chunk.lastIndexOf(CTRL_U);
   const base = cut >= 0 || f.suggestion !== null ? '' : f.value;
-  return { ...f, value: typeInto(base, cut >= 0 ? chunk.slice(cut + 1) : chunk), suggestion: null, error: null };
+  return { ...f, value: typeInto(base, cut >= 0 ? chunk.slice(cut + 1) : chunk), suggestion: null, error: null, touched: true };
 }
 
 /**
@@ -78,11 +88,12 @@ export function Setup(props: SetupProps) {
     props.onDone(choice);
     exit();
   };
-  const field = (label: string, next: Field['next'], suggestion: string | null = null): Field => ({ kind: 'field', label, value: '', suggestion, error: null, next });
+  const field = (label: string, next: Field['next'], suggestion: string | null = null): Field => ({ kind: 'field', label, value: '', suggestion, error: null, touched: false, next });
   const choose = (i: number) => {
     if (i === 0) return finish({ kind: 'demo' });
     if (i === 1) {
       return setStep(field('Path to the .gguf file', (v) => {
+        if (!v) return 'enter the path to a .gguf file';
         const p = path.resolve(v.replace(/^~(?=\/|$)/, process.env.HOME ?? '~'));
         if (!existsSync(p)) return `no file at ${p}`;
         if (!p.toLowerCase().endsWith('.gguf')) return 'expected a .gguf file';
@@ -106,7 +117,9 @@ export function Setup(props: SetupProps) {
       if (key.upArrow) setSel((s) => (s + MENU.length - 1) % MENU.length);
       else if (key.downArrow) setSel((s) => (s + 1) % MENU.length);
       else if (key.return) choose(sel);
-      else if (/^[1-4]$/.test(input)) choose(Number(input) - 1);
+      // "2\r" in one chunk (a quick Enter after the digit, tmux send-keys): the Enter confirms the choice, it
+      // does not also submit the new, still blank field.
+      else if (/^[1-4]\r?$/.test(input)) choose(Number(input[0]) - 1);
       return;
     }
     if (key.escape) return setStep({ kind: 'menu' });
@@ -116,16 +129,18 @@ export function Setup(props: SetupProps) {
       const typed = typedEnter ? typeIntoField(step, input.slice(0, -1)) : step;
       // An untouched field submits its suggestion.
       const value = typed.suggestion ?? typed.value;
+      // Enter on a field nobody has typed in yet (often the Enter after choosing from the menu) is not a submission.
+      if (!typed.touched && typed.suggestion === null && !value.trim()) return;
       const r = step.next(value.trim());
       // Refused: the error shows under the field, which keeps what was submitted for editing.
       if (typeof r === 'string') return setStep({ ...typed, value, suggestion: null, error: r });
       if ('kind' in r && (r.kind === 'menu' || r.kind === 'field')) return setStep(r);
       return finish(r as StarterChoice);
     }
-    if (key.ctrl && input === 'u') return setStep({ ...step, value: '', suggestion: null, error: null });
-    if (step.suggestion !== null && (key.tab || key.rightArrow)) return setStep({ ...step, value: step.suggestion, suggestion: null, error: null });
+    if (key.ctrl && input === 'u') return setStep({ ...step, value: '', suggestion: null, error: null, touched: true });
+    if (step.suggestion !== null && (key.tab || key.rightArrow)) return setStep({ ...step, value: step.suggestion, suggestion: null, error: null, touched: true });
     if (key.backspace || key.delete) {
-      return setStep({ ...step, value: step.suggestion !== null ? '' : step.value.slice(0, -1), suggestion: null, error: null });
+      return setStep({ ...step, value: step.suggestion !== null ? '' : step.value.slice(0, -1), suggestion: null, error: null, touched: true });
     }
     if (input && !key.ctrl && !key.meta) setStep(typeIntoField(step, input));
   });
@@ -133,9 +148,9 @@ export function Setup(props: SetupProps) {
     <Box flexDirection="column" paddingX={1}>
       <Text bold color={theme.c('title')}>Welcome to LUNA — let's pick a model</Text>
       {props.missing.map((m) => (
-        <Text key={m.model} color={theme.c('warning')}>{`model "${m.model}" needs ${m.path}, which is not there`}</Text>
+        <Text key={m.model} color={theme.c('warning')}>{terminalLine(`model "${m.model}" needs ${m.path}, which is not there`)}</Text>
       ))}
-      <Text color={theme.c('dim')}>{`Your choice is written to ${props.configFile} (edit it any time).`}</Text>
+      <Text color={theme.c('dim')}>{terminalLine(`Your choice is written to ${props.configFile} (edit it any time).`)}</Text>
       <Text> </Text>
       {step.kind === 'menu' ? (
         <Box flexDirection="column">
@@ -158,7 +173,7 @@ export function Setup(props: SetupProps) {
               <Text inverse>{step.value || ' '}</Text>
             )}
           </Text>
-          {step.error ? <Text color={theme.c('error')}>{`✗ ${step.error}`}</Text> : null}
+          {step.error ? <Text color={theme.c('error')}>{terminalLine(`✗ ${step.error}`)}</Text> : null}
           <Text color={theme.c('dim')}>
             {step.suggestion !== null
               ? 'Enter accepts the default · type to replace it · Tab to edit it · Esc back'

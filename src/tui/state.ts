@@ -1,4 +1,5 @@
 import type { AgentName } from '../config/schema.js';
+import { restartWarning } from '../cli/render-turn.js';
 import type { CallCost, Stage, TurnEvent } from '../pipeline/events.js';
 
 /**
@@ -11,6 +12,8 @@ export interface ShownTurn {
   depth: number;
   action: string;
   prose: string;
+  /** Warnings raised while the turn was played (a Writer restart, a soft budget limit), shown under its action. */
+  notes?: string[];
 }
 
 export type Notice = { level: 'error' | 'warning' | 'info'; text: string; hint?: string };
@@ -24,6 +27,8 @@ export interface LiveTurn {
   mode: 'continue' | 'retry';
   /** A retry hides the turn it replaces until it lands (or comes back if the retake fails). */
   replaced: ShownTurn | null;
+  /** This turn's warnings so far, shown under its action. */
+  notes: string[];
 }
 
 export interface TurnFigures {
@@ -35,10 +40,8 @@ export interface TurnFigures {
   unpricedCalls: number;
 }
 
-export interface EndpointStatus {
-  ok: boolean;
-  detail: string;
-}
+export type { EndpointStatus } from '../models/health.js';
+import type { EndpointStatus } from '../models/health.js';
 
 export interface Overlay {
   title: string;
@@ -158,7 +161,7 @@ function mergeInPlay(list: { name: string; kind: string }[], add: { name: string
 function onTurnEvent(s: TuiState, e: TurnEvent): TuiState {
   switch (e.type) {
     case 'turn-started':
-      return s.live ? s : { ...s, live: { action: e.action, prose: '', stage: null, mode: 'continue', replaced: null } };
+      return s.live ? s : { ...s, live: { action: e.action, prose: '', stage: null, mode: 'continue', replaced: null, notes: [] } };
     case 'stage-started':
       return s.live ? { ...s, live: { ...s.live, stage: e.stage } } : s;
     case 'stage-finished':
@@ -171,16 +174,20 @@ function onTurnEvent(s: TuiState, e: TurnEvent): TuiState {
     case 'prose-token':
       return s.live ? { ...s, live: { ...s.live, prose: s.live.prose + e.text } } : s;
     case 'prose-restart':
-      return addNotice(s.live ? { ...s, live: { ...s.live, prose: '' } } : s, { level: 'warning', text: `the writer's stream broke and it started over (${e.reason})` });
+      if (!s.live) return addNotice(s, { level: 'warning', text: restartWarning(e.reason) });
+      return { ...s, live: { ...s.live, prose: '', notes: [...s.live.notes, restartWarning(e.reason)] } };
     case 'entity-update':
       return { ...s, inPlay: mergeInPlay(s.inPlay.map((x) => (x.name.toLowerCase() === e.update.name.toLowerCase() ? { name: x.name, kind: e.update.kind } : x)), [{ name: e.update.name, kind: e.update.kind }]) };
     case 'cost':
       return addCost(s, e.call);
     case 'warning':
+      // A warning belongs to the turn being played: it shows under that turn's action, not above it.
+      if (s.live) return { ...s, live: { ...s.live, notes: [...s.live.notes, e.message] } };
       return addNotice(s, { level: 'warning', text: e.message });
     case 'done': {
       const t = e.totals;
-      const turn: ShownTurn = { id: e.turn.id, depth: e.turn.depth, action: e.turn.action, prose: e.prose };
+      const notes = s.live?.notes.length ? { notes: s.live.notes } : {};
+      const turn: ShownTurn = { id: e.turn.id, depth: e.turn.depth, action: e.turn.action, prose: e.prose, ...notes };
       return {
         ...s,
         live: null,
@@ -194,7 +201,9 @@ function onTurnEvent(s: TuiState, e: TurnEvent): TuiState {
     }
     case 'error': {
       const replaced = s.live?.replaced;
-      const back: TuiState = { ...s, live: null, items: replaced ? [...s.items, { kind: 'turn', turn: replaced }] : s.items };
+      let back: TuiState = { ...s, live: null, items: replaced ? [...s.items, { kind: 'turn', turn: replaced }] : s.items };
+      // The failed turn leaves the screen; its warnings stay, before the error that ended it.
+      for (const text of s.live?.notes ?? []) back = addNotice(back, { level: 'warning', text });
       // A failed retake gives back `/retry`, not its action: Enter on the action alone would play it again as a
       // new turn after the one being retaken, a duplicate.
       const retry = s.live?.mode === 'retry';
@@ -216,11 +225,11 @@ export function reduce(s: TuiState, a: TuiAction): TuiState {
     case 'earlier-loaded':
       return { ...s, items: [...a.turns.map((turn): ScrollItem => ({ kind: 'turn', turn })), ...s.items], earlier: a.earlier };
     case 'turn-starting': {
-      if (a.mode !== 'retry') return { ...s, live: { action: a.action, prose: '', stage: null, mode: a.mode, replaced: null }, scroll: 0, quitArmed: false };
+      if (a.mode !== 'retry') return { ...s, live: { action: a.action, prose: '', stage: null, mode: a.mode, replaced: null, notes: [] }, scroll: 0, quitArmed: false };
       const idx = s.items.map((i) => i.kind).lastIndexOf('turn');
       const last = idx >= 0 ? (s.items[idx] as { kind: 'turn'; turn: ShownTurn }).turn : null;
       const items = idx >= 0 ? s.items.filter((_, i) => i !== idx) : s.items;
-      return { ...s, items, live: { action: a.action, prose: '', stage: null, mode: 'retry', replaced: last }, scroll: 0, quitArmed: false };
+      return { ...s, items, live: { action: a.action, prose: '', stage: null, mode: 'retry', replaced: last, notes: [] }, scroll: 0, quitArmed: false };
     }
     case 'notice':
       return addNotice(s, a.notice);

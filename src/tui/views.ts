@@ -1,4 +1,6 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { plural } from '../util/plural.js';
+import { ensureDir } from '../util/ensure-dir.js';
+import { writeUserFile } from '../util/safe-write.js';
 import path from 'node:path';
 import type { LunaConfig } from '../config/schema.js';
 import { describeContextSize } from '../cli/context-size.js';
@@ -88,7 +90,7 @@ export async function jobsPanel(store: Store, story: Story): Promise<PanelText> 
 export function branchPanel(story: Story, branches: BranchInfo[], headDepth: number): PanelText {
   // Takes of one action (/retry) share it: the start of each tip's prose tells them apart.
   const oneLine = (t: string, n: number) => { const x = t.replace(/\s+/g, ' ').trim(); return x.length > n ? `${x.slice(0, n - 1)}…` : x; };
-  const lines = branches.map((b, i) => `${b.leaf.id === story.headTurnId ? '*' : ' '} ${String(i + 1).padStart(2)}. ${b.leaf.depth} turns — ${oneLine(b.leaf.action, 40)} → "${oneLine(b.leaf.prose, 36)}"`);
+  const lines = branches.map((b, i) => `${b.leaf.id === story.headTurnId ? '*' : ' '} ${String(i + 1).padStart(2)}. ${plural(b.leaf.depth, 'turn')} — ${oneLine(b.leaf.action, 40)} → "${oneLine(b.leaf.prose, 36)}"`);
   if (!branches.length) lines.push('  no turns yet');
   if (story.headTurnId && !branches.some((b) => b.leaf.id === story.headTurnId)) lines.push(`* the head is at turn ${headDepth}, inside a branch (your next turn starts a new one)`);
   lines.push('', '/branch N switches to branch N; /branch from D continues from turn D of this branch (the rest stays as a branch)');
@@ -98,15 +100,12 @@ export function branchPanel(story: Story, branches: BranchInfo[], headDepth: num
 export async function exportStory(store: Store, story: Story, home: string): Promise<{ json: string; md: string; turns: number }> {
   const bundle = await exportBundle(store, story.id);
   const dir = path.join(home, 'exports');
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir, { what: 'exports folder' });
   const slug = story.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'story';
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const base = path.join(dir, `${slug}-${story.id.slice(0, 8)}-${stamp}`);
-  const write = (file: string, text: string) => {
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  };
+  // The same safe write as `story export -o`: whole or untouched, with the cause in words on a full disk.
+  const write = (file: string, text: string) => writeUserFile(file, text, { what: 'export' });
   write(`${base}.json`, `${JSON.stringify(bundle, null, 2)}\n`);
   write(`${base}.md`, bundleToMarkdown(bundle));
   return { json: `${base}.json`, md: `${base}.md`, turns: bundle.turns.length };

@@ -1,29 +1,12 @@
-/** Word wrapping to terminal cells. Pure, so the story pane can cache lines per turn and width. */
+/**
+ * Word wrapping to terminal cells. Pure, so the story pane can cache lines per turn and width. Every text the
+ * TUI draws passes through wrapText, fitCells or fitWidth (or terminalLine directly), which make control
+ * characters visible (src/util/terminal-text.ts): a title or prose carrying ESC [ 2 J or an OSC title
+ * sequence shows it as text instead of clearing the screen, retitling the window or shifting the border.
+ */
+import { cellWidth, terminalLine, terminalText } from '../util/terminal-text.js';
 
-function isWide(cp: number): boolean {
-  // East Asian wide/fullwidth ranges and emoji take two cells in every common terminal.
-  return (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1faff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  );
-}
-
-export function cellWidth(text: string): number {
-  let n = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0x300 && cp <= 0x36f) || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)) continue;
-    n += isWide(cp) ? 2 : 1;
-  }
-  return n;
-}
+export { cellWidth };
 
 /** Splits one paragraph into lines of at most `width` cells, breaking at spaces and hard-breaking long words. */
 function wrapParagraph(text: string, width: number): string[] {
@@ -78,11 +61,12 @@ function wrapParagraph(text: string, width: number): string[] {
 
 export function wrapText(text: string, width: number): string[] {
   const w = Math.max(1, Math.floor(width));
-  return text.replace(/\r\n?/g, '\n').split('\n').flatMap((p) => wrapParagraph(p.replace(/\t/g, '  '), w));
+  return terminalText(text).split('\n').flatMap((p) => wrapParagraph(p.replace(/\t/g, '  '), w));
 }
 
 /** Pads or cuts a line to exactly `width` cells (status bar, side panel). */
-export function fitWidth(text: string, width: number): string {
+export function fitWidth(raw: string, width: number): string {
+  const text = terminalLine(raw);
   let out = '';
   let n = 0;
   for (const ch of text) {
@@ -95,8 +79,9 @@ export function fitWidth(text: string, width: number): string {
 }
 
 /** Cuts `text` to at most `width` terminal cells (wide characters count two), marking a cut with "…". */
-export function fitCells(text: string, width: number): string {
+export function fitCells(raw: string, width: number): string {
   if (width <= 0) return '';
+  const text = terminalLine(raw);
   if (cellWidth(text) <= width) return text;
   let out = '';
   let n = 0;

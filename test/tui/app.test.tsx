@@ -21,7 +21,7 @@ describe('luna play screen over the real pipeline', () => {
     // A frame with part of the prose but not all of it: tokens arrive as they stream.
     await app.waitFor((f) => f.includes('Maren lifts') && !f.includes('stranger.'), 'partial prose');
     expect(app.frame()).toContain('playing (Esc cancels)');
-    await app.waitFor((f) => f.includes('Maren lifts Dawnbreaker toward the stranger.') && f.includes('session 1 turns'), 'the finished turn');
+    await app.waitFor((f) => f.includes('Maren lifts Dawnbreaker toward the stranger.') && f.includes('session 1 turn '), 'the finished turn');
     const f = app.frame();
     // 900×$1/M + 120×$5/M on the Strategist, the Writer is free.
     expect(f).toContain('$0.0015');
@@ -51,7 +51,7 @@ describe('luna play screen over the real pipeline', () => {
     fx.strategist.script({ kind: 'json', value: planJson() });
     fx.writer.script({ kind: 'text', chunks: ['They row out.'] });
     await app.press(KEY.enter);
-    await app.waitFor((f) => f.includes('They row out.') && f.includes('session 1 turns'), 'the replayed turn');
+    await app.waitFor((f) => f.includes('They row out.') && f.includes('session 1 turn '), 'the replayed turn');
     expect(await fx.store.countTurns(story.id)).toBe(1);
   });
 
@@ -147,7 +147,7 @@ describe('luna play screen over the real pipeline', () => {
     slow = true;
     await app.type('look around');
     await app.press(KEY.enter);
-    await app.waitFor((f) => f.includes('First prose.') && f.includes('session 1 turns'), 'turn 1 on screen');
+    await app.waitFor((f) => f.includes('First prose.') && f.includes('session 1 turn '), 'turn 1 on screen');
     await app.type('climb the stairs');
     await app.press(KEY.enter);
     await app.waitFor((f) => f.includes('Second prose.') && f.includes('session 2 turns'), 'turn 2, not a refusal');

@@ -81,7 +81,7 @@ describe('luna play in a real terminal (tmux)', () => {
     await waitScreen(name, (s) => s.includes('LUNA · Harbour Lights') && s.includes('›'), 'the play screen');
     tmux('send-keys', '-t', name, '-l', 'I walk to the end of the pier');
     tmux('send-keys', '-t', name, 'Enter');
-    await waitScreen(name, (s) => s.includes('The quay is quiet tonight.') && s.includes('session 1 turns'), 'the first turn');
+    await waitScreen(name, (s) => s.includes('The quay is quiet tonight.') && s.includes('session 1 turn '), 'the first turn');
     tmux('send-keys', '-t', name, '-l', 'I light a lantern');
     tmux('send-keys', '-t', name, 'Enter');
     await waitScreen(name, (s) => s.includes('Maren lights a lantern.') && s.includes('session 2 turns'), 'the second turn');

@@ -156,7 +156,7 @@ describe('luna play input line with real key bytes', () => {
     await app.waitFor((f) => promptLine(f) === `› and then wave X${FOX}b`, 'X typed before the emoji');
     expect(broken(app.frame())).toBe(false);
     await app.press(KEY.enter);
-    await app.waitFor((f) => f.includes('The fox waves back.') && f.includes('session 1 turns'), 'the turn');
+    await app.waitFor((f) => f.includes('The fox waves back.') && f.includes('session 1 turn '), 'the turn');
     const turn = await fx.store.getTurn((await fx.store.getStory(story.id))!.headTurnId!);
     expect(turn?.action).toBe(`and then wave X${FOX}b`);
     expect(broken(turn!.action)).toBe(false);

@@ -70,7 +70,7 @@ describe('luna play panels and screens', () => {
 
     await app.type('/export');
     await app.press(KEY.enter);
-    await app.waitFor((f) => f.includes('exported 1 turns to'), 'the export notice');
+    await app.waitFor((f) => f.includes('exported 1 turn to'), 'the export notice');
     const dir = path.join(fx.home, 'exports');
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(1);

@@ -12,7 +12,7 @@ describe('luna play after a failed /retry', () => {
     await app.waitFor((f) => f.includes('LUNA · Retake'), 'the story screen');
     await app.type('I run to the boat');
     await app.press(KEY.enter);
-    await app.waitFor((f) => f.includes('First take.') && f.includes('session 1 turns'), 'the first take');
+    await app.waitFor((f) => f.includes('First take.') && f.includes('session 1 turn '), 'the first take');
     const first = (await fx.store.getStory(story.id))!.headTurnId!;
 
     await app.type('/retry');
@@ -42,6 +42,6 @@ describe('the status bar session figures', () => {
     const calls = await fx.store.listCalls({ storyId: story.id });
     expect(calls.some((c) => c.agent === 'dreamer')).toBe(true);
     const tokens = calls.reduce((n, c) => n + c.inputTokens + c.outputTokens, 0);
-    await app.waitFor((f) => f.includes(`session 1 turns · ${tokens} tok`), `the status bar to show all ${tokens} tokens of the session`);
+    await app.waitFor((f) => f.includes(`session 1 turn · ${tokens} tok`), `the status bar to show all ${tokens} tokens of the session`);
   });
 });

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { visibleWindow } from '../lines.js';
 import type { Overlay } from '../state.js';
 import type { Theme } from '../theme.js';
+import { terminalLine } from '../../util/terminal-text.js';
 import { wrapText } from '../wrap.js';
 
 /** A panel over the story pane (/context, /memory, /cost, /jobs, /branch, /help). */
@@ -17,7 +18,7 @@ export function OverlayPane(props: { overlay: Overlay; width: number; height: nu
   const win = visibleWindow(all, body, Math.max(0, all.length - body - overlay.scroll));
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Text bold inverse={!theme.color} color={theme.c('title')} wrap="truncate-end">{`── ${overlay.title} ──`}</Text>
+      <Text bold inverse={!theme.color} color={theme.c('title')} wrap="truncate-end">{`── ${terminalLine(overlay.title)} ──`}</Text>
       {win.lines.map((l, i) => (
         <Text key={i} wrap="truncate-end">{l || ' '}</Text>
       ))}

@@ -1,7 +1,10 @@
+import { plural } from '../../util/plural.js';
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
 import type { StorySummary } from '../../store/types.js';
-import { backspace, emptyInput, typeInto } from '../input-edit.js';
+import { backspace, emptyInput, MAX_FIELD_CHARS, typeInto } from '../input-edit.js';
+import { usePaste } from '../paste.js';
+import { newStoryProblem } from '../story-input.js';
 import type { Theme } from '../theme.js';
 import { cellWidth, fitCells } from '../wrap.js';
 
@@ -23,7 +26,17 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
     setFormState(f);
   };
   const count = stories.length + 1;
+  // A field holds a little more than its limit, so a too-long title is refused with its length, not silently cut.
+  const cap = (f: Form) => (f.field === 'title' ? MAX_FIELD_CHARS : 20_000);
+  const pasting = usePaste(
+    (text) => {
+      const f = formRef.current;
+      if (f) setForm({ ...f, [f.field]: typeInto(f[f.field], text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, ''), cap(f)) });
+    },
+    { isActive: true, cap: 20_000 },
+  );
   useInput((input, key) => {
+    if (pasting.current) return;
     const form = formRef.current;
     setNeed(null);
     if ((key.ctrl && (input === 'c' || input === 'd')) || (!form && input === 'q')) return props.onPick({ kind: 'quit' });
@@ -31,14 +44,14 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
       if (key.escape) return setForm(null);
       if (input.length > 1 && input.endsWith('\r')) {
         // "text\r" in one chunk (paste, tmux send-keys): the text, then Enter.
-        const typed = { ...form, [form.field]: typeInto(form[form.field], input.slice(0, -1)) };
+        const typed = { ...form, [form.field]: typeInto(form[form.field], input.slice(0, -1), cap(form)) };
         setForm(typed);
         return submitField(typed);
       }
       if (key.return) return submitField(form);
       const cur = form[form.field];
       // Backspace takes a whole character (an emoji is one), as in the story's input line.
-      const next = key.backspace || key.delete ? backspace({ ...emptyInput(), value: cur, cursor: cur.length }).value : key.ctrl || key.meta || key.tab ? cur : typeInto(cur, input);
+      const next = key.backspace || key.delete ? backspace({ ...emptyInput(), value: cur, cursor: cur.length }).value : key.ctrl || key.meta || key.tab || /^\[[\d;<?]*[A-Za-z~]$/.test(input) ? cur : typeInto(cur, input, cap(form));
       return setForm({ ...form, [form.field]: next });
     }
     if (key.upArrow) setSel((s) => (s + count - 1) % count);
@@ -51,12 +64,14 @@ export function Picker(props: { stories: StorySummary[]; theme: Theme; width: nu
   });
   const submitField = (f: Form) => {
     if (!f[f.field].trim()) return setNeed(`a ${f.field} is needed`);
+    const problem = newStoryProblem(f.field, f[f.field]);
+    if (problem) return setNeed(problem);
     if (f.field === 'title') return setForm({ ...f, field: 'premise' });
     props.onPick({ kind: 'new', title: f.title.trim(), premise: f.premise.trim() });
   };
   // The title gives way on a narrow terminal, so the turn count, date and id stay visible.
   const row = (s: StorySummary) => {
-    const meta = ` — ${s.turnCount} turns · ${s.updatedAt.slice(0, 16).replace('T', ' ')} · ${s.id.slice(0, 8)}`;
+    const meta = ` — ${plural(s.turnCount, 'turn')} · ${s.updatedAt.slice(0, 16).replace('T', ' ')} · ${s.id.slice(0, 8)}`;
     return `  ${fitCells(s.title, Math.max(8, props.width - 2 - cellWidth(meta)))}${meta}`;
   };
   const visible = Math.max(3, props.height - 6);

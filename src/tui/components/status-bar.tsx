@@ -1,5 +1,7 @@
+import { plural } from '../../util/plural.js';
 import { Box, Text } from 'ink';
 import { formatDuration, formatUsd } from '../../cli/output.js';
+import { terminalLine } from '../../util/terminal-text.js';
 import type { TuiState } from '../state.js';
 import type { Theme } from '../theme.js';
 
@@ -13,7 +15,7 @@ export function StatusBar(props: { state: TuiState; width: number; theme: Theme 
   const last = t
     ? `last ${formatDuration(t.latencyMs)} · ttft ${t.ttftMs === null ? '–' : formatDuration(t.ttftMs)} · ${t.inputTokens + t.outputTokens} tok · ${formatUsd(t.costUsd)}${t.unpricedCalls ? '+?' : ''}`
     : 'last –';
-  const session = `session ${s.turns} turns · ${s.inputTokens + s.outputTokens} tok · ${formatUsd(s.costUsd)}`;
+  const session = `session ${plural(s.turns, 'turn')} · ${s.inputTokens + s.outputTokens} tok · ${formatUsd(s.costUsd)}`;
   const queue = `dreamer ${state.queueDepth === null ? '?' : state.queueDepth} queued${state.dreamerRunning ? ' (working)' : ''}`;
   return (
     <Box flexDirection="column" width={props.width}>
@@ -26,14 +28,14 @@ export function StatusBar(props: { state: TuiState; width: number; theme: Theme 
             <Text key={model} wrap="truncate-end">
               {i ? '  ' : ''}
               <Text color={color} bold={ep !== undefined && !ep.ok}>{mark}</Text>
-              {` ${model}${ep && !ep.ok ? ' DOWN' : ''} (${agents.join(',')})`}
+              {` ${terminalLine(model)}${ep && !ep.ok ? ' DOWN' : ''} (${agents.join(',')})`}
             </Text>
           );
         })}
       </Box>
       {state.budget ? (
         <Text wrap="truncate-end" color={theme.c(state.budget.level === 'hard' ? 'error' : 'warning')} bold>
-          {`${state.budget.level === 'hard' ? '✗ budget reached' : '⚠ budget'}: ${state.budget.message}`}
+          {`${state.budget.level === 'hard' ? '✗ budget reached' : '⚠ budget'}: ${terminalLine(state.budget.message)}`}
         </Text>
       ) : null}
       <Text wrap="truncate-end" inverse={!theme.color} color={theme.c('dim')}>
