@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import OpenAI from 'openai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Autoscaler } from '../../src/burst/autoscaler.js';
 import { BurstEndpointSource } from '../../src/burst/endpoint-source.js';
 import { BurstManager } from '../../src/burst/manager.js';
@@ -12,14 +12,12 @@ import { createProvider } from '../../src/burst/providers/index.js';
 import { planRequest, searchOffers } from '../../src/burst/plan.js';
 import type { ProviderName } from '../../src/burst/types.js';
 import { BudgetError, ExitCode } from '../../src/errors.js';
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/types.js';
 import type { FakeServer } from './fakes/cloud.js';
 import { startFakeLambda } from './fakes/lambda.js';
 import { startFakeRunPod } from './fakes/runpod.js';
 import { startFakeVast } from './fakes/vast.js';
 import type { FakeVllm } from './fakes/vllm.js';
-import { burstConfig, KEY, lambdaVllm, tempDir, until } from './helpers.js';
+import { burstConfig, KEY, lambdaVllm, until, useScratchStore } from './helpers.js';
 
 /** Plays `luna serve`'s metrics endpoint: one gauge per shard. */
 async function startLunaMetrics(): Promise<{ url: string; waiting: number; close(): Promise<void> }> {
@@ -40,41 +38,28 @@ async function startLunaMetrics(): Promise<{ url: string; waiting: number; close
 }
 
 const starters = { lambda: startFakeLambda, vast: startFakeVast, runpod: startFakeRunPod };
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
-let closers: { close(): Promise<void> }[];
-
-beforeEach(async () => {
-  tmp = tempDir();
-  store = await openStore({ url: `sqlite:${path.join(tmp.dir, 'luna.db')}`, poolSize: 1 }, tmp.dir, { autoMigrateSqlite: true });
-  closers = [];
-});
-afterEach(async () => {
-  await store.close();
-  for (const c of closers.reverse()) await c.close();
-  tmp.cleanup();
-});
+const scratch = useScratchStore();
 
 async function setup(name: ProviderName, over: Record<string, unknown> = {}, fake: Partial<Parameters<typeof startFakeLambda>[0]> = {}) {
   let vllm: FakeVllm | undefined;
-  if (name === 'lambda') { vllm = await lambdaVllm(); closers.push(vllm); }
+  if (name === 'lambda') { vllm = await lambdaVllm(); scratch.closers.push(vllm); }
   const server: FakeServer = await starters[name]({ apiKey: KEY, bootMs: 150, readyAfterMs: 150, fixedVllm: vllm, ...fake });
-  closers.push(server);
+  scratch.closers.push(server);
   const p: Record<string, unknown> = { baseUrl: server.url, apiKey: KEY };
   if (name === 'lambda') Object.assign(p, { sshKeyName: 'luna-test', allowedSources: ['127.0.0.1/32'] });
   if (name === 'runpod') p.proxyUrl = `${server.url}/proxy/{podId}`;
   const config = burstConfig({ provider: name, providers: { [name]: p }, ...(vllm ? { port: vllm.port } : {}), ...over });
-  const manager = new BurstManager({ store, config, providers: [createProvider(config, name)], pollMs: 20, billEveryMs: 0 });
+  const manager = new BurstManager({ store: scratch.store, config, providers: [createProvider(config, name)], pollMs: 20, billEveryMs: 0 });
   return { server, config, manager };
 }
 
 describe.each(['runpod', 'vast', 'lambda'] as ProviderName[])('burst end to end against fake %s', (name) => {
   it('queue builds → watch launches → ready → routed via openai SDK → idle → terminated, spend ledgered', async () => {
     const metrics = await startLunaMetrics();
-    closers.push(metrics);
+    scratch.closers.push(metrics);
     const { server, config, manager } = await setup(name, { metricsUrl: metrics.url, scaleUpQueueDepth: 4, scaleUpWindowMs: 50, cooldownMs: 0, idleTtlMs: 400, maxInstances: 1 });
-    const scaler = new Autoscaler(manager, { request: planRequest(config), memoryFile: path.join(tmp.dir, 'memory.json') });
-    const source = new BurstEndpointSource(store, { deployment: config.deployment, modelId: config.model, cacheMs: 0 });
+    const scaler = new Autoscaler(manager, { request: planRequest(config), memoryFile: path.join(scratch.dir, 'memory.json') });
+    const source = new BurstEndpointSource(scratch.store, { deployment: config.deployment, modelId: config.model, cacheMs: 0 });
 
     metrics.waiting = 12;
     const first = await scaler.step();
@@ -83,12 +68,12 @@ describe.each(['runpod', 'vast', 'lambda'] as ProviderName[])('burst end to end 
     const launchedStep = await until(async () => { const r = await scaler.step(); return r.launched.length ? r : null; }, 'a launch');
     expect(launchedStep.decisions.find((d) => d.action === 'launch')).toBeTruthy();
     expect(server.cloud.live()).toHaveLength(1);
-    const [inst] = await store.listBurstInstances({ deployment: 'default' });
+    const [inst] = await scratch.store.listBurstInstances({ deployment: 'default' });
     expect(inst!.name).toBe(`luna-default-${inst!.id}`);
     expect(server.cloud.live()[0]!.name).toBe(inst!.name);
     expect(await source.endpointsFor('writer')).toEqual([]);
 
-    await until(async () => { await scaler.step(); return (await store.getBurstInstance(inst!.id))?.state === 'ready'; }, 'ready');
+    await until(async () => { await scaler.step(); return (await scratch.store.getBurstInstance(inst!.id))?.state === 'ready'; }, 'ready');
     const eps = await source.endpointsFor('writer');
     expect(eps).toHaveLength(1);
     expect(eps[0]).toMatchObject({ id: `burst:${inst!.name}`, source: 'burst', modelId: 'Qwen/Qwen2.5-0.5B-Instruct' });
@@ -104,9 +89,9 @@ describe.each(['runpod', 'vast', 'lambda'] as ProviderName[])('burst end to end 
     expect(done.decisions.find((d) => d.action === 'terminate')).toMatchObject({ reason: expect.stringMatching(/idle/) });
     expect(server.cloud.live()).toHaveLength(0);
     expect(await source.endpointsFor('writer')).toEqual([]);
-    const final = await store.getBurstInstance(inst!.id);
+    const final = await scratch.store.getBurstInstance(inst!.id);
     expect(final).toMatchObject({ state: 'terminated' });
-    const rows = await store.listCalls({ agent: 'burst' });
+    const rows = await scratch.store.listCalls({ agent: 'burst' });
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.instanceId === inst!.id && r.provider === name && r.model === inst!.gpuType && r.inputTokens === 0)).toBe(true);
     const spent = rows.reduce((s, r) => s + (r.costUsd ?? 0), 0);
@@ -142,14 +127,14 @@ describe('burst manager', () => {
 
   it('the monthly budget refuses a launch with BudgetError before calling the provider', async () => {
     const { server, config, manager } = await setup('vast', { monthlyBudgetUsd: 5 });
-    await store.recordCalls([{ accountId: 'local', storyId: null, turnId: null, agent: 'burst', provider: 'vast', model: 'RTX_4090', inputTokens: 0, outputTokens: 0, cachedTokens: 0, estimated: false, latencyMs: 0, ttftMs: null, outcome: 'ok', costUsd: 4.9, priceInPerMTok: null, priceOutPerMTok: null, instanceId: 'earlier' }]);
+    await scratch.store.recordCalls([{ accountId: 'local', storyId: null, turnId: null, agent: 'burst', provider: 'vast', model: 'RTX_4090', inputTokens: 0, outputTokens: 0, cachedTokens: 0, estimated: false, latencyMs: 0, ttftMs: null, outcome: 'ok', costUsd: 4.9, priceInPerMTok: null, priceOutPerMTok: null, instanceId: 'earlier' }]);
     const { offers } = await searchOffers([...manager.providers.values()], planRequest(config));
     const err = await manager.launch(offers[0]!).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BudgetError);
     expect((err as BudgetError).exitCode).toBe(ExitCode.budget);
     expect((err as Error).message).toMatch(/\$4\.90.*monthlyBudgetUsd \$5\.00/);
     expect(server.cloud.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
-    expect(await store.listBurstInstances({ deployment: 'default' })).toEqual([]);
+    expect(await scratch.store.listBurstInstances({ deployment: 'default' })).toEqual([]);
   });
 
   it('checks a whole request against the hourly cap, naming the first instance that would pass it', async () => {
@@ -170,7 +155,7 @@ describe('burst manager', () => {
     const outcome = await manager.waitReady([inst.id], { timeoutMs: 60_000, pollMs: 100, onProgress: (ready, n) => seen.push(`${ready}/${n}`) });
     expect(outcome).toBe('ready');
     expect(seen.at(-1)).toBe('1/1');
-    expect((await store.getBurstInstance(inst.id))!.state).toBe('ready');
+    expect((await scratch.store.getBurstInstance(inst.id))!.state).toBe('ready');
     await manager.retire(inst, 'test');
   });
 
@@ -179,15 +164,15 @@ describe('burst manager', () => {
     const { offers } = await searchOffers([...manager.providers.values()], planRequest(config));
     const inst = await manager.launch(offers[0]!);
     await until(async () => (await manager.reconcile()).instances.find((i) => i.id === inst.id && i.state === 'ready'), 'ready');
-    const ready = (await store.getBurstInstance(inst.id))!;
+    const ready = (await scratch.store.getBurstInstance(inst.id))!;
     const vllm = server.cloud.live()[0]!.vllm!;
     vllm.replyDelayMs = 400;
     const client = new OpenAI({ baseURL: ready.endpoint!, apiKey: ready.apiKey!, maxRetries: 0 });
     const inFlight = client.chat.completions.create({ model: config.model!, messages: [{ role: 'user', content: 'slow' }] });
     await until(async () => vllm.running > 0, 'request running');
     const retired = manager.retire(ready, 'test');
-    await until(async () => (await store.getBurstInstance(inst.id))?.state === 'draining', 'draining');
-    const source = new BurstEndpointSource(store, { deployment: 'default', cacheMs: 0 });
+    await until(async () => (await scratch.store.getBurstInstance(inst.id))?.state === 'draining', 'draining');
+    const source = new BurstEndpointSource(scratch.store, { deployment: 'default', cacheMs: 0 });
     expect(await source.endpointsFor('writer')).toEqual([]);
     const reply = await inFlight;
     expect(reply.choices[0]!.message.content).toBe('burst reply to: slow');
@@ -207,7 +192,7 @@ describe('burst manager', () => {
   it("each autoscaler step leaves its decisions and orphans where luna top reads them, with no keys", async () => {
     const { server, config, manager } = await setup('runpod');
     server.cloud.create({ id: 'orphan2', name: 'luna-default-0rphan', apiKey: 'secret-key', model: 'm', gpu: 'NVIDIA GeForce RTX 4090', price: 0.34, body: {} });
-    const file = lastStepFile(tmp.dir, config.deployment);
+    const file = lastStepFile(scratch.dir, config.deployment);
     await new Autoscaler(manager, { request: planRequest(config), lastStepFile: file }).step();
     const last = readLastStep(file)!;
     expect(last.orphans).toEqual([{ provider: 'runpod', name: 'luna-default-0rphan', providerInstanceId: 'orphan2', status: expect.any(String) }]);

@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/types.js';
 import { burstSchema, type BurstConfig } from '../../src/config/schema.js';
 import { createProvider } from '../../src/burst/providers/index.js';
 import type { BurstProvider, ProviderName } from '../../src/burst/types.js';
@@ -21,6 +24,27 @@ export function providerFor(name: ProviderName, url: string, over: Record<string
 export function tempDir(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'luna-burst-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh SQLite store in a temp folder for each test, and the fakes it started closed after it (in reverse
+ * order): the setup every burst flow test shares. Read the fields inside tests: they change per test.
+ */
+export function useScratchStore(): { store: Store; dir: string; closers: { close(): Promise<void> }[] } {
+  const s = { store: undefined as unknown as Store, dir: '', closers: [] as { close(): Promise<void> }[] };
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(async () => {
+    tmp = tempDir();
+    s.dir = tmp.dir;
+    s.store = await openStore({ url: `sqlite:${path.join(tmp.dir, 'luna.db')}`, poolSize: 1 }, tmp.dir, { autoMigrateSqlite: true });
+    s.closers = [];
+  });
+  afterEach(async () => {
+    await s.store.close();
+    for (const c of s.closers.reverse()) await c.close();
+    tmp.cleanup();
+  });
+  return s;
 }
 
 /** Polls until fn returns a truthy value (bounded; the fakes boot in milliseconds). */

@@ -1,46 +1,31 @@
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BurstManager } from '../../src/burst/manager.js';
 import { createProvider } from '../../src/burst/providers/index.js';
 import type { ProviderName } from '../../src/burst/types.js';
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/types.js';
 import type { FakeCloudOptions, FakeServer } from './fakes/cloud.js';
 import { startFakeLambda } from './fakes/lambda.js';
 import { startFakeRunPod } from './fakes/runpod.js';
 import { parseUserData } from './fakes/user-data.js';
 import { startFakeVast } from './fakes/vast.js';
-import { burstConfig, KEY, lambdaVllm, tempDir, until } from './helpers.js';
+import { burstConfig, KEY, lambdaVllm, until, useScratchStore } from './helpers.js';
 
 const MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
 const HF = 'hf_GatedModelToken0123456789abcdefXYZ';
 const starters = { lambda: startFakeLambda, vast: startFakeVast, runpod: startFakeRunPod };
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
-let closers: { close(): Promise<void> }[];
-
-beforeEach(async () => {
-  tmp = tempDir();
-  store = await openStore({ url: `sqlite:${path.join(tmp.dir, 'luna.db')}`, poolSize: 1 }, tmp.dir, { autoMigrateSqlite: true });
-  closers = [];
-});
-afterEach(async () => {
-  await store.close();
-  for (const c of closers.reverse()) await c.close();
-  tmp.cleanup();
-});
+const scratch = useScratchStore();
 
 async function setup(name: ProviderName, fake: Partial<FakeCloudOptions> = {}, env: NodeJS.ProcessEnv = {}) {
   const vllm = name === 'lambda' ? await lambdaVllm() : undefined;
-  if (vllm) closers.push(vllm);
+  if (vllm) scratch.closers.push(vllm);
   const server: FakeServer = await starters[name]({ apiKey: KEY, bootMs: 100, readyAfterMs: 100, fixedVllm: vllm, ...fake });
-  closers.push(server);
+  scratch.closers.push(server);
   const p: Record<string, unknown> = { baseUrl: server.url, apiKey: KEY };
   if (name === 'lambda') Object.assign(p, { sshKeyName: 'luna-test', allowedSources: ['127.0.0.1/32'] });
   if (name === 'runpod') p.proxyUrl = `${server.url}/proxy/{podId}`;
   const config = burstConfig({ provider: name, providers: { [name]: p }, ...(vllm ? { port: vllm.port } : {}) });
   const lines: string[] = [];
-  const manager = new BurstManager({ store, config, providers: [createProvider(config, name)], pollMs: 20, billEveryMs: 0, env, log: (l) => lines.push(l) });
+  const manager = new BurstManager({ store: scratch.store, config, providers: [createProvider(config, name)], pollMs: 20, billEveryMs: 0, env, log: (l) => lines.push(l) });
   const [offer] = (await createProvider(config, name).listOffers({ gpuCount: 1 }));
   return { server, manager, offer: offer!, lines };
 }
@@ -68,7 +53,7 @@ describe.each(['vast', 'runpod', 'lambda'] as ProviderName[])('%s instances', (n
       return rep.instances.find((i) => i.id === inst.id && i.state === 'ready');
     }, 'ready', 15_000);
     expect(changes.find((l) => l.includes('ready at'))).toMatch(/after \d+s.*\(disk 80 GB\)/);
-    const visible = JSON.stringify([lines, changes, await store.listBurstInstances({})]);
+    const visible = JSON.stringify([lines, changes, await scratch.store.listBurstInstances({})]);
     expect(visible).not.toContain(HF);
   });
 });

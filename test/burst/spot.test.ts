@@ -1,41 +1,27 @@
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Autoscaler } from '../../src/burst/autoscaler.js';
 import { BurstManager } from '../../src/burst/manager.js';
 import { planRequest, searchOffers } from '../../src/burst/plan.js';
 import { createProvider } from '../../src/burst/providers/index.js';
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/types.js';
 import type { FakeServer } from './fakes/cloud.js';
 import { startFakeRunPod } from './fakes/runpod.js';
 import { startFakeVast } from './fakes/vast.js';
-import { burstConfig, KEY, tempDir, until } from './helpers.js';
+import { burstConfig, KEY, until, useScratchStore } from './helpers.js';
 
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
-let closers: { close(): Promise<void> }[];
-beforeEach(async () => {
-  tmp = tempDir();
-  store = await openStore({ url: `sqlite:${path.join(tmp.dir, 'luna.db')}`, poolSize: 1 }, tmp.dir, { autoMigrateSqlite: true });
-  closers = [];
-});
-afterEach(async () => {
-  await store.close();
-  for (const c of closers.reverse()) await c.close();
-  tmp.cleanup();
-});
+const scratch = useScratchStore();
 
 function managerFor(name: 'runpod' | 'vast', server: FakeServer, over: Record<string, unknown> = {}) {
   const p: Record<string, unknown> = { baseUrl: server.url, apiKey: KEY };
   if (name === 'runpod') p.proxyUrl = `${server.url}/proxy/{podId}`;
   const config = burstConfig({ provider: name, providers: { [name]: p }, spot: true, metricsUrl: 'http://127.0.0.1:9/metrics', ...over });
-  return { config, manager: new BurstManager({ store, config, providers: [createProvider(config, name)], pollMs: 20, billEveryMs: 0 }) };
+  return { config, manager: new BurstManager({ store: scratch.store, config, providers: [createProvider(config, name)], pollMs: 20, billEveryMs: 0 }) };
 }
 
 describe('spot capacity', () => {
   it('RunPod: rents a spot pod first; an interruption is reconciled like a crash and the pod replaced, nothing leaks', async () => {
     const server = await startFakeRunPod({ apiKey: KEY, bootMs: 50, readyAfterMs: 50 });
-    closers.push(server);
+    scratch.closers.push(server);
     const { config, manager } = managerFor('runpod', server, { gpuType: 'rtx 4090' });
     const { offers } = await searchOffers([...manager.providers.values()], planRequest(config));
     expect(offers[0]).toMatchObject({ interruptible: true, pricePerHour: 0.17 });
@@ -59,7 +45,7 @@ describe('spot capacity', () => {
 
   it('Vast: a refused bid leaves no stopped instance behind, and the on-demand offer is taken', async () => {
     const server = await startFakeVast({ apiKey: KEY, bootMs: 50, readyAfterMs: 50, bidRise: 1.5 });
-    closers.push(server);
+    scratch.closers.push(server);
     const { config, manager } = managerFor('vast', server, { gpuType: 'RTX_4090' });
     const { offers } = await searchOffers([...manager.providers.values()], planRequest(config));
     expect(offers.slice(0, 2).every((o) => o.interruptible)).toBe(true);
@@ -72,7 +58,7 @@ describe('spot capacity', () => {
 
   it('without burst.spot only on-demand offers are listed', async () => {
     const server = await startFakeRunPod({ apiKey: KEY });
-    closers.push(server);
+    scratch.closers.push(server);
     const { config, manager } = managerFor('runpod', server, { spot: false });
     const { offers } = await searchOffers([...manager.providers.values()], planRequest(config));
     expect(offers.length).toBeGreaterThan(0);
