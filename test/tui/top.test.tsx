@@ -135,6 +135,13 @@ describe('luna top console', () => {
     await t.until((f) => f.includes('▶ Shards'), 'back to the panes');
   });
 
+  it('keys that arrive in one chunk (typed ahead on a busy machine or over SSH) each act, in order', async () => {
+    const t = show(sampleSnapshot());
+    await t.until((f) => /LUNA top · \d\d:\d\d:\d\d UTC/.test(f), 'the first snapshot');
+    await t.press('2jjl');
+    await t.until((f) => f.includes('log: cpp (l refreshes, Esc closes)'), 'the log tail of the third shard');
+  });
+
   it('a pane too long for 80×24 ends with "… N more"; Enter zooms it to the whole screen and the selection scrolls into view', async () => {
     const t = show(sampleSnapshot({ shards: 16 }));
     await t.until((f) => /LUNA top · \d\d:\d\d:\d\d UTC/.test(f), 'the first snapshot');

@@ -1,4 +1,4 @@
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useReducer, useRef, useState, type ReactElement } from 'react';
 import { redactSecrets } from '../../errors.js';
 import type { TopActions } from '../../top/actions.js';
@@ -43,6 +43,9 @@ const HELP = [
 ];
 
 const message = (err: unknown) => terminalLine(redactSecrets(err instanceof Error ? err.message : String(err)));
+
+/** The key flags of a plain printable character. */
+const NO_KEY = {} as Key;
 
 export function TopApp(props: TopAppProps) {
   const { theme } = props;
@@ -101,7 +104,7 @@ export function TopApp(props: TopAppProps) {
     props.actions.logTail(shard, rows).then((lines) => alive.current && set({ overlay: { kind: 'log', shard, lines } }), (err: unknown) => say(message(err), 'error'));
   };
 
-  useInput((ch, key) => {
+  const onKey = (ch: string, key: Key) => {
     const u = ui.current;
     if (key.ctrl && ch === 'c') return quit();
     if (u.confirm) {
@@ -143,6 +146,15 @@ export function TopApp(props: TopAppProps) {
         ? act(`Drain burst instance ${inst}, then terminate it? [y/N]`, () => props.actions.drainInstance(inst))
         : act(`Terminate burst instance ${inst} now? Requests on it fail. [y/N]`, () => props.actions.terminateInstance(inst));
     }
+  };
+  useInput((input, key) => {
+    // Keys typed faster than the terminal is read (a busy machine, a slow SSH link, a script) arrive as one
+    // chunk: "2jl" is three commands, not an unknown one.
+    if (input.length > 1 && !key.ctrl && !key.meta && /^[\x21-\x7e]+$/.test(input)) {
+      for (const c of input) onKey(c, NO_KEY);
+      return;
+    }
+    onKey(input, key);
   });
 
   const color = (tone: Tone) => (tone === 'error' ? theme.c('error') : tone === 'warning' ? theme.c('warning') : tone === 'ok' ? theme.c('ok') : tone === 'dim' ? theme.c('dim') : tone === 'head' ? theme.c('title') : undefined);
