@@ -1,12 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, luna, tempHome } from '../helpers/cli.js';
 import { waitFor } from '../tui/helpers.js';
+import { killSession, tmux } from '../helpers/tmux.js';
 
 const sessions: string[] = [];
-const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
 afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+  for (const s of sessions.splice(0)) killSession(s);
 });
 
 async function newStory(home: string): Promise<string> {

@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -7,6 +6,7 @@ import { Supervisor } from '../../src/serve/supervisor.js';
 import { apiFixture, type ApiFixture } from '../api/api-fixture.js';
 import { planJson } from '../helpers/pipeline-fixture.js';
 import { REPO, makeSandbox, serveConfig, waitFor } from '../serve/helpers.js';
+import { killSession, paneState, tmux } from '../helpers/tmux.js';
 
 // The real `luna top` in a real pseudo-terminal (tmux), against a live luna serve (fake engines, fake
 // nvidia-smi) and a live luna api under a bounded load; a shard is killed mid-run.
@@ -17,10 +17,10 @@ let f: ApiFixture;
 let sup: Supervisor;
 let savedPath: string | undefined;
 
-const capture = () => execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+const capture = () => tmux('capture-pane', '-p', '-t', session);
 async function screen(check: (s: string) => boolean, what: string, ms = 20_000): Promise<string> {
   await waitFor(what, () => check(capture()), ms).catch((err: Error) => {
-    throw new Error(`${err.message}; screen:\n${capture()}`);
+    throw new Error(`${err.message}; screen:\n${capture()}\n${paneState(session)}`);
   });
   return capture();
 }
@@ -40,7 +40,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  spawnSync('tmux', ['kill-session', '-t', session]);
+  killSession(session);
   await sup?.stop();
   await f?.close();
   process.env.PATH = savedPath;
@@ -51,8 +51,8 @@ describe('luna top in tmux', () => {
   it('shows live load, raises "shard down" when a shard is killed and clears it after the restart; l shows a log tail, r restarts after y; q quits', async () => {
     const cfg = path.join(f.fx.home, 'top.yaml');
     writeFileSync(cfg, stringify({ serve: { shards: sup.state().shards.map((s) => ({ name: s.name, engine: s.engine, model: s.model })) }, top: { apis: [f.url], intervalMs: 500 } }));
-    execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '30',
-      `env LUNA_HOME=${f.fx.home} NO_COLOR=1 node ${LUNA} --config ${cfg} top; echo "[exit $?]"; sleep 60`]);
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30',
+      `env LUNA_HOME=${f.fx.home} NO_COLOR=1 node ${LUNA} --config ${cfg} top; echo "[exit $?]"; sleep 60`);
     // a cold start of node under a loaded CI machine can take many seconds before the first frame
     await screen((s) => /cpp\s+ready/.test(s) && /big\s+ready/.test(s), 'both shards on screen', 90_000);
 
@@ -72,19 +72,19 @@ describe('luna top in tmux', () => {
     expect(sup.state().shards.find((s) => s.name === 'cpp')!.restarts).toBe(1);
 
     // the keys act through the real control API: the log tail, then a restart after its confirmation
-    execFileSync('tmux', ['send-keys', '-t', session, '2']);
-    execFileSync('tmux', ['send-keys', '-t', session, 'j']);
-    execFileSync('tmux', ['send-keys', '-t', session, 'l']);
+    tmux('send-keys', '-t', session, '2');
+    tmux('send-keys', '-t', session, 'j');
+    tmux('send-keys', '-t', session, 'l');
     await screen((s) => s.includes('log: big (l refreshes, Esc closes)') && s.includes('FAKE_ARGS'), 'the log tail of big');
-    execFileSync('tmux', ['send-keys', '-t', session, 'Escape']);
+    tmux('send-keys', '-t', session, 'Escape');
     await screen((s) => s.includes('▶ Shards'), 'back to the panes');
-    execFileSync('tmux', ['send-keys', '-t', session, 'r']);
+    tmux('send-keys', '-t', session, 'r');
     await screen((s) => s.includes('Restart shard big? Requests running on it fail. [y/N]'), 'the confirmation');
-    execFileSync('tmux', ['send-keys', '-t', session, 'y']);
+    tmux('send-keys', '-t', session, 'y');
     await screen((s) => s.includes('big restarted'), 'the restart done');
     await waitFor('big restarted and ready', () => sup.state().shards.find((s) => s.name === 'big')!.restarts === 1 && sup.state().shards.find((s) => s.name === 'big')!.state === 'ready', 20_000);
 
-    execFileSync('tmux', ['send-keys', '-t', session, 'q']);
+    tmux('send-keys', '-t', session, 'q');
     await screen((s) => s.includes('[exit 0]'), 'luna top to quit with 0');
   }, 300_000);
 });

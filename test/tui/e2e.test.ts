@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { openStore } from '../../src/store/open.js';
 import { planJson } from '../helpers/pipeline-fixture.js';
 import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
 import { waitFor } from './helpers.js';
+import { killSession, paneState, tmux } from '../helpers/tmux.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LUNA = path.join(ROOT, 'bin/luna');
@@ -16,9 +17,6 @@ const sessions: string[] = [];
 let strategist: LoopbackServer;
 let writer: LoopbackServer;
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
-}
 const capture = (name: string) => tmux('capture-pane', '-p', '-t', name);
 
 function startTmux(name: string, home: string, cmd: string, size = { x: 120, y: 40 }) {
@@ -34,7 +32,7 @@ function inputLine(screen: string): string | null {
 
 async function waitScreen(name: string, check: (s: string) => boolean, what: string, ms = 20_000): Promise<string> {
   await waitFor(() => check(capture(name)), what, ms).catch((err: Error) => {
-    throw new Error(`${err.message}; screen:\n${capture(name)}`);
+    throw new Error(`${err.message}; screen:\n${capture(name)}\n${paneState(name)}`);
   });
   return capture(name);
 }
@@ -48,7 +46,7 @@ afterAll(async () => {
   await writer.close();
 });
 afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+  for (const s of sessions.splice(0)) killSession(s);
 });
 
 function writeConfig(home: string): string {

@@ -1,17 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from './helpers.js';
+import { killSession, tmux } from '../helpers/tmux.js';
 
 const LUNA = path.resolve(__dirname, '../../bin/luna');
 const sessions: string[] = [];
-const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
 
 afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+  for (const s of sessions.splice(0)) killSession(s);
 });
 
 it('luna play names every missing model file at once (it named only the first agent\'s)', async () => {

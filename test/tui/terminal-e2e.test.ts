@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { openStore } from '../../src/store/open.js';
 import { planJson } from '../helpers/pipeline-fixture.js';
 import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
 import { waitFor } from './helpers.js';
+import { killSession, paneState, tmux } from '../helpers/tmux.js';
 
 /**
  * luna play and luna turn in a real terminal (tmux) under hostile input and faults: a 200 KB paste, signals,
@@ -21,7 +22,6 @@ const sessions: string[] = [];
 let strategist: LoopbackServer;
 let writer: LoopbackServer;
 
-const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
 const capture = (name: string) => tmux('capture-pane', '-p', '-t', name);
 /** alternate screen on, any mouse reporting on, cursor visible: "1 1 0" in play, "0 0 1" once restored. */
 const modes = (name: string) => tmux('display', '-p', '-t', name, '#{alternate_on} #{mouse_any_flag} #{cursor_flag}').trim();
@@ -40,7 +40,7 @@ function appPid(name: string): number {
 
 async function waitScreen(name: string, check: (s: string) => boolean, what: string, ms = 20_000): Promise<string> {
   await waitFor(() => check(capture(name)), what, ms).catch((err: Error) => {
-    throw new Error(`${err.message}; screen:\n${capture(name)}`);
+    throw new Error(`${err.message}; screen:\n${capture(name)}\n${paneState(name)}`);
   });
   return capture(name);
 }
@@ -63,7 +63,7 @@ afterAll(async () => {
   await writer.close();
 });
 afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+  for (const s of sessions.splice(0)) killSession(s);
 });
 
 async function setupHome(title = 'Harbour Lights') {
