@@ -13,7 +13,15 @@ import { afterAll } from 'vitest';
 const SOCKET = path.join(tmpdir(), `tmux-${process.pid}.sock`);
 const base = ['-S', SOCKET, '-f', '/dev/null'];
 
+let started = false;
+
 export function tmux(...args: string[]): string {
+  if (!started) {
+    // The server stays up between sessions: by default it exits with its last session, and the next test's
+    // new-session then races that exit on the same socket ("server exited unexpectedly").
+    execFileSync('tmux', [...base, 'start-server', ';', 'set-option', '-g', 'exit-empty', 'off']);
+    started = true;
+  }
   return execFileSync('tmux', [...base, ...args], { encoding: 'utf8' });
 }
 
