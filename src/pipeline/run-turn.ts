@@ -12,6 +12,7 @@ import { branchSet } from './memory.js';
 import { curateContext } from './preprocessor.js';
 import { strategistRequest, strategistRetryRequest, writerRequest } from './prompts.js';
 import { resolveEntities } from './resolve.js';
+import { turnMemory } from './dreamer-memory.js';
 import { dreamerJobsFor } from './dreamer-jobs.js';
 
 export interface TurnInput {
@@ -154,8 +155,7 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
       action,
       prose,
       plan,
-      entities: resolution.entities,
-      facts: resolution.facts,
+      ...turnMemory(resolution.entities, resolution.facts, deps.config.agents.dreamer.review),
       ledger: calls,
       jobs,
       limits,
