@@ -42,7 +42,7 @@ export async function importStoryIn(c: SqlContext, bundle: StoryBundle, accountI
     for (const e of bundle.entities ?? []) {
       for (const f of e.facts ?? []) {
         const at = f.turn ?? 0;
-        byTurn.set(at, [...(byTurn.get(at) ?? []), { entityName: e.name, key: f.key, value: f.value }]);
+        byTurn.set(at, [...(byTurn.get(at) ?? []), { entityName: e.name, key: f.key, value: f.value, removed: f.removed, origin: f.origin }]);
       }
     }
     for (const [at, facts] of [...byTurn].sort((a, b) => a[0] - b[0])) {
