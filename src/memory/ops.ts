@@ -97,7 +97,7 @@ export async function entitySheet(store: MemoryOpsStore, story: Story, entity: E
 async function applyTurn(store: MemoryOpsStore, story: Story, from?: number): Promise<{ turnId: string | null; depth: number; head: string | null }> {
   const { branch } = await branchView(store, story);
   if (from === undefined) return { turnId: story.headTurnId, depth: branch.length, head: story.headTurnId };
-  if (!Number.isInteger(from) || from < 0) throw new UsageError(`--from expects a turn number (0 or more), found "${from}"`);
+  if (!Number.isInteger(from) || from < 0) throw new UsageError(`--from expects a turn number (0 or more), found "${from}"`, { hint: '1 is the first turn of the current branch, 0 the whole story' });
   if (from === 0) return { turnId: null, depth: 0, head: story.headTurnId };
   const t = branch[from - 1];
   if (!t) throw new NotFoundError(`no turn ${from} on the current branch of story ${story.id} (it has ${branch.length})`, { hint: `luna story show ${story.id} lists the turns` });
@@ -113,7 +113,7 @@ export function parseTurnNumber(raw: string | undefined, flag = '--from'): numbe
 function checkKey(key: string): string {
   const k = key.trim();
   if (!k) throw new UsageError('the fact key is empty', { hint: 'e.g. luna fact set STORY Mira sword "broken"' });
-  if (k.length > 64) throw new UsageError(`the fact key is ${k.length} characters long; 64 at most`);
+  if (k.length > 64) throw new UsageError(`the fact key is ${k.length} characters long; 64 at most`, { hint: 'use a short key such as "sword" or "home"' });
   return k;
 }
 
@@ -145,7 +145,7 @@ export async function editEntity(store: MemoryOpsStore, story: Story, entity: En
     p.name = patch.name.trim();
   }
   if (patch.kind !== undefined) {
-    if (!ENTITY_KINDS.includes(patch.kind)) throw new UsageError(`--kind must be one of ${ENTITY_KINDS.join(', ')}, found "${patch.kind}"`);
+    if (!ENTITY_KINDS.includes(patch.kind)) throw new UsageError(`--kind must be one of ${ENTITY_KINDS.join(', ')}, found "${patch.kind}"`, { hint: 'e.g. --kind character' });
     p.kind = patch.kind;
   }
   if (patch.description !== undefined) p.description = patch.description.trim();
