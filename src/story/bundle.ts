@@ -78,7 +78,7 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
         .filter((f) => f.turnId === null || mainIndex.has(f.turnId))
         .map((f) => ({
           key: f.key, value: f.value, turn: f.turnId ? mainIndex.get(f.turnId) : undefined,
-          ...(f.origin !== 'plan' && f.origin !== 'import' ? { origin: f.origin } : {}), ...(f.removed ? { removed: true } : {}),
+          ...(f.origin !== 'import' ? { origin: f.origin } : {}), ...(f.removed ? { removed: true } : {}),
         })),
     })),
     turns: main.map(pair),

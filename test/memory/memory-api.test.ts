@@ -24,7 +24,7 @@ describe('memory corrections over HTTP', () => {
   it('shows, sets, removes, edits and merges; reviews queued changes; other accounts get 404', async () => {
     const sheet = await (await f.req('GET', `/v1/stories/${story}/entities/the%20keeper`)).json();
     expect(sheet.entity.name).toBe('Maren');
-    expect(sheet.facts[0]).toMatchObject({ key: 'sword', value: 'rusty', origin: 'plan', appliesFrom: 1 });
+    expect(sheet.facts[0]).toMatchObject({ key: 'sword', value: 'rusty', origin: 'import', appliesFrom: 1 });
 
     const set = await f.req('PUT', `/v1/stories/${story}/entities/Maren/facts/sword`, { body: { value: 'reforged', from: 2 } });
     expect(set.status, await set.clone().text()).toBe(200);

@@ -55,10 +55,10 @@ describe('luna entity and luna fact', () => {
     const hist = JSON.parse((await ok(['fact', 'list', story, 'Maren', '--history', '--json'])).stdout);
     expect(hist).toHaveLength(1);
     expect([hist[0], ...hist[0].history].map((r: { value: string; removed: boolean; origin: string; appliesFrom: number; sourceTurn: number }) =>
-      [r.removed ? '(removed)' : r.value, r.origin, r.appliesFrom, r.sourceTurn])).toEqual([['(removed)', 'player', 3, 3], ['reforged', 'player', 2, 3], ['rusty', 'plan', 1, 1]]);
+      [r.removed ? '(removed)' : r.value, r.origin, r.appliesFrom, r.sourceTurn])).toEqual([['(removed)', 'player', 3, 3], ['reforged', 'player', 2, 3], ['rusty', 'import', 1, 1]]);
     const show = await ok(['entity', 'show', story, 'MAREN']);
     expect(show.stdout).toContain('Maren [character] (aka the keeper)');
-    expect(show.stdout).toContain('was: sword = rusty (from turn 1, plan)');
+    expect(show.stdout).toContain('was: sword = rusty (from turn 1, import)');
     // What the models read at the head: the removed fact is gone, the other entity's fact is there.
     const ctx = await ok(['context', story, '--action', 'I look at Maren and the Stranger', '--json']);
     expect(ctx.stdout).not.toContain('reforged');

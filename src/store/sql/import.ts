@@ -46,7 +46,7 @@ export async function importStoryIn(c: SqlContext, bundle: StoryBundle, accountI
       }
     }
     for (const [at, facts] of [...byTurn].sort((a, b) => a[0] - b[0])) {
-      await upsertEntitiesIn(c, q, storyId, accountId, at === 0 ? null : { id: main[at - 1]!, depth: at }, [], facts);
+      await upsertEntitiesIn(c, q, storyId, accountId, at === 0 ? null : { id: main[at - 1]!, depth: at }, [], facts, { origin: 'import' });
     }
     await q.run('UPDATE stories SET head_turn_id = ? WHERE id = ?', [main.at(-1) ?? null, storyId]);
     return c.rows.toStory((await q.get('SELECT * FROM stories WHERE id = ?', [storyId]))!);
