@@ -63,6 +63,14 @@ describe('luna entity and luna fact', () => {
     const ctx = await ok(['context', story, '--action', 'I look at Maren and the Stranger', '--json']);
     expect(ctx.stdout).not.toContain('reforged');
     expect(ctx.stdout).toContain('left cheek');
+
+    // Export and import carry the history: origins, the turn each row applies from, the tombstone.
+    const out = path.join(home, 'exported.json');
+    await ok(['story', 'export', story, '-o', out]);
+    const copy = JSON.parse((await ok(['story', 'import', out, '--json'])).stdout).story.id as string;
+    const again = JSON.parse((await ok(['fact', 'list', copy, 'Maren', '--history', '--json'])).stdout);
+    expect([again[0], ...again[0].history].map((r: { removed: boolean; origin: string; appliesFrom: number }) => [r.removed, r.origin, r.appliesFrom]))
+      .toEqual([[true, 'player', 3], [false, 'player', 2], [false, 'import', 1]]);
   }, 180_000);
 
   it('edits and merges entities; bad input is one line, a hint and the right exit code', async () => {
