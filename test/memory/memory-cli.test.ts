@@ -108,6 +108,7 @@ describe('luna memory review', () => {
     server.script({ kind: 'json', value: planJson() });
     const turn = await luna(['turn', story, 'I', 'draw', 'my', 'sword', '--json', '--config', writeReviewConfig()], { home });
     expect(turn.exitCode, turn.stderr).toBe(0);
+    expect(JSON.parse(turn.stdout).warnings).toEqual([`3 memory changes wait for review: luna memory review ${story} (or /review in play)`]);
     expect(JSON.parse((await ok(['entity', 'list', story, '--json'])).stdout)).toEqual([]);
     const pending = JSON.parse((await ok(['memory', 'review', story, '--json'])).stdout) as { id: string; text: string; origin: string; turn: number }[];
     expect(pending.map((p) => p.text)).toEqual(['entity Maren [character]', 'entity the Stranger [character]', 'fact Maren.sword = Dawnbreaker, drawn']);
