@@ -29,9 +29,12 @@ export function changesToWrite(changes: readonly MemoryChange[]): { entities: Ne
   return { entities, facts };
 }
 
-/** The rows a turn's plan wrote, as changes (review mode queues these instead of writing them). */
+/**
+ * The rows a turn's plan wrote, as changes (review mode queues these instead of writing them). A known
+ * entity that merely appears (an id and nothing new) changes nothing, so it is not worth a proposal.
+ */
 export function writeToChanges(entities: readonly NewEntity[], facts: readonly NewFact[]): MemoryChange[] {
-  const out: MemoryChange[] = entities.map((e) => ({
+  const out: MemoryChange[] = entities.filter((e) => !e.id || e.description || e.aliases?.length).map((e) => ({
     op: 'entity', name: e.name, kind: e.kind,
     ...(e.aliases?.length ? { aliases: e.aliases } : {}), ...(e.description ? { description: e.description } : {}),
   }));

@@ -125,6 +125,11 @@ describe('luna memory review', () => {
     expect(JSON.parse(rej.stdout).map((p: { state: string }) => p.state)).toEqual(['rejected']);
     expect((await ok(['entity', 'list', story, '--json'])).stdout).not.toContain('Stranger');
     expect(JSON.parse((await ok(['memory', 'review', story, '--json'])).stdout)).toEqual([]);
+    // A second turn where Maren merely appears again queues only what changes: the new fact.
+    server.script({ kind: 'json', value: planJson({ entities: [{ name: 'Maren', kind: 'character' }], factChanges: [{ entity: 'Maren', key: 'mood', value: 'wary' }] }) });
+    const second = await luna(['turn', story, 'I', 'wait', '--json', '--config', writeReviewConfig()], { home });
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect((JSON.parse((await ok(['memory', 'review', story, '--json'])).stdout) as { text: string }[]).map((p) => p.text)).toEqual(['fact Maren.mood = wary']);
     const unknown = await luna(['memory', 'review', story, '--accept', 'zzzzzz'], { home });
     expect(unknown.exitCode).toBe(4);
     const both = await luna(['memory', 'review', story, '--accept-all', '--reject-all'], { home });
