@@ -116,11 +116,10 @@ export class SqlMemoryEdit implements MemoryEditStore {
         const byId = new Map(pending.map((p) => [p.id, p]));
         const want = new Set<string>();
         for (const ref of ids) {
-          const hit = byId.get(ref) ?? pending.filter((p) => p.id.startsWith(ref.toLowerCase())).at(0);
-          const many = pending.filter((p) => p.id.startsWith(ref.toLowerCase())).length > 1 && !byId.has(ref);
-          if (many) throw new UsageError(`proposal id "${ref}" matches more than one pending change`, { hint: 'type more characters of the id' });
-          if (!hit) throw new NotFoundError(`no pending memory change "${ref}" in story ${storyId}`, { hint: `luna memory review ${storyId} lists them` });
-          want.add(hit.id);
+          const byPrefix = byId.has(ref) ? [byId.get(ref)!] : pending.filter((p) => p.id.startsWith(ref.toLowerCase()));
+          if (byPrefix.length > 1) throw new UsageError(`proposal id "${ref}" matches ${byPrefix.length} pending changes`, { hint: 'type more characters of the id' });
+          if (!byPrefix.length) throw new NotFoundError(`no pending memory change "${ref}" in story ${storyId}`, { hint: `luna memory review ${storyId} lists them` });
+          want.add(byPrefix[0]!.id);
         }
         chosen = pending.filter((p) => want.has(p.id));
       }
