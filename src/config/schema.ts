@@ -88,6 +88,8 @@ export const agentsSchema = z.strictObject({
     /** Run queued Dreamer jobs in-process after each turn (off when separate `luna dream` workers run). */
     inProcess: z.boolean().default(true),
     imagePrompts: z.boolean().default(true),
+    /** Queue the entity/fact changes the pipeline and the Dreamer would write for the player (`luna memory review`). */
+    review: z.boolean().default(false),
     /** Submit each image prompt to a ComfyUI server (its /prompt API) with your API-format workflow. */
     comfyui: z
       .strictObject({

@@ -3,6 +3,7 @@ import { openJobQueue } from '../queue/open.js';
 import type { JobOutcome, JobQueue, RunTally } from '../queue/types.js';
 import type { Job, Story } from '../store/types.js';
 import type { LedgerCall, PipelineDeps } from './deps.js';
+import { writeDreamerMemory } from './dreamer-memory.js';
 import { currentFacts } from './memory.js';
 import { arcSummaryRequest, entitySheetRequest, imagePromptRequest } from './prompts.js';
 
@@ -128,6 +129,9 @@ async function updateSheets(story: Story, turnId: string, deps: DreamerDeps, cal
     if (!touched.has(e.id)) continue;
     const list = (views.get(e.id) ?? []).map((f) => `- ${f.key}: ${f.value}${f.history[0] ? ` (was: ${f.history[0].value})` : ''}`).join('\n');
     const sheet = await call(entitySheetRequest(e.name, e.description, list || '(none)'));
-    if (sheet) await deps.store.upsertEntities(story.id, null, [{ id: e.id, name: e.name, kind: e.kind, description: sheet.slice(0, 500) }], []);
+    if (sheet) {
+      await writeDreamerMemory(deps.store, story.id, null, [{ op: 'entity', name: e.name, kind: e.kind, description: sheet.slice(0, 500) }],
+        { review: deps.config.agents.dreamer.review, origin: 'dreamer', sourceTurnId: turnId });
+    }
   }
 }

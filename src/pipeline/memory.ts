@@ -67,28 +67,42 @@ export interface FactView {
   history: { value: string; depth: number }[];
 }
 
-/** Current value per key on the branch (the newest by depth wins), with the superseded values kept as history. */
+/**
+ * The value each key has at the branch's head: the newest row by depth (the turn it applies from), ties going
+ * to the later write (`facts` arrive oldest first, as listFacts returns them). A key whose newest row is a
+ * tombstone is gone; superseded values stay as history.
+ */
 export function currentFacts(facts: Fact[], onBranch: (f: Fact) => boolean): Map<string, FactView[]> {
-  const byEntity = new Map<string, Map<string, Fact[]>>();
-  for (const f of facts) {
-    if (!onBranch(f)) continue;
+  const out = new Map<string, FactView[]>();
+  for (const [entityId, keys] of factRowsByKey(facts, onBranch)) {
+    const views: FactView[] = [];
+    for (const list of keys.values()) {
+      const [cur, ...old] = list;
+      if (!cur || cur.removed) continue;
+      views.push({ key: cur.key, value: cur.value, depth: cur.depth, history: old.filter((o) => !o.removed && o.value !== cur.value).map((o) => ({ value: o.value, depth: o.depth })) });
+    }
+    if (views.length) out.set(entityId, views.sort((x, y) => y.depth - x.depth));
+  }
+  return out;
+}
+
+/** Every row of every key on the branch, newest first per key (entity id → lower-cased key → rows): the full history. */
+export function factRowsByKey(facts: Fact[], onBranch: (f: Fact) => boolean): Map<string, Map<string, Fact[]>> {
+  const byEntity = new Map<string, Map<string, { f: Fact; i: number }[]>>();
+  facts.forEach((f, i) => {
+    if (!onBranch(f)) return;
     let keys = byEntity.get(f.entityId);
     if (!keys) byEntity.set(f.entityId, (keys = new Map()));
     const k = f.key.trim().toLowerCase();
     const list = keys.get(k);
-    if (list) list.push(f);
-    else keys.set(k, [f]);
-  }
-  const out = new Map<string, FactView[]>();
+    if (list) list.push({ f, i });
+    else keys.set(k, [{ f, i }]);
+  });
+  const out = new Map<string, Map<string, Fact[]>>();
   for (const [entityId, keys] of byEntity) {
-    const views: FactView[] = [];
-    for (const list of keys.values()) {
-      list.sort((x, y) => y.depth - x.depth || (y.createdAt < x.createdAt ? -1 : 1));
-      const [cur, ...old] = list;
-      if (!cur) continue;
-      views.push({ key: cur.key, value: cur.value, depth: cur.depth, history: old.filter((o) => o.value !== cur.value).map((o) => ({ value: o.value, depth: o.depth })) });
-    }
-    out.set(entityId, views.sort((x, y) => y.depth - x.depth));
+    const m = new Map<string, Fact[]>();
+    for (const [k, list] of keys) m.set(k, list.sort((x, y) => y.f.depth - x.f.depth || y.i - x.i).map((x) => x.f));
+    out.set(entityId, m);
   }
   return out;
 }

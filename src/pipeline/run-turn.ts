@@ -12,6 +12,7 @@ import { branchSet } from './memory.js';
 import { curateContext } from './preprocessor.js';
 import { strategistRequest, strategistRetryRequest, writerRequest } from './prompts.js';
 import { resolveEntities } from './resolve.js';
+import { turnMemory } from './dreamer-memory.js';
 import { dreamerJobsFor } from './dreamer-jobs.js';
 
 export interface TurnInput {
@@ -146,7 +147,10 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     const onBranch = branchSet(branchIds);
     const resolution = resolveEntities(plan, prose, known, (e) => e.firstTurnId === null || onBranch.has(e.firstTurnId));
     const depth = branchIds.length + 1;
-    const jobs = dreamerJobsFor(deps.config, { depth, hasEntityChanges: resolution.facts.length > 0 || resolution.updates.some((u) => u.status === 'new') });
+    const review = deps.config.agents.dreamer.review;
+    const memory = turnMemory(resolution.entities, resolution.facts, review);
+    // In review mode nothing changed yet, so there is no sheet to update until the player accepts.
+    const jobs = dreamerJobsFor(deps.config, { depth, hasEntityChanges: !review && (resolution.facts.length > 0 || resolution.updates.some((u) => u.status === 'new')) });
     const turn = await deps.store.commitTurn({
       storyId: story.id,
       expectedHeadId,
@@ -154,8 +158,7 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
       action,
       prose,
       plan,
-      entities: resolution.entities,
-      facts: resolution.facts,
+      ...memory,
       ledger: calls,
       jobs,
       limits,
@@ -166,6 +169,9 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     if (guarded?.usdBudget) {
       const unpriced = [...new Set([...stratResults, w.r].flatMap((r) => r.calls).filter((c) => c.costUsd === null).map((c) => c.model))];
       if (unpriced.length) yield { type: 'warning', message: `no price for ${unpriced.join(', ')}: this turn's calls to it are not counted against the USD budget (set the model's price: luna cost prices)` };
+    }
+    if (memory.proposals?.length) {
+      yield { type: 'warning', message: `${memory.proposals.length} memory change${memory.proposals.length === 1 ? '' : 's'} wait for review: luna memory review ${story.id} (or /review in play)` };
     }
     for (const update of resolution.updates) yield { type: 'entity-update', update };
     yield doneEvent(turn, plan, prose, resolution.updates, [...stratResults, w.r], stages, now() - t0, jobs.length);

@@ -14,7 +14,7 @@ export interface EntityRecord {
 export interface EntityPlan {
   inserts: EntityRecord[];
   updates: EntityRecord[];
-  facts: { entityId: string; key: string; value: string }[];
+  facts: { entityId: string; key: string; value: string; removed: boolean; origin?: NewFact['origin'] }[];
 }
 
 /**
@@ -87,7 +87,7 @@ export function planEntityUpsert(existing: EntityRecord[], incoming: NewEntity[]
         hint: 'name the entity in the same commit or use an existing entity name or alias',
       });
     }
-    planned.push({ entityId: entity.id, key: f.key, value: f.value });
+    planned.push({ entityId: entity.id, key: f.key, value: f.value, removed: Boolean(f.removed), origin: f.origin });
   }
   return {
     inserts: all.filter((e) => inserted.has(e.id)),

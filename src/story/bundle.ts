@@ -30,7 +30,10 @@ export const storyBundleSchema = z.strictObject({
         kind: z.enum(['character', 'place', 'item', 'faction', 'other']).optional(),
         aliases: z.array(z.string()).optional(),
         description: z.string().optional(),
-        facts: z.array(z.strictObject({ key: z.string().min(1), value: z.string(), turn: z.number().int().min(0).optional() })).optional(),
+        facts: z.array(z.strictObject({
+          key: z.string().min(1), value: z.string(), turn: z.number().int().min(0).optional(),
+          origin: z.enum(['plan', 'dreamer', 'player', 'import']).optional(), removed: z.boolean().optional(),
+        })).optional(),
       }),
     )
     .optional(),
@@ -73,7 +76,10 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
       description: e.description,
       facts: (factsByEntity.get(e.id) ?? [])
         .filter((f) => f.turnId === null || mainIndex.has(f.turnId))
-        .map((f) => ({ key: f.key, value: f.value, turn: f.turnId ? mainIndex.get(f.turnId) : undefined })),
+        .map((f) => ({
+          key: f.key, value: f.value, turn: f.turnId ? mainIndex.get(f.turnId) : undefined,
+          ...(f.origin !== 'import' ? { origin: f.origin } : {}), ...(f.removed ? { removed: true } : {}),
+        })),
     })),
     turns: main.map(pair),
     branches,

@@ -8,6 +8,7 @@ import type { PlayController } from './controller.js';
 import type { TuiAction } from './state.js';
 import { listBranches } from '../story/branches.js';
 import { loreCommand, lorePanel } from './lore-panel.js';
+import { entityPanel, factCommand, reviewCommand, reviewPanel } from './memory-edit-panel.js';
 import { branchPanel, contextPanel, costPanel, exportStory, jobsPanel, memoryPanel } from './views.js';
 
 export interface SlashContext {
@@ -24,7 +25,7 @@ export interface SlashContext {
 }
 
 /** Commands that read what follows them; every other one refuses an argument rather than ignore it. */
-const TAKES_ARGS: ReadonlySet<SlashName> = new Set(['branch', 'context', 'lore']);
+const TAKES_ARGS: ReadonlySet<SlashName> = new Set(['branch', 'context', 'lore', 'entity', 'fact', 'review']);
 
 /** Runs one slash command. Failures become inline notices; the session stays usable. */
 export async function runSlash(name: SlashName, args: string[], ctx: SlashContext): Promise<void> {
@@ -65,6 +66,18 @@ export async function runSlash(name: SlashName, args: string[], ctx: SlashContex
           return info(await loreCommand(store, fresh, args));
         } catch (err) {
           ctx.restore(`/lore ${args.join(' ')}`); // a typo in "/lore add …" must not lose the text
+          throw err;
+        }
+      case 'entity':
+        return dispatch({ type: 'overlay', overlay: await entityPanel(store, fresh, args) });
+      case 'fact':
+      case 'review':
+        if (name === 'review' && !args.length) return dispatch({ type: 'overlay', overlay: await reviewPanel(store, fresh) });
+        try {
+          const text = name === 'fact' ? await factCommand(store, fresh, args) : await reviewCommand(store, fresh, args);
+          return info(text);
+        } catch (err) {
+          ctx.restore(`/${name} ${args.join(' ')}`); // a typo must not lose the text
           throw err;
         }
       case 'cost':

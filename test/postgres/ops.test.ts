@@ -35,6 +35,7 @@ async function snapshot(s: Store, storyId: string) {
     roots: await s.getChildren(null, storyId),
     entities: await s.listEntities(storyId),
     facts: await s.listFacts(storyId),
+    proposals: await s.listProposals(storyId),
     lore: await s.listLore(storyId),
     card: await s.getStoryCard(storyId),
     arcs: await s.listArcSummaries(storyId),
@@ -54,6 +55,11 @@ describe('db copy SQLite → PostgreSQL', () => {
       entities: [{ name: 'Nim', kind: 'character' }], facts: [{ entityName: 'Nim', key: 'mood', value: 'calm' }],
       ledger: [ledgerRow({ costUsd: 0.003 }), ledgerRow({ costUsd: null, agent: 'strategist' })], jobs: [{ kind: 'embed-turn', payload: { x: 1 } }],
     });
+    // Provenance, tombstones and the review queue cross over too (docs/memory.md).
+    await src.upsertEntities(story.id, t.id, [], [{ entityName: 'Nim', key: 'mood', value: '', removed: true }], { origin: 'player', sourceTurnId: t.id });
+    await src.addProposals(story.id, t.id, 'dreamer', [{ op: 'fact', entity: 'Nim', key: 'home', value: 'harbour' }, { op: 'entity', name: 'Tern', kind: 'item' }]);
+    await src.decideProposals(story.id, 'all', false);
+    await src.addProposals(story.id, null, 'plan', [{ op: 'fact-rm', entity: 'Nim', key: 'mood' }]);
     await src.putEmbedding(t.id, story.id, new Float32Array([0.25, -1.5, 3]));
     await src.saveImagePrompt(t.id, 'a calm harbour');
     await src.importLore(story.id, [{ title: 'Rx', body: 'b', keywords: ['/x/i'], secondaryKeys: ['y'], logic: 'not-all', probability: 40, position: 'recent', enabled: false, comment: 'c' }]);

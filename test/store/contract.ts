@@ -3,6 +3,7 @@ import type { Store } from '../../src/store/types.js';
 import { jobAndBurstContract } from './contract-jobs.js';
 import { ledgerContract } from './contract-ledger.js';
 import { memoryContract } from './contract-memory.js';
+import { memoryEditContract } from './contract-memory-edit.js';
 import { schemaContract } from './contract-schema.js';
 import { turnContract } from './contract-turns.js';
 
@@ -33,6 +34,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     };
     turnContract(ctx);
     memoryContract(ctx);
+    memoryEditContract(ctx);
     ledgerContract(ctx);
     jobAndBurstContract(ctx);
     schemaContract(ctx);

@@ -87,7 +87,7 @@ describe('luna play screen over the real pipeline', () => {
     await app.waitFor((f) => f.includes('Second prose.') && !f.includes('playing'), 'turn 2');
     const t2 = (await fx.store.getStory(story.id))!.headTurnId!;
 
-    await app.type('/re');
+    await app.type('/ret');
     await app.press(KEY.tab);
     await app.waitFor((f) => f.includes('› /retry'), 'tab completion');
     await app.press(KEY.enter);

@@ -77,6 +77,43 @@ export interface Fact {
   /** Depth of turnId (0 for facts not tied to a turn): orders facts along a branch. */
   depth: number;
   createdAt: string;
+  /** Who wrote it (docs/memory.md). */
+  origin: FactOrigin;
+  /** The turn the story was at when it was learned or written (turnId is the turn it applies from). */
+  sourceTurnId: string | null;
+  /** A tombstone: from turnId on, the key has no value. Older values stay as history. */
+  removed: boolean;
+}
+
+/** Where a fact came from: a turn's plan, the Dreamer, a player's edit, or an import. */
+export type FactOrigin = 'plan' | 'dreamer' | 'player' | 'import';
+export const FACT_ORIGINS: readonly FactOrigin[] = ['plan', 'dreamer', 'player', 'import'];
+
+/** One change to story memory, as the pipeline, the Dreamer or a player proposes it (src/pipeline/dreamer-memory.ts). */
+export type MemoryChange =
+  | { op: 'entity'; name: string; kind: EntityKind; aliases?: string[]; description?: string }
+  | { op: 'fact'; entity: string; key: string; value: string }
+  | { op: 'fact-rm'; entity: string; key: string };
+
+/** A change waiting for the player (review mode, agents.dreamer.review). */
+export interface MemoryProposal {
+  id: string;
+  storyId: string;
+  /** The turn it was proposed at (the fact applies from it when accepted); null outside a turn. */
+  turnId: string | null;
+  origin: FactOrigin;
+  change: MemoryChange;
+  state: 'pending' | 'accepted' | 'rejected';
+  createdAt: string;
+  decidedAt: string | null;
+}
+
+/** What an entity edit may change; aliases replace the list. */
+export interface EntityPatch {
+  name?: string;
+  kind?: EntityKind;
+  description?: string;
+  aliases?: string[];
 }
 
 /** How an entry's secondary keys combine with its primary match (SillyTavern World Info's selective logic). */
@@ -178,6 +215,16 @@ export interface NewFact {
   entityName?: string;
   key: string;
   value: string;
+  /** A tombstone: removes the key from this turn on (value is ignored). */
+  removed?: boolean;
+  /** Overrides the write's origin (an import keeps each fact's own). */
+  origin?: FactOrigin;
+}
+
+/** Who writes facts and from which turn they were learned (default: 'plan' inside a turn, 'import' outside). */
+export interface FactWriteMeta {
+  origin?: FactOrigin;
+  sourceTurnId?: string | null;
 }
 
 export interface TurnCommit {
@@ -193,6 +240,8 @@ export interface TurnCommit {
   facts: NewFact[];
   ledger: Omit<LedgerRow, 'turnId' | 'storyId' | 'accountId'>[];
   jobs: { kind: JobKind; payload?: Record<string, unknown> }[];
+  /** Review mode: written as pending proposals in the same transaction instead of entities/facts. */
+  proposals?: MemoryChange[];
   /**
    * Hard limits re-checked inside the commit transaction, so two turns racing for the last unit of a
    * budget or quota cannot both land: the loser fails with BudgetError (exit 8) and writes nothing.
@@ -222,7 +271,10 @@ export interface StoryBundle {
   lore?: NewLore[];
   /** Kept for stories made from a character card; the image as base64. */
   card?: { spec: StoryCard['spec']; data: Record<string, unknown>; tags?: string[]; image?: string };
-  entities?: { name: string; kind?: EntityKind; aliases?: string[]; description?: string; facts?: { key: string; value: string; turn?: number }[] }[];
+  entities?: {
+    name: string; kind?: EntityKind; aliases?: string[]; description?: string;
+    facts?: { key: string; value: string; turn?: number; origin?: FactOrigin; removed?: boolean }[];
+  }[];
   /** Main line, in order. */
   turns: { action: string; prose: string }[];
   /** Side branches: each starts after turn `from` (1-based index into `turns`, 0 = from the start). */

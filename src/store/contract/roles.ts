@@ -1,7 +1,7 @@
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRollupCheck, LedgerRow } from './ledger.js';
 import type { BurstInstance, Job, JobKind, JobState, MigrationStatus } from './ops.js';
 import type {
-  Account, ApiKey, ArcSummary, Entity, Fact, LoreEntry, NewEntity, NewFact, NewLore, StoryCard, SearchHit, Story, StoryBundle, StorySummary, Turn, TurnCommit,
+  Account, ApiKey, ArcSummary, Entity, EntityPatch, Fact, FactOrigin, FactWriteMeta, LoreEntry, MemoryChange, MemoryProposal, NewEntity, NewFact, NewLore, StoryCard, SearchHit, Story, StoryBundle, StorySummary, Turn, TurnCommit,
 } from './records.js';
 
 /**
@@ -67,7 +67,8 @@ export interface MemoryStore {
   listEntities(storyId: string): Promise<Entity[]>;
   /** Facts of the story's entities, oldest first along depth; the caller filters to the branch. */
   listFacts(storyId: string): Promise<Fact[]>;
-  upsertEntities(storyId: string, turnId: string | null, entities: NewEntity[], facts: NewFact[]): Promise<void>;
+  /** `turnId` is the turn the facts apply from (null: story-level); meta says who wrote them (default plan/import). */
+  upsertEntities(storyId: string, turnId: string | null, entities: NewEntity[], facts: NewFact[], meta?: FactWriteMeta): Promise<void>;
   listLore(storyId: string): Promise<LoreEntry[]>;
   addLore(storyId: string, entry: NewLore): Promise<LoreEntry>;
   addArcSummary(s: Omit<ArcSummary, 'id' | 'createdAt'>): Promise<ArcSummary>;
@@ -96,6 +97,19 @@ export interface LoreStore {
    */
   importLore(storyId: string, entries: NewLore[], opts?: { replace?: boolean; uniqueTitles?: boolean }): Promise<LoreEntry[]>;
   getStoryCard(storyId: string): Promise<StoryCard | null>;
+}
+
+/** A player's corrections to story memory and the review queue (src/store/sql/memory-edit.ts, docs/memory.md). */
+export interface MemoryEditStore {
+  /** Changes the named fields; a new name must be free in the story (UsageError) and the old one becomes an alias. */
+  editEntity(storyId: string, entityId: string, patch: EntityPatch): Promise<Entity>;
+  /** Moves `fromId`'s name, aliases and facts onto `intoId` and removes it, in one transaction. */
+  mergeEntities(storyId: string, fromId: string, intoId: string): Promise<Entity>;
+  /** Queues changes as pending proposals made at `turnId` (the turn they apply from when accepted). */
+  addProposals(storyId: string, turnId: string | null, origin: FactOrigin, changes: MemoryChange[]): Promise<MemoryProposal[]>;
+  listProposals(storyId: string, filter?: { state?: MemoryProposal['state'] }): Promise<MemoryProposal[]>;
+  /** Accepts (writes) or rejects pending proposals by id or unique id prefix, or every pending one; all or nothing. */
+  decideProposals(storyId: string, ids: string[] | 'all', accept: boolean): Promise<MemoryProposal[]>;
 }
 
 export interface LedgerStore {
@@ -146,7 +160,7 @@ export interface StoreLifecycle {
 }
 
 /** Every role plus its lifecycle: what `openStore` returns and front ends hold. */
-export type Store = StoreLifecycle & MigrationStore & AccountStore & StoryStore & TurnStore & MemoryStore & LoreStore & LedgerStore & JobStore & BurstStore;
+export type Store = StoreLifecycle & MigrationStore & AccountStore & StoryStore & TurnStore & MemoryStore & MemoryEditStore & LoreStore & LedgerStore & JobStore & BurstStore;
 
 /** What a job queue (src/queue) needs of a store: the jobs table, and the dialect for its messages. */
 export type QueueStore = Pick<StoreLifecycle, 'dialect'> & JobStore;
@@ -160,4 +174,5 @@ export type PipelineStore = QueueStore
   & Pick<TurnStore, 'getTurn' | 'getBranch' | 'getBranchIds' | 'commitTurn'>
   & Pick<MemoryStore, 'listEntities' | 'listFacts' | 'upsertEntities' | 'listLore' | 'addArcSummary' | 'listArcSummaries' | 'searchTurns'
     | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'saveImagePrompt'>
+  & Pick<MemoryEditStore, 'addProposals'>
   & Pick<LedgerStore, 'recordCalls'>;

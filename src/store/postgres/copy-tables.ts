@@ -38,8 +38,10 @@ export const COPY_TABLES: CopyTable[] = [
     cols: [['id', T], ['account_id', T], ['story_id', T], ['name', T], ['kind', T], ['aliases', 'jsonb'], ['description', T], ['first_turn_id', T], ['created_at', TS]],
   },
   {
-    table: 'facts', select: 'SELECT f.id, s.account_id, f.story_id, f.entity_id, f.key, f.value, f.turn_id, f.depth, f.created_at FROM facts f JOIN stories s ON s.id = f.story_id ORDER BY f.seq',
-    cols: [['id', T], ['account_id', T], ['story_id', T], ['entity_id', T], ['key', T], ['value', T], ['turn_id', T], ['depth', I], ['created_at', TS]],
+    table: 'facts', select: `SELECT f.id, s.account_id, f.story_id, f.entity_id, f.key, f.value, f.turn_id, f.depth, f.created_at, f.origin, f.source_turn_id, f.removed
+      FROM facts f JOIN stories s ON s.id = f.story_id ORDER BY f.seq`,
+    cols: [['id', T], ['account_id', T], ['story_id', T], ['entity_id', T], ['key', T], ['value', T], ['turn_id', T], ['depth', I], ['created_at', TS],
+      ['origin', T], ['source_turn_id', T], ['removed', 'bool']],
   },
   {
     table: 'lore', select: `SELECT l.id, s.account_id, l.story_id, l.title, l.keywords, l.body, l.constant, l.created_at, l.secondary_keys, l.selective_logic,
@@ -52,6 +54,11 @@ export const COPY_TABLES: CopyTable[] = [
   {
     table: 'story_cards', since: 6, select: 'SELECT c.story_id, s.account_id, c.spec, c.card, c.tags, c.image, c.created_at FROM story_cards c JOIN stories s ON s.id = c.story_id',
     cols: [['story_id', T], ['account_id', T], ['spec', T], ['card', 'jsonb'], ['tags', 'jsonb'], ['image', 'bytea'], ['created_at', TS]],
+  },
+  {
+    table: 'memory_proposals', since: 8, select: `SELECT p.id, s.account_id, p.story_id, p.turn_id, p.origin, p.change, p.state, p.created_at, p.decided_at
+      FROM memory_proposals p JOIN stories s ON s.id = p.story_id ORDER BY p.seq`,
+    cols: [['id', T], ['account_id', T], ['story_id', T], ['turn_id', T], ['origin', T], ['change', 'jsonb'], ['state', T], ['created_at', TS], ['decided_at', TS]],
   },
   {
     table: 'arc_summaries', select: 'SELECT a.id, s.account_id, a.story_id, a.to_turn_id, a.from_depth, a.to_depth, a.kind, a.summary, a.created_at FROM arc_summaries a JOIN stories s ON s.id = a.story_id ORDER BY a.seq',

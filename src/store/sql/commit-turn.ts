@@ -6,6 +6,7 @@ import { insertJobs } from './jobs.js';
 import { insertLedgerRows } from './ledger.js';
 import { checkTurnLimits } from './limits.js';
 import { upsertEntitiesIn } from './memory.js';
+import { insertProposalsIn } from './memory-edit.js';
 import { busyError, requireStory } from './stories.js';
 
 /**
@@ -33,6 +34,7 @@ export function commitTurnIn(c: SqlContext, t: TurnCommit): Promise<Turn> {
       plan: t.plan === null || t.plan === undefined ? null : JSON.stringify(t.plan), createdAt: now,
     });
     await upsertEntitiesIn(c, q, t.storyId, accountId, { id, depth }, t.entities, t.facts);
+    if (t.proposals?.length) await insertProposalsIn(c, q, t.storyId, accountId, id, 'plan', t.proposals);
     await insertLedgerRows(c, q, t.ledger.map((l) => ({ ...l, accountId, storyId: t.storyId, turnId: id })));
     await insertJobs(c, q, t.jobs.map((j) => ({ kind: j.kind, storyId: t.storyId, turnId: id, payload: j.payload })), accountId);
     await q.run('UPDATE stories SET head_turn_id = ?, updated_at = ? WHERE id = ?', [id, now, t.storyId]);

@@ -42,11 +42,11 @@ export async function importStoryIn(c: SqlContext, bundle: StoryBundle, accountI
     for (const e of bundle.entities ?? []) {
       for (const f of e.facts ?? []) {
         const at = f.turn ?? 0;
-        byTurn.set(at, [...(byTurn.get(at) ?? []), { entityName: e.name, key: f.key, value: f.value }]);
+        byTurn.set(at, [...(byTurn.get(at) ?? []), { entityName: e.name, key: f.key, value: f.value, removed: f.removed, origin: f.origin }]);
       }
     }
     for (const [at, facts] of [...byTurn].sort((a, b) => a[0] - b[0])) {
-      await upsertEntitiesIn(c, q, storyId, accountId, at === 0 ? null : { id: main[at - 1]!, depth: at }, [], facts);
+      await upsertEntitiesIn(c, q, storyId, accountId, at === 0 ? null : { id: main[at - 1]!, depth: at }, [], facts, { origin: 'import' });
     }
     await q.run('UPDATE stories SET head_turn_id = ? WHERE id = ?', [main.at(-1) ?? null, storyId]);
     return c.rows.toStory((await q.get('SELECT * FROM stories WHERE id = ?', [storyId]))!);

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../errors.js';
-import type { ArcSummary, Entity, EntityKind, Fact, LoreEntry, NewEntity, NewFact, NewLore, SearchHit } from '../contract/records.js';
+import type { ArcSummary, Entity, EntityKind, Fact, FactWriteMeta, LoreEntry, NewEntity, NewFact, NewLore, SearchHit } from '../contract/records.js';
 import type { MemoryStore } from '../contract/roles.js';
 import { planEntityUpsert, type EntityRecord } from '../entity-merge.js';
 import { newId, nowIso } from '../ids.js';
@@ -16,6 +16,7 @@ import { requireStory } from './stories.js';
  */
 export async function upsertEntitiesIn(
   c: SqlContext, q: Executor, storyId: string, accountId: string, turn: { id: string; depth: number } | null, entities: NewEntity[], facts: NewFact[],
+  meta: FactWriteMeta = {},
 ): Promise<void> {
   if (entities.length === 0 && facts.length === 0) return;
   const existing = (await q.all('SELECT id, name, kind, aliases, description FROM entities WHERE story_id = ? ORDER BY seq', [storyId])).map(
@@ -31,9 +32,11 @@ export async function upsertEntitiesIn(
   for (const e of plan.updates) {
     await q.run('UPDATE entities SET kind = ?, aliases = ?, description = ? WHERE id = ?', [e.kind, JSON.stringify(e.aliases), e.description, e.id]);
   }
+  const origin = meta.origin ?? (turn ? 'plan' : 'import');
+  const source = meta.sourceTurnId === undefined ? turnId : meta.sourceTurnId;
   await q.insertMany('facts', withAccount(c, [['id', 'text']], [['story_id', 'text'], ['entity_id', 'text'], ['key', 'text'], ['value', 'text'],
-    ['turn_id', 'text'], ['depth', 'int'], ['created_at', 'timestamptz']]),
-  plan.facts.map((f) => [newId(), ...acct, storyId, f.entityId, f.key, f.value, turnId, turn?.depth ?? 0, now]));
+    ['turn_id', 'text'], ['depth', 'int'], ['created_at', 'timestamptz'], ['origin', 'text'], ['source_turn_id', 'text'], ['removed', 'bool']]),
+  plan.facts.map((f) => [newId(), ...acct, storyId, f.entityId, f.key, f.removed ? '' : f.value, turnId, turn?.depth ?? 0, now, f.origin ?? origin, source, f.removed]));
 }
 
 /** `before`, then account_id where the dialect keeps it on every row, then `after`. */
@@ -64,7 +67,7 @@ export abstract class SqlMemory implements MemoryStore {
     return (await this.c.db.all('SELECT * FROM facts WHERE story_id = ? ORDER BY depth, seq', [storyId])).map(this.c.rows.toFact);
   }
 
-  upsertEntities(storyId: string, turnId: string | null, entities: NewEntity[], facts: NewFact[]): Promise<void> {
+  upsertEntities(storyId: string, turnId: string | null, entities: NewEntity[], facts: NewFact[], meta?: FactWriteMeta): Promise<void> {
     return this.c.db.transaction(async (q) => {
       const story = await requireStory(this.c, q, storyId, true);
       let turn: { id: string; depth: number } | null = null;
@@ -73,7 +76,7 @@ export abstract class SqlMemory implements MemoryStore {
         if (!r) throw new NotFoundError(`turn ${turnId} not found in story ${storyId}`);
         turn = { id: r.id as string, depth: Number(r.depth) };
       }
-      await upsertEntitiesIn(this.c, q, storyId, story.account_id as string, turn, entities, facts);
+      await upsertEntitiesIn(this.c, q, storyId, story.account_id as string, turn, entities, facts, meta);
     }, 'updating entities');
   }
 

@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../contract/ledger.js';
 import type { BurstInstance, Job } from '../contract/ops.js';
-import type { Account, ApiKey, ArcSummary, Entity, EntityKind, Fact, LoreEntry, Story, Turn } from '../contract/records.js';
+import type { Account, ApiKey, ArcSummary, Entity, EntityKind, Fact, LoreEntry, MemoryChange, MemoryProposal, Story, Turn } from '../contract/records.js';
 import type { SqlDialect } from './dialect.js';
 import type { Row } from './executor.js';
 
@@ -39,6 +39,13 @@ export function rowMappers(d: Pick<SqlDialect, 'json'>) {
 
     toFact: (r: Row): Fact => ({
       id: s(r.id), entityId: s(r.entity_id), key: s(r.key), value: s(r.value), turnId: sn(r.turn_id), depth: n(r.depth), createdAt: s(r.created_at),
+      origin: (sn(r.origin) ?? 'plan') as Fact['origin'], sourceTurnId: sn(r.source_turn_id), removed: Boolean(r.removed),
+    }),
+
+    toProposal: (r: Row): MemoryProposal => ({
+      id: s(r.id), storyId: s(r.story_id), turnId: sn(r.turn_id), origin: s(r.origin) as MemoryProposal['origin'],
+      change: d.json<MemoryChange>(r.change, { op: 'fact-rm', entity: '', key: '' }), state: s(r.state) as MemoryProposal['state'],
+      createdAt: s(r.created_at), decidedAt: sn(r.decided_at),
     }),
 
     toLore: (r: Row): LoreEntry => ({

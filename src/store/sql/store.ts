@@ -4,6 +4,7 @@ import { SqlBurst } from './burst.js';
 import type { SqlContext } from './context.js';
 import { SqlJobs } from './jobs.js';
 import { SqlLore } from './lore.js';
+import { SqlMemoryEdit } from './memory-edit.js';
 import type { SqlLedger } from './ledger.js';
 import type { SqlMemory } from './memory.js';
 import type { Migrator } from './migrator.js';
@@ -18,7 +19,7 @@ export interface Roles {
   turns?: SqlTurns;
 }
 
-type RoleName = 'migrations' | 'accounts' | 'stories' | 'turns' | 'memory' | 'lore' | 'ledger' | 'jobs' | 'burst';
+type RoleName = 'migrations' | 'accounts' | 'stories' | 'turns' | 'memory' | 'memoryEdit' | 'lore' | 'ledger' | 'jobs' | 'burst';
 
 /** Which role answers each Store method: complete by type, so a method missing here does not compile. */
 const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close'>, RoleName> = {
@@ -30,6 +31,7 @@ const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close'>, RoleName> = {
   listEntities: 'memory', listFacts: 'memory', upsertEntities: 'memory', listLore: 'memory', addLore: 'memory', addArcSummary: 'memory',
   listArcSummaries: 'memory', searchTurns: 'memory', putEmbedding: 'memory', searchEmbeddings: 'memory', historySize: 'memory',
   saveImagePrompt: 'memory', getImagePrompts: 'memory',
+  editEntity: 'memoryEdit', mergeEntities: 'memoryEdit', addProposals: 'memoryEdit', listProposals: 'memoryEdit', decideProposals: 'memoryEdit',
   updateLore: 'lore', deleteLore: 'lore', importLore: 'lore', getStoryCard: 'lore',
   recordCalls: 'ledger', listCalls: 'ledger', aggregateCalls: 'ledger', checkLedgerRollup: 'ledger', rebuildLedgerRollup: 'ledger',
   enqueueJobs: 'jobs', claimJob: 'jobs', completeJob: 'jobs', failJob: 'jobs', listJobs: 'jobs', jobCounts: 'jobs', markJobsRelayed: 'jobs', mirrorJob: 'jobs',
@@ -47,7 +49,7 @@ export abstract class SqlStore {
   constructor(readonly ctx: SqlContext, roles: Roles) {
     const all: Record<RoleName, object> = {
       migrations: roles.migrations, accounts: new SqlAccounts(ctx), stories: new SqlStories(ctx), turns: roles.turns ?? new SqlTurns(ctx),
-      memory: roles.memory, lore: new SqlLore(ctx), ledger: roles.ledger, jobs: new SqlJobs(ctx), burst: new SqlBurst(ctx),
+      memory: roles.memory, memoryEdit: new SqlMemoryEdit(ctx), lore: new SqlLore(ctx), ledger: roles.ledger, jobs: new SqlJobs(ctx), burst: new SqlBurst(ctx),
     };
     for (const [name, role] of Object.entries(METHODS)) {
       const r = all[role] as Record<string, (...args: unknown[]) => unknown>;
