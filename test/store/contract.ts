@@ -4,6 +4,7 @@ import { jobAndBurstContract } from './contract-jobs.js';
 import { ledgerContract } from './contract-ledger.js';
 import { memoryContract } from './contract-memory.js';
 import { schemaContract } from './contract-schema.js';
+import { steeringContract } from './contract-steering.js';
 import { turnContract } from './contract-turns.js';
 
 export interface ContractContext {
@@ -36,5 +37,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     ledgerContract(ctx);
     jobAndBurstContract(ctx);
     schemaContract(ctx);
+    steeringContract(ctx);
   });
 }

@@ -32,6 +32,8 @@ export interface Story {
   style: string;
   /** The turn the story currently continues from (the tip of the current branch); null before the first turn. */
   headTurnId: string | null;
+  /** Standing instructions to the Writer and Strategist on every turn ('' = none); see docs/play.md. */
+  authorNote: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -50,6 +52,14 @@ export interface Turn {
   prose: string;
   /** Strategist plan as stored (JSON), null for imported turns. */
   plan: unknown | null;
+  /** The note given for this turn only (`--note`), '' when none. */
+  note: string;
+  /** Out-of-character instruction the Strategist got for this turn (`--ooc`, `/ooc`), '' when none. */
+  ooc: string;
+  /** The Writer went on without a new action (`--continue`, `/continue`); the action is ''. */
+  continued: boolean;
+  /** When the prose was last replaced by hand (`--edit`, `/edit`); null when never. */
+  editedAt: string | null;
   createdAt: string;
 }
 
@@ -198,6 +208,10 @@ export interface TurnCommit {
    * budget or quota cannot both land: the loser fails with BudgetError (exit 8) and writes nothing.
    */
   limits?: TurnLimit[];
+  /** Steering the turn was played with, kept with it (empty/false when absent). */
+  note?: string;
+  ooc?: string;
+  continued?: boolean;
 }
 
 export interface TurnLimit {

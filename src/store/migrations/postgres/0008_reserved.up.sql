@@ -1,0 +1,2 @@
+-- Reserved for another helper's migration; replaced at merge.
+SELECT 1;
