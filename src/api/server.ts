@@ -96,7 +96,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
   const { registerRateLimit } = await import('./rate-limit.js');
   await registerRateLimit(app, ctx, { max: opt.rateLimit, timeWindow: opt.rateWindowMs });
 
-  const [ops, stories, turns, memory, account, facade, lore, cards] = await Promise.all([
+  const [ops, stories, turns, memory, account, facade, lore, cards, steer] = await Promise.all([
     import('./routes/ops.js'),
     import('./routes/stories.js'),
     import('./routes/turns.js'),
@@ -105,6 +105,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
     import('./openai-facade.js'),
     import('./routes/lore.js'),
     import('./routes/cards.js'),
+    import('./routes/steer.js'),
   ]);
   await app.register(async (open) => ops.registerOpsRoutes(open, ctx));
   await app.register(async (v1) => {
@@ -113,6 +114,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
     });
     stories.registerStoryRoutes(v1, ctx);
     turns.registerTurnRoutes(v1, ctx);
+    steer.registerSteerRoutes(v1, ctx);
     memory.registerMemoryRoutes(v1, ctx);
     lore.registerLoreRoutes(v1, ctx);
     cards.registerCardRoutes(v1, ctx);
