@@ -118,7 +118,7 @@ describe('slash commands', () => {
     expect(parseInput('/zz')).toMatchObject({ kind: 'unknown-command', name: 'zz' });
     expect(parseInput('   ')).toEqual({ kind: 'empty' });
     expect(completeInput('/he')).toEqual({ text: '/help ', candidates: ['help'] });
-    expect(completeInput('/c')).toEqual({ text: '/co', candidates: ['context', 'cost'] });
+    expect(completeInput('/c')).toEqual({ text: '/co', candidates: ['continue', 'context', 'cost'] });
     expect(completeInput('walk')).toEqual({ text: 'walk', candidates: [] });
   });
 });
