@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/errors.js';
+import { exportBundle } from '../../src/story/bundle.js';
 import type { ContractContext } from './contract.js';
 import { addTurn, chain } from './fixtures.js';
 
@@ -53,6 +54,22 @@ export function steeringContract({ store }: ContractContext): void {
       await expect(s.editTurnProse(st.id, 'zzzzzzzzzzzz', 'x')).rejects.toBeInstanceOf(NotFoundError);
       const other = await s.createStory({ title: 'Other', premise: 'p' });
       await expect(s.editTurnProse(other.id, t2!.id, 'x')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('a story file carries the Author\'s Note and each turn\'s steering, both ways', async () => {
+      const s = store();
+      const st = await s.importStory({
+        title: 'Bundle', premise: 'p', authorNote: 'Keep it eerie.',
+        turns: [{ action: 'I wait', prose: 'Rain.', note: 'slow' }, { action: '', prose: 'It goes on.', continued: true, ooc: 'a storm' }],
+        branches: [{ from: 1, turns: [{ action: 'I run', prose: 'Mud.' }] }],
+      });
+      expect(st.authorNote).toBe('Keep it eerie.');
+      const main = await s.getBranch(st.id, st.headTurnId);
+      expect(main.map((t) => [t.note, t.ooc, t.continued])).toEqual([['slow', '', false], ['', 'a storm', true]]);
+      const out = await exportBundle(s, st.id);
+      expect(out.authorNote).toBe('Keep it eerie.');
+      expect(out.turns).toEqual([{ action: 'I wait', prose: 'Rain.', note: 'slow' }, { action: '', prose: 'It goes on.', continued: true, ooc: 'a storm' }]);
+      expect(out.branches).toEqual([{ from: 1, turns: [{ action: 'I run', prose: 'Mud.' }] }]);
     });
   });
 }

@@ -237,9 +237,20 @@ export interface StoryBundle {
   /** Kept for stories made from a character card; the image as base64. */
   card?: { spec: StoryCard['spec']; data: Record<string, unknown>; tags?: string[]; image?: string };
   entities?: { name: string; kind?: EntityKind; aliases?: string[]; description?: string; facts?: { key: string; value: string; turn?: number }[] }[];
+  /** The story's Author's Note (docs/play.md); absent or '' = none. */
+  authorNote?: string;
   /** Main line, in order. */
-  turns: { action: string; prose: string }[];
+  turns: BundleTurn[];
   /** Side branches: each starts after turn `from` (1-based index into `turns`, 0 = from the start). */
-  branches?: { from: number; turns: { action: string; prose: string }[] }[];
+  branches?: { from: number; turns: BundleTurn[] }[];
+}
+
+/** A turn in a story file; the steering fields appear only on turns that had them. */
+export interface BundleTurn {
+  action: string;
+  prose: string;
+  continued?: boolean;
+  note?: string;
+  ooc?: string;
 }
 
