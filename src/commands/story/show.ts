@@ -30,7 +30,10 @@ export async function run(ref: string, opts: { last: string }, g: GlobalOptions)
     if (cardInfo) out.push(`from a character card (${cardInfo.spec === 'chara_card_v3' ? 'V3' : 'V2'}${cardInfo.image ? ', with its picture' : ''})${cardInfo.tags.length ? `; tags: ${terminalLine(cardInfo.tags.join(', '))}` : ''}`, '');
     if (branches.length > 1) {
       out.push('branches (switch with: luna turn ID --to TIP):');
-      for (const b of branchList) out.push(`${b.head ? '*' : ' '} ${String(b.n).padStart(2)}. tip ${b.tipTurnId}  ${plural(b.turns, 'turn')} — ${b.lastAction.replace(/\s+/g, ' ').slice(0, 50)}`);
+      for (const [i, b] of branchList.entries()) {
+        const last = branches[i]!.leaf.continued ? '(continued)' : b.lastAction.replace(/\s+/g, ' ').slice(0, 50);
+        out.push(`${b.head ? '*' : ' '} ${String(b.n).padStart(2)}. tip ${b.tipTurnId}  ${plural(b.turns, 'turn')} — ${last}`);
+      }
       out.push('');
     }
     for (const t of turns) {
