@@ -48,6 +48,8 @@ interface Candidate {
   tokens: number;
   /** Lore entry id, so the viewer can tell which triggered entries fit. */
   loreId?: string;
+  /** The Author's Note, so the viewer can tell whether it fit. */
+  note?: boolean;
 }
 
 type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'lore-after' | 'relevant' | 'lore-recent' | 'recent' | 'author-note';
@@ -150,7 +152,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     add('recent', fromEnd === 0 ? 95 : 82 - fromEnd * 4, turnText(t), fromEnd === 0 ? 0.25 : 0.15);
   });
   const note = placeNote(input.notes, config.authorNoteDepth, recentShown, recentOrders);
-  if (note) candidates.push({ section: note.section, priority: NOTE_PRIORITY, text: note.text, cap: Math.max(40, Math.floor(budget * 0.15)), order: note.order, tokens: estimateTokens(note.text) });
+  if (note) candidates.push({ section: note.section, priority: NOTE_PRIORITY, text: note.text, cap: Math.max(40, Math.floor(budget * 0.15)), order: note.order, tokens: estimateTokens(note.text), note: true });
 
   const full = render(candidates, budget);
   const forStrategist = render(candidates, Math.min(budget, config.strategistBudgetTokens));
@@ -231,7 +233,7 @@ function render(candidates: Candidate[], budget: number): { sections: ContextSec
   }
   const text = sections.filter((s) => s.text).map((s) => `## ${s.title}\n${s.text}`).join('\n\n');
   const loreIds = new Set(chosen.flatMap((c) => (c.loreId ? [c.loreId] : [])));
-  const noteIncluded = chosen.some((c) => c.priority === NOTE_PRIORITY);
+  const noteIncluded = chosen.some((c) => c.note);
   return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0), loreIds, noteIncluded };
 }
 
