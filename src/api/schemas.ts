@@ -26,6 +26,7 @@ export const storySchema = {
     premise: { type: 'string' },
     style: { type: 'string' },
     headTurnId: { type: ['string', 'null'] },
+    authorNote: { type: 'string' },
     turnCount: { type: 'integer' },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
@@ -42,6 +43,10 @@ export const turnSchema = {
     action: { type: 'string' },
     prose: { type: 'string' },
     plan: {},
+    note: { type: 'string' },
+    ooc: { type: 'string' },
+    continued: { type: 'boolean' },
+    editedAt: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
   },
 } as const;

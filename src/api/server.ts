@@ -96,7 +96,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
   const { registerRateLimit } = await import('./rate-limit.js');
   await registerRateLimit(app, ctx, { max: opt.rateLimit, timeWindow: opt.rateWindowMs });
 
-  const [ops, stories, turns, memory, account, facade, lore, cards, memoryEdit] = await Promise.all([
+  const [ops, stories, turns, memory, account, facade, lore, cards, memoryEdit, steer] = await Promise.all([
     import('./routes/ops.js'),
     import('./routes/stories.js'),
     import('./routes/turns.js'),
@@ -106,6 +106,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
     import('./routes/lore.js'),
     import('./routes/cards.js'),
     import('./routes/memory-edit.js'),
+    import('./routes/steer.js'),
   ]);
   await app.register(async (open) => ops.registerOpsRoutes(open, ctx));
   await app.register(async (v1) => {
@@ -114,6 +115,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
     });
     stories.registerStoryRoutes(v1, ctx);
     turns.registerTurnRoutes(v1, ctx);
+    steer.registerSteerRoutes(v1, ctx);
     memory.registerMemoryRoutes(v1, ctx);
     lore.registerLoreRoutes(v1, ctx);
     memoryEdit.registerMemoryEditRoutes(v1, ctx);

@@ -117,6 +117,12 @@ export const contextSchema = z.strictObject({
   maxLore: z.number().int().min(0).default(8),
   /** Rounds of lore entries triggering other entries through their text (0 = off); bounded so a loop of entries ends. */
   loreRecursion: z.number().int().min(0).max(10).default(3),
+  /**
+   * Where the Author's Note sits among the most recent turns (docs/play.md): 1 = just before the player's
+   * action, 2 = before the latest turn, n = before the (n-1)th latest turn; deeper than the recent turns
+   * shown puts it before the oldest of them.
+   */
+  authorNoteDepth: z.number().int().min(1).max(50).default(1),
 });
 
 const shardSchema = z.strictObject({

@@ -29,7 +29,20 @@ export interface CuratedContext {
   retrieval: { bm25Hits: number; vectorHits: number; usedVectors: boolean };
   /** Every lore entry the matcher triggered, why, and whether it fit the budget; and those that lost their probability roll. */
   lore?: LoreTriggerView[];
+  /** The Author's Note and this turn's note as placed (absent when there is neither). */
+  authorNote?: AuthorNoteView;
   ms: number;
+}
+
+export interface AuthorNoteView {
+  /** context.authorNoteDepth as configured. */
+  depth: number;
+  /** Where it sits, in words: "just before the player action", "before turn 7". */
+  placement: string;
+  text: string;
+  tokens: number;
+  /** Whether it fit the Writer's budget (it is packed nearly first, so only a tiny budget drops it). */
+  included: boolean;
 }
 
 export interface LoreTriggerView {

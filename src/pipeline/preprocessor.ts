@@ -17,6 +17,8 @@ export interface CurateInput {
   headId: string | null;
   action: string;
   config: ContextConfig;
+  /** The story's Author's Note and this turn's own note ('' for none), placed at config.authorNoteDepth. */
+  notes?: { story: string; turn: string };
   /** Embeds the query for vector retrieval; absent when no embedding model is configured. */
   embed?: (text: string) => Promise<Float32Array | null>;
   now?: () => number;
@@ -46,9 +48,11 @@ interface Candidate {
   tokens: number;
   /** Lore entry id, so the viewer can tell which triggered entries fit. */
   loreId?: string;
+  /** The Author's Note, so the viewer can tell whether it fit. */
+  note?: boolean;
 }
 
-type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'lore-after' | 'relevant' | 'lore-recent' | 'recent';
+type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'lore-after' | 'relevant' | 'lore-recent' | 'recent' | 'author-note';
 const SECTION_TITLES: Record<SectionName, string> = {
   premise: 'Premise and style',
   'story-summary': 'Story so far',
@@ -59,8 +63,12 @@ const SECTION_TITLES: Record<SectionName, string> = {
   'lore-recent': 'Keep in mind',
   relevant: 'Relevant earlier moments',
   recent: 'Most recent turns',
+  'author-note': "Author's note",
 };
-const READING_ORDER: SectionName[] = ['premise', 'story-summary', 'arc', 'lore', 'entities', 'lore-after', 'relevant', 'lore-recent', 'recent'];
+// The last section sits right before the player action in both prompts (src/pipeline/prompts.ts).
+const READING_ORDER: SectionName[] = ['premise', 'story-summary', 'arc', 'lore', 'entities', 'lore-after', 'relevant', 'lore-recent', 'recent', 'author-note'];
+/** Above everything but the premise: the author asked for it on every turn. */
+const NOTE_PRIORITY = 99;
 const LORE_SECTION = { before: 'lore', after: 'lore-after', recent: 'lore-recent' } as const;
 /** Packing priority by how an entry was triggered; an entry's own priority (-100…100) moves it up to 10 points. */
 const LORE_BASE = { constant: 88, action: 79, context: 58, recursion: 52 } as const;
@@ -85,7 +93,8 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
 
   // Retrieval: BM25 (and vectors when configured) over past turns on this branch, outside the recent window.
   const keep = (id: string) => onBranch.has(id) && !recentIds.has(id);
-  const query = input.action;
+  // A turn without an action (continue) searches with where the story stands: the end of the latest prose.
+  const query = input.action || (recent.at(-1)?.prose.slice(-400) ?? '');
   const bm25 = config.relevantTurns > 0 && branchIds.length > recent.length ? await store.searchTurns(story.id, query, config.relevantTurns * 8) : [];
   let vectorHits: Awaited<ReturnType<PipelineStore['searchEmbeddings']>> = [];
   let usedVectors = false;
@@ -136,10 +145,14 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     const t = relevant.find((r) => r.id === h.turnId);
     if (t) add('relevant', 68 - i * 2, turnText(t), 0.1);
   });
+  const recentOrders: number[] = [];
   recentShown.forEach((t, i, arr) => {
     const fromEnd = arr.length - 1 - i;
+    recentOrders.push(order);
     add('recent', fromEnd === 0 ? 95 : 82 - fromEnd * 4, turnText(t), fromEnd === 0 ? 0.25 : 0.15);
   });
+  const note = placeNote(input.notes, config.authorNoteDepth, recentShown, recentOrders);
+  if (note) candidates.push({ section: note.section, priority: NOTE_PRIORITY, text: note.text, cap: Math.max(40, Math.floor(budget * 0.15)), order: note.order, tokens: estimateTokens(note.text), note: true });
 
   const full = render(candidates, budget);
   const forStrategist = render(candidates, Math.min(budget, config.strategistBudgetTokens));
@@ -155,6 +168,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
       entitiesInPlay: inPlay.map((s) => s.entity.name),
       retrieval: { bm25Hits: bm25.length, vectorHits: vectorHits.length, usedVectors },
       lore: loreViews(loreMatch.triggered, loreMatch.missed, full.loreIds),
+      ...(note ? { authorNote: { depth: config.authorNoteDepth, placement: note.placement, text: note.text, tokens: estimateTokens(note.text), included: full.noteIncluded } } : {}),
       ms: now() - t0,
     },
     text,
@@ -165,9 +179,33 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   };
 }
 
-/** A turn as the models read it; an opening without an action (a card's greeting) says so instead of "> ". */
+/**
+ * A turn as the models read it; a turn without an action says why instead of "> ": the story went on
+ * (continue) or it opens (a card's greeting).
+ */
 function turnText(t: Turn): string {
-  return `[turn ${t.depth}] ${t.action ? `> ${t.action}` : '(the story opens)'}\n${t.prose}`;
+  return `[turn ${t.depth}] ${t.action ? `> ${t.action}` : t.continued ? '(the story goes on)' : '(the story opens)'}\n${t.prose}`;
+}
+
+/** The note lines as every model reads them ('' when there is no note). */
+export function noteText(notes: { story: string; turn: string } | undefined): string {
+  const lines: string[] = [];
+  if (notes?.story.trim()) lines.push(`[Author's note: ${notes.story.trim()}]`);
+  if (notes?.turn.trim()) lines.push(`[Note for this turn: ${notes.turn.trim()}]`);
+  return lines.join('\n');
+}
+
+/**
+ * Where the note goes: depth 1 (or no recent turns to go between) is its own last section, right before the
+ * player action; depth n > 1 goes inside the recent turns, before the (n-1)th latest (the oldest at most).
+ */
+function placeNote(notes: CurateInput['notes'], depth: number, recent: Turn[], orders: number[]): { section: SectionName; order: number; text: string; placement: string } | null {
+  const text = noteText(notes);
+  if (!text) return null;
+  if (depth <= 1 || recent.length === 0) return { section: 'author-note', order: 0, text, placement: 'just before the player action' };
+  const at = Math.max(0, recent.length - (depth - 1));
+  const deeper = depth - 1 > recent.length;
+  return { section: 'recent', order: orders[at]! - 0.5, text, placement: `before turn ${recent[at]!.depth}${deeper ? ' (the oldest recent turn shown)' : ''}` };
 }
 
 function loreViews(triggered: LoreTrigger[], missed: ReturnType<typeof matchLore>['missed'], included: Set<string>): CuratedContext['lore'] {
@@ -180,7 +218,7 @@ function loreViews(triggered: LoreTrigger[], missed: ReturnType<typeof matchLore
   ];
 }
 
-function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number; loreIds: Set<string> } {
+function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number; loreIds: Set<string>; noteIncluded: boolean } {
   const chosen = pack(candidates, budget);
   const sections: ContextSection[] = [];
   for (const name of READING_ORDER) {
@@ -195,7 +233,8 @@ function render(candidates: Candidate[], budget: number): { sections: ContextSec
   }
   const text = sections.filter((s) => s.text).map((s) => `## ${s.title}\n${s.text}`).join('\n\n');
   const loreIds = new Set(chosen.flatMap((c) => (c.loreId ? [c.loreId] : [])));
-  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0), loreIds };
+  const noteIncluded = chosen.some((c) => c.note);
+  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0), loreIds, noteIncluded };
 }
 
 /** Greedy by priority; an item over its cap or the remaining budget is truncated rather than dropped when enough room remains. */

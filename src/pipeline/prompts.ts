@@ -14,10 +14,26 @@ const STRATEGIST_SYSTEM = [
   'Respect the player action. Keep names and facts consistent with the memory. JSON only.',
 ].join('\n');
 
-export function strategistRequest(memory: string, action: string, opts: { maxTokens?: number; temperature?: number; signal?: AbortSignal }, jsonSchema: Record<string, unknown>): GenerateRequest {
+/** How a turn was steered beyond its action: the Strategist alone reads the out-of-character instruction. */
+export interface Steering {
+  /** The Writer goes on without a new action. */
+  continued?: boolean;
+  ooc?: string;
+}
+
+const CONTINUE_ACTION = '(none: the player asks the story to go on from where it stands)';
+
+/** The player's part of a prompt: the action (or that there is none), then the out-of-character instruction. */
+function playerPart(action: string, steer: Steering, withOoc: boolean): string {
+  const parts = [`## Player action\n${steer.continued || !action ? CONTINUE_ACTION : action}`];
+  if (withOoc && steer.ooc?.trim()) parts.push(`## Out-of-character instruction (for the plan; not an event in the story)\n${steer.ooc.trim()}`);
+  return parts.join('\n\n');
+}
+
+export function strategistRequest(memory: string, action: string, opts: { maxTokens?: number; temperature?: number; signal?: AbortSignal }, jsonSchema: Record<string, unknown>, steer: Steering = {}): GenerateRequest {
   return {
     system: STRATEGIST_SYSTEM,
-    messages: [{ role: 'user', content: `${memory}\n\n## Player action\n${action}` }],
+    messages: [{ role: 'user', content: `${memory}\n\n${playerPart(action, steer, true)}` }],
     maxTokens: opts.maxTokens ?? 220,
     temperature: opts.temperature ?? 0.4,
     json: { name: 'beat_plan', schema: jsonSchema },
@@ -43,14 +59,14 @@ const WRITER_SYSTEM = [
   'Use the names and facts from the memory exactly. Do not speak for the player beyond their action. Prose only.',
 ].join('\n');
 
-export function writerRequest(memory: string, action: string, plan: BeatPlan, opts: { maxTokens?: number; temperature?: number; signal?: AbortSignal }): GenerateRequest {
+export function writerRequest(memory: string, action: string, plan: BeatPlan, opts: { maxTokens?: number; temperature?: number; signal?: AbortSignal }, steer: Steering = {}): GenerateRequest {
   const beats = plan.beats.map((b, i) => `${i + 1}. ${b}`).join('\n');
   return {
     system: WRITER_SYSTEM,
     messages: [
       {
         role: 'user',
-        content: `${memory}\n\n## Player action\n${action}\n\n## Plan (${plan.tone})\n${plan.intent}\n${beats}\n\nWrite the passage.`,
+        content: `${memory}\n\n${playerPart(action, steer, false)}\n\n## Plan (${plan.tone})\n${plan.intent}\n${beats}\n\nWrite the passage.`,
       },
     ],
     maxTokens: opts.maxTokens ?? 500,

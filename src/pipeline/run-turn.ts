@@ -10,7 +10,7 @@ import type { FitLimits } from '../models/limits.js';
 import { estimateTokens } from '../util/tokens.js';
 import { branchSet } from './memory.js';
 import { curateContext } from './preprocessor.js';
-import { strategistRequest, strategistRetryRequest, writerRequest } from './prompts.js';
+import { strategistRequest, strategistRetryRequest, writerRequest, type Steering } from './prompts.js';
 import { resolveEntities } from './resolve.js';
 import { turnMemory } from './dreamer-memory.js';
 import { dreamerJobsFor } from './dreamer-jobs.js';
@@ -24,6 +24,12 @@ export interface TurnInput {
    */
   mode?: 'continue' | 'retry' | 'from';
   fromTurnId?: string | null;
+  /** The Writer goes on without a new action (`--continue`, `/continue`): `action` must be empty. */
+  continue?: boolean;
+  /** A note for this turn only, placed with the story's Author's Note (context.authorNoteDepth). */
+  note?: string;
+  /** An out-of-character instruction to the Strategist: shapes the plan, is not an event in the story. */
+  ooc?: string;
 }
 
 /**
@@ -36,12 +42,18 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
   const calls: LedgerCall[] = [];
   const stages: Partial<Record<Stage, number>> = {};
   const action = input.action.trim();
+  const continued = Boolean(input.continue);
+  const note = (input.note ?? '').trim();
+  const ooc = (input.ooc ?? '').trim();
   let story: Story | null = null;
   try {
-    if (!action) throw new UsageError('the action is empty', { hint: 'say what your character does, e.g. "open the door"' });
+    if (continued && action) throw new UsageError('a turn that continues takes no action', { hint: 'drop the action, or play it as a normal turn' });
+    if (!action && !continued) throw new UsageError('the action is empty', { hint: 'say what your character does, e.g. "open the door"' });
     const maxAction = deps.config.context.maxActionChars;
-    if (action.length > maxAction) {
-      throw new UsageError(`the action is ${action.length} characters; the limit is ${maxAction}`, { hint: 'shorten it (or raise context.maxActionChars): it goes whole to every model of the turn' });
+    for (const [what, text] of [['action', action], ['note', note], ['out-of-character instruction', ooc]] as const) {
+      if (text.length > maxAction) {
+        throw new UsageError(`the ${what} is ${text.length} characters; the limit is ${maxAction}`, { hint: 'shorten it (or raise context.maxActionChars): it goes whole to every model of the turn' });
+      }
     }
     story = await deps.store.getStory(input.storyId);
     if (!story) throw new NotFoundError(`no story with id ${input.storyId}`, { hint: 'list stories with `luna story list`' });
@@ -61,6 +73,7 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
       story,
       headId: parentId,
       action,
+      notes: { story: story.authorNote, turn: note },
       config: deps.config.context,
       embed: embed ? (text) => embed(text, deps.signal) : undefined,
       now,
@@ -73,7 +86,8 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     // 2. Strategist
     yield { type: 'stage-started', stage: 'strategist' };
     s = now();
-    const { plan, repaired, results: stratResults } = await planTurn(curated, action, deps, calls);
+    const steer = { continued, ooc };
+    const { plan, repaired, results: stratResults } = await planTurn(curated, action, steer, deps, calls);
     for (const r of stratResults) yield* costEvents(r.calls);
     stages.strategist = now() - s;
     yield { type: 'stage-finished', stage: 'strategist', ms: stages.strategist };
@@ -95,7 +109,7 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
     };
     let prose = '';
     const writerLimits = await deps.limits?.('writer');
-    const buildWriter: BuildRequest = (budget) => writerRequest(curated.pack(budget), action, plan, { maxTokens: writerCfg.maxTokens, temperature: writerCfg.temperature, signal: deps.signal });
+    const buildWriter: BuildRequest = (budget) => writerRequest(curated.pack(budget), action, plan, { maxTokens: writerCfg.maxTokens, temperature: writerCfg.temperature, signal: deps.signal }, steer);
     const writerFit = await fitRequest('writer', buildWriter, contextBudget(deps.config.context.budgetTokens, action), writerLimits, deps.signal);
     const writing = callFitted('writer', writerFit, buildWriter, writerLimits, (req) =>
       deps.callAgent('writer', req, {
@@ -162,6 +176,9 @@ export async function* runTurn(input: TurnInput, deps: PipelineDeps): AsyncGener
       ledger: calls,
       jobs,
       limits,
+      note,
+      ooc,
+      continued,
     });
     calls.length = 0; // now owned by the committed turn
     stages.commit = now() - s;
@@ -209,14 +226,14 @@ function observe(limits: FitLimits | undefined, req: GenerateRequest, r: AgentCa
   if (limits && !r.usage.estimated) limits.observe(req, r.usage.inputTokens);
 }
 
-async function planTurn(curated: Curated, action: string, deps: PipelineDeps, calls: LedgerCall[]): Promise<{ plan: BeatPlan; repaired: boolean; results: AgentCallResult[] }> {
+async function planTurn(curated: Curated, action: string, steer: Steering, deps: PipelineDeps, calls: LedgerCall[]): Promise<{ plan: BeatPlan; repaired: boolean; results: AgentCallResult[] }> {
   const cfg = deps.config.agents.strategist;
   const limits = await deps.limits?.('strategist');
   // Room for the longest plan the schema allows, so a grammar-constrained server always closes the JSON.
   let maxTokens = Math.max(cfg.maxTokens ?? 0, planMaxTokens(limits ? await limits.charsPerToken(deps.signal) : 3.5));
   if (limits?.contextTokens) maxTokens = Math.min(maxTokens, Math.floor(limits.contextTokens * 0.4));
-  const budget = contextBudget(Math.min(deps.config.context.budgetTokens, deps.config.context.strategistBudgetTokens), action);
-  const build: BuildRequest = (b) => strategistRequest(curated.pack(b), action, { maxTokens, temperature: cfg.temperature, signal: deps.signal }, beatPlanJsonSchema);
+  const budget = contextBudget(Math.min(deps.config.context.budgetTokens, deps.config.context.strategistBudgetTokens), `${action}\n${steer.ooc ?? ''}`);
+  const build: BuildRequest = (b) => strategistRequest(curated.pack(b), action, { maxTokens, temperature: cfg.temperature, signal: deps.signal }, beatPlanJsonSchema, steer);
   const results: AgentCallResult[] = [];
   const attempt = async (b: BuildRequest) => {
     try {
@@ -238,7 +255,7 @@ async function planTurn(curated: Curated, action: string, deps: PipelineDeps, ca
   // The retry carries the failed answer: it is fitted again, so prompt + retry + reply still fit the window.
   const second = await attempt((b) => strategistRetryRequest(build(b), first.text, parsed.error));
   // Last resort for a plan that is valid but for blank beats (small local models do this): the action is the beat.
-  const again = parsePlan(second.text, { fallbackBeat: action });
+  const again = parsePlan(second.text, { fallbackBeat: action || 'The story goes on.' });
   if (again.ok) return { plan: again.plan, repaired: true, results };
   throw new ModelError(`the Strategist returned an invalid plan twice (${again.error})`, {
     hint: 'use a model that supports JSON output for the strategist, or check its endpoint',

@@ -1,11 +1,18 @@
 import { z } from 'zod';
-import type { Store, StoryBundle, Turn } from '../store/types.js';
+import type { BundleTurn, Store, StoryBundle, Turn } from '../store/types.js';
 import { plural } from '../util/plural.js';
 import { titleProblem } from './title.js';
 import { exportLore, LORE_LIMITS, newLoreSchema } from '../lore/schema.js';
 
 /** The story exchange format (`luna story export --format json` / `luna story import`). Documented in the README. */
-const turnSchema = z.strictObject({ action: z.string(), prose: z.string() });
+const turnSchema = z.strictObject({
+  action: z.string(),
+  prose: z.string(),
+  // Steering (docs/play.md), written only for turns that had it.
+  continued: z.boolean().optional(),
+  note: z.string().max(100_000).optional(),
+  ooc: z.string().max(100_000).optional(),
+});
 export const storyBundleSchema = z.strictObject({
   format: z.literal('luna-story/1').optional(),
   title: z.string().superRefine((t, ctx) => {
@@ -14,6 +21,7 @@ export const storyBundleSchema = z.strictObject({
   }),
   premise: z.string().max(20_000),
   style: z.string().max(2_000).optional(),
+  authorNote: z.string().max(2_000).optional(),
   lore: z.array(newLoreSchema).max(LORE_LIMITS.entries).optional(),
   card: z
     .strictObject({
@@ -68,6 +76,7 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
     title: story.title,
     premise: story.premise,
     style: story.style || undefined,
+    authorNote: story.authorNote || undefined,
     lore: lore.map(exportLore),
     entities: entities.map((e) => ({
       name: e.name,
@@ -87,8 +96,8 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
   };
 }
 
-function pair(t: Turn): { action: string; prose: string } {
-  return { action: t.action, prose: t.prose };
+function pair(t: Turn): BundleTurn {
+  return { action: t.action, prose: t.prose, ...(t.continued ? { continued: true } : {}), ...(t.note ? { note: t.note } : {}), ...(t.ooc ? { ooc: t.ooc } : {}) };
 }
 
 /**

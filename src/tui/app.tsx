@@ -185,7 +185,26 @@ export function App(props: AppProps) {
     { isActive: screen === 'story', cap: edit.MAX_INPUT_CHARS },
   );
 
+  // /edit puts a turn's prose in the input: the next Enter saves it instead of playing it.
+  const editing = useRef<{ id: string; depth: number; prose: string } | null>(null);
+  const beginEdit = (turn: { id: string; depth: number; prose: string }) => {
+    editing.current = turn;
+    setInput((s) => edit.setValue(s, turn.prose));
+    dispatch({ type: 'notice', notice: { level: 'info', text: `editing turn ${turn.depth}'s prose: Enter saves it; an empty line keeps it as it was` } });
+  };
+
   const submit = (text: string) => {
+    const target = editing.current;
+    if (target) {
+      editing.current = null;
+      setHint(null);
+      if (!text.trim() || text.trim() === target.prose.trim()) return dispatch({ type: 'notice', notice: { level: 'info', text: `turn ${target.depth} left as it was` } });
+      return void controller.editProse(target.id, text).catch((err: Error & { hint?: string }) => {
+        setInput((s) => edit.setValue(s, text));
+        editing.current = target;
+        dispatch({ type: 'notice', notice: { level: 'error', text: `/edit: ${err.message}`, hint: err.hint } });
+      });
+    }
     const parsed = parseInput(text);
     setHint(null);
     if (parsed.kind === 'empty') return;
@@ -193,7 +212,7 @@ export function App(props: AppProps) {
       return dispatch({ type: 'notice', notice: { level: 'error', text: `unknown command /${parsed.name}`, hint: `try ${parsed.suggestions.map((s) => `/${s}`).join(' ')}` } });
     }
     if (parsed.kind === 'command') {
-      return void runSlash(parsed.name, parsed.args, { store, loaded, controller, dispatch, sessionStart, draft: parsed.args.join(' '), quit, restore: (t) => setInput((s) => edit.setValue(s, t)) });
+      return void runSlash(parsed.name, parsed.args, { store, loaded, controller, dispatch, sessionStart, draft: parsed.args.join(' '), quit, restore: (t) => setInput((s) => edit.setValue(s, t)), beginEdit });
     }
     if (controller.busy) {
       setInput((s) => edit.setValue(s, text));

@@ -2,7 +2,12 @@
 
 export const SLASH_COMMANDS = {
   undo: 'step back one turn (the undone turn stays as a branch)',
-  retry: 'another take of the last turn',
+  retry: 'another take of the last turn; /retry D retakes turn D of this branch (the old take stays)',
+  takes: 'the takes of the last turn; /takes N switches to take N; /takes at D [N] for turn D',
+  continue: 'let the story go on without an action',
+  ooc: 'an out-of-character instruction to the Strategist: /ooc TEXT plays a turn that goes on, steered by it',
+  note: "the Author's Note: /note TEXT sets it, /note clear removes it, /note alone shows it",
+  edit: "edit the last turn's prose in the input line (Enter saves; an empty line keeps it as it was)",
   branch: 'list branches; /branch N switches to branch N; /branch from D continues from turn D',
   context: 'what the next turn will see: sections and token counts (/context ACTION for that action)',
   memory: 'entity sheets with current facts, and arc summaries',

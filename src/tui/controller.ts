@@ -5,6 +5,7 @@ import type { TurnEvent } from '../pipeline/events.js';
 import type { Session } from '../runtime/session.js';
 import type { Store, Story, Turn } from '../store/types.js';
 import { afterCommit, retryAction, switchHead, undo } from '../story/ops.js';
+import { editProse, retryAt, switchTake } from '../story/steer.js';
 import type { ShownTurn, TuiAction } from './state.js';
 import { currentArc } from './views.js';
 
@@ -23,6 +24,15 @@ export interface PlayControllerOptions {
   pageTurns?: number;
   /** When the session began, for its spend (default: now, as the app's /cost panel counts it). */
   sessionStart?: Date;
+}
+
+/** How a TUI turn is steered beyond its action (see TurnInput). */
+export interface PlaySteering {
+  continue?: boolean;
+  note?: string;
+  ooc?: string;
+  /** A retake of an earlier turn: the new turn's parent (null = the start). */
+  fromTurnId?: string | null;
 }
 
 export const toShown = (t: Turn): ShownTurn => ({ id: t.id, depth: t.depth, action: t.action, prose: t.prose });
@@ -150,14 +160,14 @@ export function createPlayController(opts: PlayControllerOptions) {
     while (running) await running.catch(() => undefined);
   };
 
-  const play = (action: string, mode: 'continue' | 'retry' = 'continue'): Promise<void> => {
+  const play = (action: string, mode: 'continue' | 'retry' = 'continue', steer: PlaySteering = {}): Promise<void> => {
     if (!story || inTurn) return running ?? Promise.resolve();
     inTurn = true;
-    if (running) return settled().then(() => start(action, mode));
-    return start(action, mode);
+    if (running) return settled().then(() => start(action, mode, steer));
+    return start(action, mode, steer);
   };
 
-  const start = (action: string, mode: 'continue' | 'retry'): Promise<void> => {
+  const start = (action: string, mode: 'continue' | 'retry', steer: PlaySteering): Promise<void> => {
     const storyId = story!.id;
     const ctrl = new AbortController();
     turnCtrl = ctrl;
@@ -165,10 +175,13 @@ export function createPlayController(opts: PlayControllerOptions) {
     running = (async () => {
       try {
         const { runTurn } = await import('../pipeline/run-turn.js');
-        const last = await pump(runTurn({ storyId, action, mode }, { ...session.deps, signal: ctrl.signal }));
+        const input = steer.fromTurnId !== undefined ? { mode: 'from' as const, fromTurnId: steer.fromTurnId } : { mode };
+        const last = await pump(runTurn({ storyId, action, ...input, continue: steer.continue, note: steer.note, ooc: steer.ooc }, { ...session.deps, signal: ctrl.signal }));
         inTurn = false;
         turnCtrl = null;
         await refreshStory();
+        // A retake of an earlier turn lands on another branch: show that branch whole.
+        if (last?.type === 'done' && steer.fromTurnId !== undefined) await loadStory(storyId);
         if (last?.type === 'done') {
           loadedTurns++;
           // As after `luna turn`: the in-process Dreamer runs here, in the background; otherwise the jobs go
@@ -209,7 +222,45 @@ export function createPlayController(opts: PlayControllerOptions) {
         dispatch({ type: 'notice', notice: { level: 'info', text: err.message } });
         return null;
       });
-      if (action !== null) await play(action, 'retry');
+      if (action === null) return;
+      // The retake keeps the head's steering: a continue stays a continue, its note and ooc go again.
+      const r = await retryAt(store, s, undefined);
+      await play(r.continued ? '' : action, 'retry', { continue: r.continued, note: r.note, ooc: r.ooc });
+    },
+    /** Another take of turn `depth` of this branch (a sibling of it), with its action and steering. */
+    async retryAt(depth: number): Promise<void> {
+      if (!story) return;
+      await settled();
+      const s = await refreshStory();
+      const turn = (await store.getBranch(s.id, s.headTurnId))[depth - 1];
+      if (!turn) return dispatch({ type: 'notice', notice: { level: 'error', text: `no turn ${depth} on this branch` } });
+      if (turn.id === s.headTurnId) return this.retry();
+      const r = await retryAt(store, s, turn.id);
+      dispatch({ type: 'notice', notice: { level: 'info', text: `another take of turn ${depth}; the old one stays (/takes at ${depth})` } });
+      await play(r.continued ? '' : r.action, 'continue', { fromTurnId: r.parentId, continue: r.continued, note: r.note, ooc: r.ooc });
+    },
+    /** Replaces a turn's prose (src/story/steer.ts) and shows the branch again. */
+    async editProse(turnId: string, prose: string): Promise<void> {
+      if (!story) return;
+      await settled();
+      const s = await refreshStory();
+      const { turn } = await editProse(store, loaded.config, s, turnId, prose);
+      await loadStory(s.id);
+      dispatch({ type: 'notice', notice: { level: 'info', text: `turn ${turn.depth} edited (${turn.prose.length} characters); the search index follows` } });
+    },
+    /** Switches to take `n` of turn `depth` of this branch (the head when undefined). */
+    async switchTake(depth: number | undefined, n: number): Promise<void> {
+      if (!story) return;
+      await settled();
+      const s = await refreshStory();
+      const ref = depth === undefined ? undefined : (await store.getBranch(s.id, s.headTurnId))[depth - 1]?.id ?? `no turn ${depth}`;
+      const { take, head } = await switchTake(store, s, ref, n);
+      await loadStory(s.id);
+      dispatch({ type: 'notice', notice: { level: 'info', text: `on take ${take.n} of turn ${take.turn.depth}; the story continues from turn ${head.depth}` } });
+    },
+    /** Reloads the story after a change made outside a turn (an edit, a take switch). */
+    async reload(): Promise<void> {
+      if (story) await loadStory(story.id);
     },
     /** Moves the head back one turn; the undone turn stays as a branch. Returns the undone turn, for the caller to announce. */
     async undo(): Promise<{ action: string; depth: number } | null> {

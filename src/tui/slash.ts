@@ -9,7 +9,9 @@ import type { TuiAction } from './state.js';
 import { listBranches } from '../story/branches.js';
 import { loreCommand, lorePanel } from './lore-panel.js';
 import { entityPanel, factCommand, reviewCommand, reviewPanel } from './memory-edit-panel.js';
-import { branchPanel, contextPanel, costPanel, exportStory, jobsPanel, memoryPanel } from './views.js';
+import { branchPanel, contextPanel, costPanel, exportStory, jobsPanel, memoryPanel, takesPanel } from './views.js';
+import { listTakes, setAuthorNote } from '../story/steer.js';
+import { MAX_INPUT_CHARS } from './input-edit.js';
 
 export interface SlashContext {
   store: Store;
@@ -22,10 +24,12 @@ export interface SlashContext {
   quit(): void;
   /** Puts text back into the input line. */
   restore(text: string): void;
+  /** Puts a turn's prose in the input line; the next Enter saves it as the turn's new prose (/edit). */
+  beginEdit?(turn: { id: string; depth: number; prose: string }): void;
 }
 
 /** Commands that read what follows them; every other one refuses an argument rather than ignore it. */
-const TAKES_ARGS: ReadonlySet<SlashName> = new Set(['branch', 'context', 'lore', 'entity', 'fact', 'review']);
+const TAKES_ARGS: ReadonlySet<SlashName> = new Set(['branch', 'context', 'lore', 'entity', 'fact', 'review', 'retry', 'takes', 'ooc', 'note']);
 
 /** Runs one slash command. Failures become inline notices; the session stays usable. */
 export async function runSlash(name: SlashName, args: string[], ctx: SlashContext): Promise<void> {
@@ -41,7 +45,7 @@ export async function runSlash(name: SlashName, args: string[], ctx: SlashContex
     if (name === 'help') return dispatch({ type: 'overlay', overlay: { title: 'help', lines: helpLines() } });
     const story = controller.story;
     if (!story) return;
-    if (controller.busy && ['undo', 'retry', 'branch'].includes(name)) return info('a turn is running: Esc cancels it first');
+    if (controller.busy && ['undo', 'retry', 'branch', 'takes', 'continue', 'ooc', 'edit'].includes(name)) return info('a turn is running: Esc cancels it first');
     const fresh = (await store.getStory(story.id)) ?? story;
     switch (name) {
       case 'undo': {
@@ -52,8 +56,39 @@ export async function runSlash(name: SlashName, args: string[], ctx: SlashContex
         ctx.restore(undone.action);
         return info(`undid turn ${undone.depth} (kept as a branch: /branch lists it)`);
       }
-      case 'retry':
-        return await controller.retry();
+      case 'retry': {
+        if (!args.length) return await controller.retry();
+        const depth = Number(args[0]);
+        if (args.length !== 1 || !Number.isInteger(depth) || depth < 1) {
+          ctx.restore(`/retry ${args.join(' ')}`);
+          return dispatch({ type: 'notice', notice: { level: 'error', text: `/retry takes a turn number (got "${args.join(' ')}")`, hint: '/retry alone retakes the last turn; /retry 3 retakes turn 3' } });
+        }
+        dispatch({ type: 'overlay', overlay: null });
+        return await controller.retryAt(depth);
+      }
+      case 'takes':
+        return await takes(args, ctx, fresh);
+      case 'continue':
+        dispatch({ type: 'overlay', overlay: null });
+        return void controller.play('', 'continue', { continue: true });
+      case 'ooc': {
+        const ooc = args.join(' ').trim();
+        if (!ooc) return dispatch({ type: 'notice', notice: { level: 'error', text: '/ooc needs the instruction', hint: 'e.g. /ooc the stranger should lie about his name' } });
+        dispatch({ type: 'overlay', overlay: null });
+        return void controller.play('', 'continue', { continue: true, ooc });
+      }
+      case 'note': {
+        const text = args.join(' ').trim();
+        if (!text) return info(fresh.authorNote ? `author's note: ${fresh.authorNote}` : "no author's note (/note TEXT sets one)");
+        const saved = await setAuthorNote(store, fresh, text === 'clear' ? null : text);
+        return info(saved.authorNote ? `author's note set: ${saved.authorNote}` : "author's note cleared");
+      }
+      case 'edit': {
+        const head = fresh.headTurnId ? await store.getTurn(fresh.headTurnId) : null;
+        if (!head) return info('there is no turn to edit yet');
+        if (head.prose.length > MAX_INPUT_CHARS) return info(`turn ${head.depth}'s prose is longer than the input line holds: use luna turn ${fresh.id.slice(0, 8)} --edit < file`);
+        return ctx.beginEdit?.({ id: head.id, depth: head.depth, prose: head.prose });
+      }
       case 'branch':
         return await branch(args, ctx, fresh);
       case 'context':
@@ -93,6 +128,29 @@ export async function runSlash(name: SlashName, args: string[], ctx: SlashContex
     const e = err as { message?: string; hint?: string };
     dispatch({ type: 'notice', notice: { level: 'error', text: `/${name}: ${redactSecrets(e.message ?? String(err))}`, hint: e.hint } });
   }
+}
+
+/** /takes [at D] [N]: lists the takes of the last turn (or turn D), or switches to take N. */
+async function takes(args: string[], ctx: SlashContext, story: NonNullable<PlayController['story']>): Promise<void> {
+  const { store, controller, dispatch } = ctx;
+  let rest = args;
+  let depth: number | undefined;
+  if (rest[0] === 'at') {
+    depth = Number(rest[1]);
+    rest = rest.slice(2);
+  }
+  const n = rest.length ? Number(rest[0]) : undefined;
+  if ((depth !== undefined && (!Number.isInteger(depth) || depth < 1)) || rest.length > 1 || (n !== undefined && (!Number.isInteger(n) || n < 1))) {
+    ctx.restore(`/takes ${args.join(' ')}`);
+    return dispatch({ type: 'notice', notice: { level: 'error', text: `/takes: cannot read "${args.join(' ')}"`, hint: '/takes lists the last turn\'s takes, /takes 2 switches to take 2, /takes at 3 [2] works on turn 3' } });
+  }
+  if (n !== undefined) {
+    dispatch({ type: 'overlay', overlay: null });
+    return controller.switchTake(depth, n);
+  }
+  const ref = depth === undefined ? undefined : (await store.getBranch(story.id, story.headTurnId))[depth - 1]?.id ?? `no turn ${depth}`;
+  const { of, takes: list } = await listTakes(store, story, ref);
+  dispatch({ type: 'overlay', overlay: takesPanel(of.depth, list) });
 }
 
 async function branch(args: string[], ctx: SlashContext, story: NonNullable<PlayController['story']>): Promise<void> {

@@ -8,6 +8,7 @@ import { formatDuration, formatUsd } from '../cli/output.js';
 import { currentFacts, latestOnBranch } from '../pipeline/memory.js';
 import { curateContext } from '../pipeline/preprocessor.js';
 import type { BranchInfo } from '../story/branches.js';
+import type { Take } from '../story/steer.js';
 import { bundleToMarkdown, exportBundle } from '../story/bundle.js';
 import type { LedgerAggregateRow, Store, Story, Turn } from '../store/types.js';
 
@@ -19,7 +20,7 @@ export interface PanelText {
 }
 
 export async function contextPanel(store: Store, story: Story, config: LunaConfig, action: string): Promise<PanelText> {
-  const curated = await curateContext({ store, story, headId: story.headTurnId, action: action || 'continue', config: config.context });
+  const curated = await curateContext({ store, story, headId: story.headTurnId, action: action || 'continue', notes: { story: story.authorNote, turn: '' }, config: config.context });
   const c = curated.context;
   const lines = [
     `${'section'.padEnd(24)} ${'tokens'.padStart(7)} ${'items'.padStart(6)} ${'of'.padStart(5)}`,
@@ -30,6 +31,7 @@ export async function contextPanel(store: Store, story: Story, config: LunaConfi
     `entities in play: ${c.entitiesInPlay.join(', ') || 'none'}`,
     `retrieval: ${c.retrieval.bm25Hits} BM25 hits (the viewer skips vectors); curated in ${formatDuration(c.ms)}`,
   ];
+  if (c.authorNote) lines.push(`author's note: ${c.authorNote.placement} (context.authorNoteDepth ${c.authorNote.depth}), ${c.authorNote.tokens} tokens`);
   for (const s of c.sections) lines.push('', `── ${s.title} (${s.tokens} tokens)`, ...s.text.split('\n'));
   return { title: `context for the next turn${action ? `: "${action.slice(0, 40)}"` : ''}`, lines };
 }
@@ -50,6 +52,17 @@ export async function memoryPanel(store: Store, story: Story): Promise<PanelText
   if (!onArcs.length) lines.push('  none yet (the Dreamer writes one every few turns)');
   for (const a of onArcs) lines.push(`  turns ${a.fromDepth}–${a.toDepth} (${a.kind}): ${a.summary}`);
   return { title: `memory of "${story.title}"`, lines };
+}
+
+/** /takes: every take of a turn, the one the story is on starred. */
+export function takesPanel(depth: number, takes: Take[]): PanelText {
+  const lines = takes.map((t) => {
+    const after = t.after ? ` (+${plural(t.after, 'turn')})` : '';
+    const action = t.turn.continued ? '(continued)' : t.turn.action ? `> ${t.turn.action}` : '(the story opens)';
+    return `${t.current ? '*' : ' '} ${String(t.n).padStart(2)}. ${action.slice(0, 40)}${after} — ${t.turn.prose.replace(/\s+/g, ' ').slice(0, 60)}`;
+  });
+  lines.push('', `/takes ${takes.length > 1 ? 'N' : '1'}${depth ? ` (or /takes at ${depth} N)` : ''} switches; /retry ${depth} makes another take`);
+  return { title: `takes of turn ${depth}`, lines };
 }
 
 /** The newest arc summary on the current branch, for the side panel. */

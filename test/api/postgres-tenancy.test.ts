@@ -43,4 +43,32 @@ describe('luna api on PostgreSQL: each request runs under row-level security for
     expect(await scopedB.store.getTurn(done.turn.id)).toBeNull();
     expect((await (await f.req('GET', `/v1/stories/${s.id}`)).json()).turnCount).toBe(1);
   });
+
+  it("steering runs under row-level security: A sets its note, edits and retakes; B reaches none of it", async () => {
+    const s = await (await f.req('POST', '/v1/stories', { body: { title: 'Steered on Postgres', premise: 'p' } })).json();
+    const play = async (body: Record<string, unknown>) => {
+      f.fx.strategist.script({ kind: 'json', value: planJson() });
+      f.fx.writer.script({ kind: 'text', chunks: ['Waves.'] });
+      const res = await f.req('POST', `/v1/stories/${s.id}/turns`, { body });
+      expect(res.status).toBe(200);
+      return (await res.json()).turn as { id: string; parentId: string | null };
+    };
+    const t1 = await play({ action: 'I wait' });
+    await play({ action: 'I listen', note: 'hush' });
+    expect((await f.req('PUT', `/v1/stories/${s.id}/note`, { body: { note: 'Keep it eerie.' } })).status).toBe(200);
+    const retake = await play({ mode: 'retry', ooc: 'a storm' });
+    expect(retake.parentId).toBe(t1.id);
+    expect((await (await f.req('GET', `/v1/stories/${s.id}/turns/head/takes`)).json()).takes).toHaveLength(2);
+    const ed = await f.req('PUT', `/v1/stories/${s.id}/turns/${t1.id}/prose`, { body: { prose: 'Edited under RLS.' } });
+    expect(await ed.json()).toMatchObject({ prose: 'Edited under RLS.' });
+
+    const b = f.keys.b!;
+    expect((await f.req('PUT', `/v1/stories/${s.id}/note`, { key: b, body: { note: 'mine now' } })).status).toBe(404);
+    expect((await f.req('PUT', `/v1/stories/${s.id}/turns/${t1.id}/prose`, { key: b, body: { prose: 'x' } })).status).toBe(404);
+    expect((await f.req('GET', `/v1/stories/${s.id}/turns/${t1.id}/takes`, { key: b })).status).toBe(404);
+    expect((await f.req('POST', `/v1/stories/${s.id}/turns/${t1.id}/takes`, { key: b, body: { take: 1 } })).status).toBe(404);
+    const story = await f.fx.store.getStory(s.id);
+    expect(story?.authorNote).toBe('Keep it eerie.');
+    expect((await f.fx.store.getTurn(t1.id))?.prose).toBe('Edited under RLS.');
+  });
 });

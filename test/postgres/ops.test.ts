@@ -69,6 +69,10 @@ describe('db copy SQLite → PostgreSQL', () => {
     const { secret } = await src.createApiKey('studio', 'prod');
     const other = await src.createStory({ accountId: 'studio', title: 'Studio story', premise: 'p' });
     await addTurn(src, other.id, 'hello', 'world');
+    // Steering columns (migration 0009) travel too: the Author's Note, a continued turn's note and ooc, an edit.
+    await src.setAuthorNote(story.id, 'keep it salty');
+    const steered = await addTurn(src, other.id, '', 'it goes on', { continued: true, note: 'slowly', ooc: 'a storm' });
+    await src.editTurnProse(other.id, steered.id, 'edited by hand');
     await src.saveBurstInstance({
       id: 'b1', name: 'luna-d-b1', deployment: 'd', provider: 'runpod', providerInstanceId: null, gpuType: 'A100', gpuCount: 1, pricePerHour: 1.5,
       state: 'ready', endpoint: null, apiKey: null, serves: ['w'], launchedAt: '2026-04-01T10:00:00.000Z', readyAt: null, lastActiveAt: null,
@@ -78,7 +82,7 @@ describe('db copy SQLite → PostgreSQL', () => {
     const url = await freshPg();
     const seen = new Set<string>();
     const report = await copySqliteToPostgres(file, url, (table) => seen.add(table));
-    expect(report.tables.find((x) => x.table === 'turns')?.rows).toBe(10_000 + 1 + 1 + 1);
+    expect(report.tables.find((x) => x.table === 'turns')?.rows).toBe(10_000 + 1 + 1 + 1 + 1);
     expect(seen).toEqual(new Set(report.tables.map((x) => x.table)));
 
     const dst = await openPostgresStore(url, { poolSize: 2 });
@@ -93,6 +97,8 @@ describe('db copy SQLite → PostgreSQL', () => {
       expect(await dst.getImagePrompts([t.id])).toEqual({ [t.id]: 'a calm harbour' });
       expect(await dst.resolveApiKey(secret)).toMatchObject({ accountId: 'studio' });
       expect(await dst.getBurstInstance('b1')).toEqual(await src.getBurstInstance('b1'));
+      expect((await dst.getTurn(steered.id))).toMatchObject({ continued: true, note: 'slowly', ooc: 'a storm', prose: 'edited by hand', editedAt: expect.any(String) });
+      expect(await dst.historySize(other.id, steered.id)).toEqual(await src.historySize(other.id, steered.id));
       expect(await dst.aggregateCalls(['agent'])).toEqual(await src.aggregateCalls(['agent']));
       expect((await dst.searchTurns(story.id, 'a side branch', 3))[0]?.turnId).toBe((await src.searchTurns(story.id, 'a side branch', 3))[0]?.turnId);
       // Copying again into the same (now non-empty) database is refused and changes nothing.

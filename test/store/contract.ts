@@ -5,6 +5,7 @@ import { ledgerContract } from './contract-ledger.js';
 import { memoryContract } from './contract-memory.js';
 import { memoryEditContract } from './contract-memory-edit.js';
 import { schemaContract } from './contract-schema.js';
+import { steeringContract } from './contract-steering.js';
 import { turnContract } from './contract-turns.js';
 
 export interface ContractContext {
@@ -38,5 +39,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     ledgerContract(ctx);
     jobAndBurstContract(ctx);
     schemaContract(ctx);
+    steeringContract(ctx);
   });
 }

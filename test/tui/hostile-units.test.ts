@@ -98,7 +98,7 @@ describe('a Writer restart', () => {
 
   it('in the TUI, the warning shows under its own turn\'s action, above the fresh prose', () => {
     const ev = (event: TurnEvent): TuiAction => ({ type: 'turn-event', event });
-    const turn = { id: 't1', storyId: 's', parentId: null, depth: 1, action: 'I light the lamp', prose: 'Fresh.', plan: null, createdAt: '' };
+    const turn = { id: 't1', storyId: 's', parentId: null, depth: 1, action: 'I light the lamp', prose: 'Fresh.', plan: null, note: '', ooc: '', continued: false, editedAt: null, createdAt: '' };
     const totals = { costUsd: 0, unpricedCalls: 0, inputTokens: 1, outputTokens: 1, latencyMs: 1, ttftMs: 1, stages: {} };
     let s = [
       { type: 'story-loaded', story: { id: 's', title: 'T', premise: '' }, turns: [{ id: 't0', depth: 0, action: 'earlier', prose: 'Before.' }], earlier: 0, arc: null },

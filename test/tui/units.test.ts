@@ -10,7 +10,7 @@ import { cellWidth, wrapText } from '../../src/tui/wrap.js';
 
 const run = (s: TuiState, actions: TuiAction[]) => actions.reduce(reduce, s);
 const ev = (event: TurnEvent): TuiAction => ({ type: 'turn-event', event });
-const turn = (id: string, depth: number, prose: string): Turn => ({ id, storyId: 's', parentId: null, depth, action: `act ${id}`, prose, plan: null, createdAt: '' });
+const turn = (id: string, depth: number, prose: string): Turn => ({ id, storyId: 's', parentId: null, depth, action: `act ${id}`, prose, plan: null, note: '', ooc: '', continued: false, editedAt: null, createdAt: '' });
 const totals = { costUsd: 0.002, unpricedCalls: 0, inputTokens: 100, outputTokens: 20, latencyMs: 900, ttftMs: 120, stages: { writer: 500 } };
 const plan = { intent: 'i', tone: 't', beats: [], entities: [{ name: 'Maren', kind: 'character' as const }], factChanges: [] };
 
@@ -118,7 +118,7 @@ describe('slash commands', () => {
     expect(parseInput('/zz')).toMatchObject({ kind: 'unknown-command', name: 'zz' });
     expect(parseInput('   ')).toEqual({ kind: 'empty' });
     expect(completeInput('/he')).toEqual({ text: '/help ', candidates: ['help'] });
-    expect(completeInput('/c')).toEqual({ text: '/co', candidates: ['context', 'cost'] });
+    expect(completeInput('/c')).toEqual({ text: '/co', candidates: ['continue', 'context', 'cost'] });
     expect(completeInput('walk')).toEqual({ text: 'walk', candidates: [] });
   });
 });

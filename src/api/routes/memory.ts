@@ -23,7 +23,7 @@ export function registerMemoryRoutes(app: FastifyInstance, ctx: ApiContext): voi
     async (req) => {
       const caller = callerOf(req);
       const story = await loadStory(caller, req.params.id);
-      const curated = await curateContext({ store: caller.store, story, headId: story.headTurnId, action: req.query.action, config: ctx.loaded.config.context });
+      const curated = await curateContext({ store: caller.store, story, headId: story.headTurnId, action: req.query.action, notes: { story: story.authorNote, turn: '' }, config: ctx.loaded.config.context });
       return { storyId: story.id, action: req.query.action, ...curated.context, strategistTokens: curated.strategistTokens, text: curated.text, strategistText: curated.strategistText };
     },
   );

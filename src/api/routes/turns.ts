@@ -4,6 +4,7 @@ import type { TurnEvent } from '../../pipeline/events.js';
 import type { TurnInput } from '../../pipeline/run-turn.js';
 import { listBranches } from '../../story/branches.js';
 import { branchFrom, retryAction, switchHead, undo } from '../../story/ops.js';
+import { retryAt } from '../../story/steer.js';
 import { type Caller, callerOf, loadStory } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { errors, errorSchema, pageOf, pageQuery, paginate, storyIdParams, turnSchema } from '../schemas.js';
@@ -14,6 +15,10 @@ interface PlayBody {
   action?: string;
   mode?: 'continue' | 'retry' | 'from';
   from?: string;
+  continue?: boolean;
+  note?: string;
+  ooc?: string;
+  at?: string;
 }
 
 const playBody = {
@@ -22,6 +27,10 @@ const playBody = {
     action: { type: 'string', maxLength: 4000, description: 'what the character does; optional with mode "retry" (replays the head action)' },
     mode: { type: 'string', enum: ['continue', 'retry', 'from'], default: 'continue', description: 'continue after the head; retry: another take of the head; from: branch after turn `from`' },
     from: { type: 'string', maxLength: 100, description: 'with mode "from": a turn id (or unique prefix), or "root"' },
+    continue: { type: 'boolean', description: 'the Writer goes on without a new action (give no action)' },
+    note: { type: 'string', maxLength: 4000, description: "a note for this turn only, placed with the story's Author's Note" },
+    ooc: { type: 'string', maxLength: 4000, description: 'an out-of-character instruction to the Strategist (shapes the plan; not an action); alone it continues the story' },
+    at: { type: 'string', maxLength: 100, description: 'with mode "retry": the turn to make another take of (id or unique prefix; default the head); reuses its action and steering unless given' },
   },
   additionalProperties: false,
 } as const;
@@ -108,10 +117,21 @@ async function turnInput(caller: Caller, storyId: string, body: PlayBody): Promi
   const story = await loadStory(caller, storyId);
   const mode = body.mode ?? 'continue';
   let action = body.action ?? '';
-  if (!action.trim() && mode === 'retry') action = await retryAction(caller.store, story);
   if (mode !== 'from' && body.from !== undefined) throw new HttpError(400, 'bad_request', 'body.from: only with mode "from"');
+  if (mode !== 'retry' && body.at !== undefined) throw new HttpError(400, 'bad_request', 'body.at: only with mode "retry"');
+  if (body.continue && action.trim()) throw new HttpError(400, 'bad_request', 'body.continue: give no action with it');
+  if (mode === 'retry') {
+    if (body.at === undefined) await retryAction(caller.store, story); // "there is no turn to retry yet"
+    // Another take of any turn: a sibling of it, with its action and steering unless new ones are given.
+    const r = await retryAt(caller.store, story, body.at);
+    const continued = !action.trim() && r.continued;
+    if (!continued && !action.trim()) action = r.action;
+    return { storyId: story.id, action: continued ? '' : action, continue: continued, mode: 'from', fromTurnId: r.parentId, note: body.note ?? r.note, ooc: body.ooc ?? r.ooc };
+  }
   const fromTurnId = mode === 'from' ? await branchFrom(caller.store, story, body.from ?? 'root') : undefined;
-  return { storyId: story.id, action, mode, fromTurnId };
+  // An out-of-character instruction alone is a turn that goes on, steered (as `luna turn ID --ooc`).
+  const continued = Boolean(body.continue) || (!action.trim() && body.ooc !== undefined && body.ooc.trim() !== '');
+  return { storyId: story.id, action, mode, fromTurnId, continue: continued, note: body.note, ooc: body.ooc };
 }
 
 async function playTurn(ctx: ApiContext, req: FastifyRequest<{ Params: { id: string }; Body: PlayBody }>, reply: FastifyReply): Promise<unknown> {

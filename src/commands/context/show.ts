@@ -3,13 +3,13 @@ import { formatDuration, printJson, printTable } from '../../cli/output.js';
 import { curateContext } from '../../pipeline/preprocessor.js';
 import { findStory } from '../../story/find.js';
 import { describeContextSize } from '../../cli/context-size.js';
-import { terminalLine } from '../../util/terminal-text.js';
+import { terminalLine, terminalText } from '../../util/terminal-text.js';
 
-export async function run(ref: string, opts: { action: string; full?: boolean }, g: GlobalOptions): Promise<void> {
+export async function run(ref: string, opts: { action: string; note?: string; full?: boolean }, g: GlobalOptions): Promise<void> {
   await withStore(g, async (store, loaded) => {
     const story = await findStory(store, ref);
     // Vectors need an embedding model call; the viewer stays LLM-free, so it shows the BM25 view.
-    const curated = await curateContext({ store, story, headId: story.headTurnId, action: opts.action, config: loaded.config.context });
+    const curated = await curateContext({ store, story, headId: story.headTurnId, action: opts.action, notes: { story: story.authorNote, turn: opts.note ?? '' }, config: loaded.config.context });
     const c = curated.context;
     if (g.json) return printJson({ storyId: story.id, action: opts.action, ...c, strategistTokens: curated.strategistTokens, text: curated.text, strategistText: curated.strategistText });
     await printTable(
@@ -27,6 +27,10 @@ export async function run(ref: string, opts: { action: string; full?: boolean },
       const mark = (l: (typeof lore)[number]) => (l.via === 'missed' ? 'missed' : l.included ? 'in' : 'cut');
       const lines = lore.map((l) => `  ${mark(l).padEnd(6)} ${terminalLine(l.title)} [${l.position}]: ${terminalLine(l.why)}`);
       process.stdout.write(`lore (in = in the context; cut = triggered but over the budget or context.maxLore):\n${lines.join('\n')}\n`);
+    }
+    if (c.authorNote) {
+      const n = c.authorNote;
+      process.stdout.write(`author's note (context.authorNoteDepth ${n.depth}): ${n.placement}, ${n.tokens} tokens${n.included ? '' : ', cut: over the budget'}\n${terminalText(n.text)}\n`);
     }
     if (opts.full) process.stdout.write(`\n${curated.text}\n`);
   });

@@ -24,6 +24,11 @@ export function registerStory(program: Command): void {
     .option('-n, --last <n>', 'turns to show', '10')
     .action(async (id: string, opts, cmd: Command) => (await import('./show.js')).run(id, opts, globalOptions(cmd)));
   story
+    .command('note <id> [text...]')
+    .description("set the story's Author's Note: standing instructions the Writer and Strategist get every turn (no text: show it)")
+    .option('--clear', 'remove the note')
+    .action(async (id: string, text: string[], opts, cmd: Command) => (await import('./note.js')).run(id, text, opts, globalOptions(cmd)));
+  story
     .command('export <id>')
     .description('export a story (all branches) as JSON or Markdown, or as a Character Card V3 (-o NAME.png, .charx or .json)')
     .addOption(new Option('-f, --format <fmt>', 'output format').choices(['json', 'md', 'card']).default('json'))

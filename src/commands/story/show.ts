@@ -1,6 +1,6 @@
 import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
-import { terminalLine } from '../../util/terminal-text.js';
+import { terminalLine, terminalText } from '../../util/terminal-text.js';
 import { UsageError } from '../../errors.js';
 import { listBranches } from '../../story/branches.js';
 import { findStory } from '../../story/find.js';
@@ -25,14 +25,23 @@ export async function run(ref: string, opts: { last: string }, g: GlobalOptions)
     const cardInfo = card ? { spec: card.spec, tags: card.tags, image: card.image !== null } : null;
     if (g.json) return printJson({ story, turnCount: total, branches: branches.length, branchList, turns, entities, arcs, jobs, card: cardInfo });
     const out: string[] = [`${story.title}  (${story.id})`, story.premise, ''];
+    if (story.authorNote) out.push(`author's note: ${terminalText(story.authorNote)}`, '');
     out.push(`${plural(total, 'turn')}, ${plural(branches.length, 'branch')}, ${plural(entities.length, 'entity')}, ${plural(arcs.length, 'summary')}; jobs queued ${jobs.queued}, failed ${jobs.failed}`, '');
     if (cardInfo) out.push(`from a character card (${cardInfo.spec === 'chara_card_v3' ? 'V3' : 'V2'}${cardInfo.image ? ', with its picture' : ''})${cardInfo.tags.length ? `; tags: ${terminalLine(cardInfo.tags.join(', '))}` : ''}`, '');
     if (branches.length > 1) {
       out.push('branches (switch with: luna turn ID --to TIP):');
-      for (const b of branchList) out.push(`${b.head ? '*' : ' '} ${String(b.n).padStart(2)}. tip ${b.tipTurnId}  ${plural(b.turns, 'turn')} — ${b.lastAction.replace(/\s+/g, ' ').slice(0, 50)}`);
+      for (const [i, b] of branchList.entries()) {
+        const last = branches[i]!.leaf.continued ? '(continued)' : b.lastAction.replace(/\s+/g, ' ').slice(0, 50);
+        out.push(`${b.head ? '*' : ' '} ${String(b.n).padStart(2)}. tip ${b.tipTurnId}  ${plural(b.turns, 'turn')} — ${last}`);
+      }
       out.push('');
     }
-    for (const t of turns) out.push(`[${t.depth}] ${t.id}`, `> ${t.action}`, t.prose, '');
+    for (const t of turns) {
+      out.push(`[${t.depth}] ${t.id}${t.editedAt ? '  (edited)' : ''}`, t.continued ? '(continued)' : `> ${t.action}`);
+      if (t.note) out.push(`  note: ${terminalLine(t.note)}`);
+      if (t.ooc) out.push(`  ooc: ${terminalLine(t.ooc)}`);
+      out.push(t.prose, '');
+    }
     process.stdout.write(`${out.join('\n')}\n`);
   });
 }

@@ -4,30 +4,35 @@ import { restartWarning } from '../../cli/render-turn.js';
 import { LunaError, UsageError } from '../../errors.js';
 import type { TurnEvent } from '../../pipeline/events.js';
 import { findStory } from '../../story/find.js';
-import { afterCommit, branchFrom, retryAction, switchHead, undo } from '../../story/ops.js';
-import type { Store, Story } from '../../store/types.js';
+import { afterCommit, branchFrom, retryAction } from '../../story/ops.js';
+import { retryAt } from '../../story/steer.js';
+import type { TurnInput } from '../../pipeline/run-turn.js';
 import { onStopSignals, SIGNAL_EXIT_CODES, type StopSignal } from '../../util/signals.js';
+import type { TurnFlags } from './flags.js';
 
-interface TurnOpts {
-  undo?: boolean;
-  retry?: boolean;
-  from?: string;
-  to?: string;
-  quiet?: boolean;
-  /** false with --no-dream: leave queued Dreamer jobs to `luna dream` workers. */
-  dream?: boolean;
-}
-
-export async function run(ref: string, action: string, opts: TurnOpts, g: GlobalOptions): Promise<void> {
-  const modes = [opts.undo, opts.retry, opts.from !== undefined, opts.to !== undefined].filter(Boolean).length;
-  if (modes > 1) throw new UsageError('use only one of --undo, --retry, --from, --to');
+/** Plays one turn: a new action, --continue, --retry (of the head, or --at any turn), --from; with --note and --ooc. */
+export async function run(ref: string, action: string, opts: TurnFlags, g: GlobalOptions): Promise<void> {
   await withStore(g, async (store, loaded) => {
     const story = await findStory(store, ref);
-    if (opts.undo || opts.to !== undefined) return await moveHead(store, story, opts, g);
-    if (!action.trim() && opts.retry) action = await retryAction(store, story);
-    if (!action.trim()) throw new UsageError('missing the action', { hint: `luna turn ${ref} "what your character does"` });
+    const steer = { note: opts.note, ooc: opts.ooc };
+    let input: TurnInput;
     // Resolved before any model is set up: a wrong id fails fast.
-    const from = opts.from === undefined ? undefined : await branchFrom(store, story, opts.from);
+    if (opts.retry && opts.at !== undefined) {
+      // Another take of any turn: a sibling with its action and steering unless new ones are given.
+      const r = await retryAt(store, story, opts.at);
+      const continued = !action.trim() && r.continued;
+      input = { storyId: story.id, action: continued ? '' : action.trim() || r.action, continue: continued, mode: 'from', fromTurnId: r.parentId, note: opts.note ?? r.note, ooc: opts.ooc ?? r.ooc };
+    } else if (opts.retry && !action.trim()) {
+      await retryAction(store, story); // a story without turns: "there is no turn to retry yet"
+      const r = await retryAt(store, story, undefined);
+      input = { storyId: story.id, action: r.continued ? '' : r.action, continue: r.continued, mode: 'retry', note: opts.note ?? r.note, ooc: opts.ooc ?? r.ooc };
+    } else {
+      // An out-of-character instruction alone is a turn that goes on, steered.
+      const continued = Boolean(opts.continue) || (!action.trim() && opts.ooc !== undefined);
+      if (!action.trim() && !continued) throw new UsageError('missing the action', { hint: `luna turn ${ref} "what your character does" (or --continue to let the story go on)` });
+      const from = opts.from === undefined ? undefined : await branchFrom(store, story, opts.from);
+      input = { storyId: story.id, action, continue: continued, mode: opts.retry ? 'retry' : opts.from !== undefined ? 'from' : 'continue', fromTurnId: from, ...steer };
+    }
     const { createSession } = await import('../../runtime/session.js');
     // SIGINT, SIGTERM and SIGHUP all cancel the turn through its AbortSignal: the calls already made reach the
     // ledger, nothing half-written lands, and the exit code is 128 + the signal (130, 143, 129). A second signal
@@ -47,7 +52,7 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
     try {
       const { runTurn } = await import('../../pipeline/run-turn.js');
       const { renderPlain } = await import('../../cli/render-turn.js');
-      const events = runTurn({ storyId: story.id, action, mode: opts.retry ? 'retry' : opts.from !== undefined ? 'from' : 'continue', fromTurnId: from }, session.deps);
+      const events = runTurn(input, session.deps);
       const last = g.json ? await collectJson(events) : await renderPlain(events, { quiet: Boolean(opts.quiet) });
       if (last?.type === 'error' && last.cancelled && stoppedBy) throw stopped('the turn was cancelled and the story is unchanged');
       if (last?.type === 'error') throw new LunaError(last.message, last.exitCode, { hint: last.cancelled ? 'your action was not played; run the same command to try again' : last.hint });
@@ -84,15 +89,8 @@ async function collectJson(events: AsyncIterable<TurnEvent>): Promise<TurnEvent 
   }
   if (last?.type === 'done') {
     const { turn, plan, prose, entities, totals, jobsQueued } = last;
-    printJson({ turn: { id: turn.id, storyId: turn.storyId, parentId: turn.parentId, depth: turn.depth, action: turn.action }, plan, prose, entities, calls: costs, totals, context, jobsQueued, warnings });
+    const steering = { continued: turn.continued, note: turn.note, ooc: turn.ooc };
+    printJson({ turn: { id: turn.id, storyId: turn.storyId, parentId: turn.parentId, depth: turn.depth, action: turn.action, ...steering }, plan, prose, entities, calls: costs, totals, context, jobsQueued, warnings });
   }
   return last;
-}
-
-async function moveHead(store: Store, story: Story, opts: TurnOpts, g: GlobalOptions): Promise<void> {
-  const storyId = story.id;
-  const target = opts.undo ? ((await undo(store, story)).head?.id ?? null) : ((await switchHead(store, story, opts.to ?? 'root'))?.id ?? null);
-  const turn = target ? await store.getTurn(target) : null;
-  if (g.json) return printJson({ storyId, headTurnId: target, depth: turn?.depth ?? 0 });
-  process.stdout.write(target ? `story head is now turn ${turn?.depth} (${target})\n` : 'story head is now the start (no turns on this branch)\n');
 }

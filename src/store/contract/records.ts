@@ -32,6 +32,8 @@ export interface Story {
   style: string;
   /** The turn the story currently continues from (the tip of the current branch); null before the first turn. */
   headTurnId: string | null;
+  /** Standing instructions to the Writer and Strategist on every turn ('' = none); see docs/play.md. */
+  authorNote: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -50,6 +52,14 @@ export interface Turn {
   prose: string;
   /** Strategist plan as stored (JSON), null for imported turns. */
   plan: unknown | null;
+  /** The note given for this turn only (`--note`), '' when none. */
+  note: string;
+  /** Out-of-character instruction the Strategist got for this turn (`--ooc`, `/ooc`), '' when none. */
+  ooc: string;
+  /** The Writer went on without a new action (`--continue`, `/continue`); the action is ''. */
+  continued: boolean;
+  /** When the prose was last replaced by hand (`--edit`, `/edit`); null when never. */
+  editedAt: string | null;
   createdAt: string;
 }
 
@@ -247,6 +257,10 @@ export interface TurnCommit {
    * budget or quota cannot both land: the loser fails with BudgetError (exit 8) and writes nothing.
    */
   limits?: TurnLimit[];
+  /** Steering the turn was played with, kept with it (empty/false when absent). */
+  note?: string;
+  ooc?: string;
+  continued?: boolean;
 }
 
 export interface TurnLimit {
@@ -275,9 +289,20 @@ export interface StoryBundle {
     name: string; kind?: EntityKind; aliases?: string[]; description?: string;
     facts?: { key: string; value: string; turn?: number; origin?: FactOrigin; removed?: boolean }[];
   }[];
+  /** The story's Author's Note (docs/play.md); absent or '' = none. */
+  authorNote?: string;
   /** Main line, in order. */
-  turns: { action: string; prose: string }[];
+  turns: BundleTurn[];
   /** Side branches: each starts after turn `from` (1-based index into `turns`, 0 = from the start). */
-  branches?: { from: number; turns: { action: string; prose: string }[] }[];
+  branches?: { from: number; turns: BundleTurn[] }[];
+}
+
+/** A turn in a story file; the steering fields appear only on turns that had them. */
+export interface BundleTurn {
+  action: string;
+  prose: string;
+  continued?: boolean;
+  note?: string;
+  ooc?: string;
 }
 

@@ -47,6 +47,8 @@ export interface StoryStore {
   /** Moves the story's head (undo, branch switch). Fails with BusyError if expectedHeadId no longer holds. */
   setHead(storyId: string, headTurnId: string | null, expectedHeadId?: string | null): Promise<void>;
   importStory(bundle: StoryBundle, accountId?: string): Promise<Story>;
+  /** Sets the story's Author's Note ('' clears it); NotFoundError for an unknown story. */
+  setAuthorNote(storyId: string, note: string): Promise<Story>;
 }
 
 export interface TurnStore {
@@ -61,6 +63,11 @@ export interface TurnStore {
   countTurns(storyId: string): Promise<number>;
   /** Writes the turn, its entities, facts, ledger rows and jobs, and moves the head: all or nothing. */
   commitTurn(commit: TurnCommit): Promise<Turn>;
+  /**
+   * Replaces a turn's prose and stamps editedAt, in one transaction: the search index follows, the turn's
+   * embedding is dropped and `jobs` are queued for it. NotFoundError when the story has no such turn.
+   */
+  editTurnProse(storyId: string, turnId: string, prose: string, jobs?: { kind: JobKind; payload?: Record<string, unknown> }[]): Promise<Turn>;
 }
 
 export interface MemoryStore {

@@ -25,13 +25,15 @@ export const COPY_TABLES: CopyTable[] = [
     cols: [['id', T], ['account_id', T], ['label', T], ['prefix', T], ['hash', T], ['created_at', TS], ['last_used_at', TS], ['revoked_at', TS]],
   },
   {
-    table: 'stories', select: 'SELECT id, account_id, title, premise, style, head_turn_id, created_at, updated_at FROM stories ORDER BY created_at, id',
-    cols: [['id', T], ['account_id', T], ['title', T], ['premise', T], ['style', T], ['head_turn_id', T], ['created_at', TS], ['updated_at', TS]],
+    table: 'stories', select: 'SELECT id, account_id, title, premise, style, head_turn_id, created_at, updated_at, author_note FROM stories ORDER BY created_at, id',
+    cols: [['id', T], ['account_id', T], ['title', T], ['premise', T], ['style', T], ['head_turn_id', T], ['created_at', TS], ['updated_at', TS], ['author_note', T]],
   },
   {
-    table: 'turns', select: 'SELECT t.id, s.account_id, t.story_id, t.parent_id, t.depth, t.action, t.prose, t.plan, t.created_at FROM turns t JOIN stories s ON s.id = t.story_id ORDER BY t.seq',
+    table: 'turns', select: `SELECT t.id, s.account_id, t.story_id, t.parent_id, t.depth, t.action, t.prose, t.plan, t.created_at, t.note, t.ooc, t.continued, t.edited_at
+      FROM turns t JOIN stories s ON s.id = t.story_id ORDER BY t.seq`,
     // `line` is not in SQLite: copy.ts derives it (last column) while streaming turns in seq order.
-    cols: [['id', T], ['account_id', T], ['story_id', T], ['parent_id', T], ['depth', I], ['action', T], ['prose', T], ['plan', 'jsonb'], ['created_at', TS], ['line', T], ['branch_chars', 'bigint']],
+    cols: [['id', T], ['account_id', T], ['story_id', T], ['parent_id', T], ['depth', I], ['action', T], ['prose', T], ['plan', 'jsonb'], ['created_at', TS],
+      ['note', T], ['ooc', T], ['continued', 'bool'], ['edited_at', TS], ['line', T], ['branch_chars', 'bigint']],
   },
   {
     table: 'entities', select: 'SELECT e.id, s.account_id, e.story_id, e.name, e.kind, e.aliases, e.description, e.first_turn_id, e.created_at FROM entities e JOIN stories s ON s.id = e.story_id ORDER BY e.seq',

@@ -80,4 +80,11 @@ export const pgDialect: SqlDialect = {
   resolveApiKey: (q, hash) => q.get('SELECT * FROM luna_resolve_api_key($1)', [hash]),
   foldIntoDaily: (q, rows) => foldIntoDailyPg(q, rows),
   rebuildDaily: (q) => rebuildDailyPg(q),
+  // Every turn below the edited one carries the branch size through it.
+  afterProseEdit: async (q, storyId, turnId, delta) => {
+    if (delta === 0) return;
+    await q.run(`WITH RECURSIVE sub(id) AS (SELECT id FROM turns WHERE id = $1 AND story_id = $2
+                   UNION ALL SELECT t.id FROM turns t JOIN sub ON t.parent_id = sub.id)
+                 UPDATE turns SET branch_chars = branch_chars + $3 WHERE id IN (SELECT id FROM sub)`, [turnId, storyId, delta]);
+  },
 };

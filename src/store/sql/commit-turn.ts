@@ -2,6 +2,7 @@ import { NotFoundError } from '../../errors.js';
 import type { Turn, TurnCommit } from '../contract/records.js';
 import { newId, nowIso, SHORT_ID_LENGTH } from '../ids.js';
 import type { SqlContext } from './context.js';
+import { TURN_COLS } from './dialect.js';
 import { insertJobs } from './jobs.js';
 import { insertLedgerRows } from './ledger.js';
 import { checkTurnLimits } from './limits.js';
@@ -33,11 +34,17 @@ export function commitTurnIn(c: SqlContext, t: TurnCommit): Promise<Turn> {
       id, accountId, storyId: t.storyId, parentId: t.parentId, depth, action: t.action, prose: t.prose,
       plan: t.plan === null || t.plan === undefined ? null : JSON.stringify(t.plan), createdAt: now,
     });
+    let turn = c.rows.toTurn(row);
+    if (t.note || t.ooc || t.continued) {
+      // Written beside the insert rather than in each dialect's INSERT: most turns carry no steering.
+      const steered = await q.get(`UPDATE turns SET note = ?, ooc = ?, continued = ? WHERE id = ? RETURNING ${TURN_COLS}`, [t.note ?? '', t.ooc ?? '', t.continued ? 1 : 0, id]);
+      turn = c.rows.toTurn(steered!);
+    }
     await upsertEntitiesIn(c, q, t.storyId, accountId, { id, depth }, t.entities, t.facts);
     if (t.proposals?.length) await insertProposalsIn(c, q, t.storyId, accountId, id, 'plan', t.proposals);
     await insertLedgerRows(c, q, t.ledger.map((l) => ({ ...l, accountId, storyId: t.storyId, turnId: id })));
     await insertJobs(c, q, t.jobs.map((j) => ({ kind: j.kind, storyId: t.storyId, turnId: id, payload: j.payload })), accountId);
     await q.run('UPDATE stories SET head_turn_id = ?, updated_at = ? WHERE id = ?', [id, now, t.storyId]);
-    return c.rows.toTurn(row);
+    return turn;
   }, 'committing turn');
 }

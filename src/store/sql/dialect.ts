@@ -17,7 +17,7 @@ export interface NewTurnRow {
 }
 
 /** Every turn column but PostgreSQL's generated tsvector, which nobody reads back. */
-export const TURN_COLS = 'id, story_id, parent_id, depth, action, prose, plan, created_at';
+export const TURN_COLS = 'id, story_id, parent_id, depth, action, prose, plan, created_at, note, ooc, continued, edited_at';
 
 /**
  * What truly differs between SQLite and PostgreSQL, in one object per driver; everything else is written
@@ -65,6 +65,8 @@ export interface SqlDialect {
   foldIntoDaily(q: Executor, rows: DailyInput[]): Promise<void>;
   /** Recomputes the daily roll-up from the ledger, in the caller's transaction. */
   rebuildDaily(q: Executor): Promise<void>;
+  /** A turn's prose changed by `deltaChars` code points: whatever the dialect keeps per branch follows (PostgreSQL's branch_chars). */
+  afterProseEdit?(q: Executor, storyId: string, turnId: string, deltaChars: number): Promise<void>;
 }
 
 /** The account column, placeholder and argument a tenant-row dialect adds to an INSERT; nothing in SQLite. */

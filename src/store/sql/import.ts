@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../errors.js';
 import { validateBundle } from '../bundle-check.js';
-import type { NewEntity, NewFact, Story, StoryBundle } from '../contract/records.js';
+import type { BundleTurn, NewEntity, NewFact, Story, StoryBundle } from '../contract/records.js';
 import { newId, nowIso, SHORT_ID_LENGTH } from '../ids.js';
 import type { SqlContext } from './context.js';
 import type { NewTurnRow } from './dialect.js';
@@ -20,9 +20,11 @@ export async function importStoryIn(c: SqlContext, bundle: StoryBundle, accountI
     await q.run('INSERT INTO stories (id, account_id, title, premise, style, head_turn_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)',
       [storyId, accountId, bundle.title, bundle.premise, bundle.style ?? '', now, now]);
     const turns: NewTurnRow[] = [];
-    const turn = (parentId: string | null, depth: number, t: { action: string; prose: string }) => {
+    const steered: { id: string; t: BundleTurn }[] = [];
+    const turn = (parentId: string | null, depth: number, t: BundleTurn) => {
       const id = newId(SHORT_ID_LENGTH);
       turns.push({ id, accountId, storyId, parentId, depth, action: t.action, prose: t.prose, plan: null, createdAt: now });
+      if (t.continued || t.note || t.ooc) steered.push({ id, t });
       return id;
     };
     const main: string[] = [];
@@ -33,6 +35,9 @@ export async function importStoryIn(c: SqlContext, bundle: StoryBundle, accountI
       for (const t of b.turns) p = turn(p, ++depth, t);
     }
     await c.d.insertTurns(q, turns);
+    // Steering is rare: written beside the bulk insert, which stays the same for every dialect.
+    for (const { id, t } of steered) await q.run('UPDATE turns SET note = ?, ooc = ?, continued = ? WHERE id = ?', [t.note ?? '', t.ooc ?? '', t.continued ? 1 : 0, id]);
+    if (bundle.authorNote) await q.run('UPDATE stories SET author_note = ? WHERE id = ?', [bundle.authorNote, storyId]);
     await insertLoreMany(c, q, storyId, accountId, bundle.lore ?? []);
     if (bundle.card) await insertStoryCard(c, q, storyId, accountId, bundle.card);
     const entities: NewEntity[] = (bundle.entities ?? []).map((e) => ({ name: e.name, kind: e.kind ?? 'other', aliases: e.aliases ?? [], description: e.description ?? '' }));

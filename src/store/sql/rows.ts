@@ -24,12 +24,13 @@ export function rowMappers(d: Pick<SqlDialect, 'json'>) {
 
     toStory: (r: Row): Story => ({
       id: s(r.id), accountId: s(r.account_id), title: s(r.title), premise: s(r.premise), style: s(r.style),
-      headTurnId: sn(r.head_turn_id), createdAt: s(r.created_at), updatedAt: s(r.updated_at),
+      headTurnId: sn(r.head_turn_id), authorNote: s(r.author_note ?? ''), createdAt: s(r.created_at), updatedAt: s(r.updated_at),
     }),
 
     toTurn: (r: Row): Turn => ({
       id: s(r.id), storyId: s(r.story_id), parentId: sn(r.parent_id), depth: n(r.depth), action: s(r.action), prose: s(r.prose),
-      plan: r.plan === null || r.plan === undefined ? null : d.json<unknown>(r.plan, null), createdAt: s(r.created_at),
+      plan: r.plan === null || r.plan === undefined ? null : d.json<unknown>(r.plan, null),
+      note: s(r.note ?? ''), ooc: s(r.ooc ?? ''), continued: Boolean(r.continued), editedAt: sn(r.edited_at), createdAt: s(r.created_at),
     }),
 
     toEntity: (r: Row): Entity => ({

@@ -6,6 +6,7 @@ import type { SqlContext } from './context.js';
 import { TURN_COLS } from './dialect.js';
 import type { Executor, Row } from './executor.js';
 import { importStoryIn } from './import.js';
+import { setAuthorNoteIn } from './steering.js';
 
 /**
  * Exact id first; otherwise a unique prefix (≥ 4 id characters) so users can type `luna story show 7k2f`.
@@ -73,6 +74,10 @@ export class SqlStories implements StoryStore {
       }
       await q.run('UPDATE stories SET head_turn_id = ?, updated_at = ? WHERE id = ?', [headTurnId, nowIso(), storyId]);
     }, 'moving head');
+  }
+
+  setAuthorNote(storyId: string, note: string): Promise<Story> {
+    return setAuthorNoteIn(this.c, storyId, note);
   }
 
   importStory(bundle: StoryBundle, accountId?: string): Promise<Story> {

@@ -1,6 +1,8 @@
 import type { Turn, TurnCommit } from '../contract/records.js';
 import type { TurnStore } from '../contract/roles.js';
+import type { JobKind } from '../contract/ops.js';
 import { commitTurnIn } from './commit-turn.js';
+import { editTurnProseIn } from './steering.js';
 import type { SqlContext } from './context.js';
 import { TURN_COLS } from './dialect.js';
 import { findByIdOrPrefix } from './stories.js';
@@ -47,5 +49,9 @@ export class SqlTurns implements TurnStore {
 
   commitTurn(commit: TurnCommit): Promise<Turn> {
     return commitTurnIn(this.c, commit);
+  }
+
+  editTurnProse(storyId: string, turnId: string, prose: string, jobs: { kind: JobKind; payload?: Record<string, unknown> }[] = []): Promise<Turn> {
+    return editTurnProseIn(this.c, storyId, turnId, prose, jobs);
   }
 }

@@ -1,0 +1,5 @@
+ALTER TABLE turns DROP COLUMN edited_at;
+ALTER TABLE turns DROP COLUMN continued;
+ALTER TABLE turns DROP COLUMN ooc;
+ALTER TABLE turns DROP COLUMN note;
+ALTER TABLE stories DROP COLUMN author_note;

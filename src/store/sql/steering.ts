@@ -1,0 +1,35 @@
+import { NotFoundError } from '../../errors.js';
+import type { JobKind } from '../contract/ops.js';
+import type { Story, Turn } from '../contract/records.js';
+import { nowIso } from '../ids.js';
+import type { SqlContext } from './context.js';
+import { TURN_COLS } from './dialect.js';
+import { insertJobs } from './jobs.js';
+import { requireStory } from './stories.js';
+
+/** The story's Author's Note ('' clears it). */
+export function setAuthorNoteIn(c: SqlContext, storyId: string, note: string): Promise<Story> {
+  return c.db.transaction(async (q) => {
+    await requireStory(c, q, storyId, true);
+    const r = await q.get('UPDATE stories SET author_note = ?, updated_at = ? WHERE id = ? RETURNING *', [note, nowIso(), storyId]);
+    return c.rows.toStory(r!);
+  }, 'setting the author\'s note');
+}
+
+/**
+ * Replaces a turn's prose in one transaction. The search index follows by itself (SQLite's FTS trigger on
+ * prose, PostgreSQL's generated tsvector); the turn's embedding is dropped, since it describes the old
+ * prose, and `jobs` (a new embedding, image prompt) are queued; the dialect fixes what it keeps per branch.
+ */
+export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, prose: string, jobs: { kind: JobKind; payload?: Record<string, unknown> }[]): Promise<Turn> {
+  return c.db.transaction(async (q) => {
+    const story = await requireStory(c, q, storyId, true);
+    const old = await q.get('SELECT id, prose FROM turns WHERE id = ? AND story_id = ?', [turnId, storyId]);
+    if (!old) throw new NotFoundError(`turn ${turnId} not found in story ${storyId}`);
+    const r = await q.get(`UPDATE turns SET prose = ?, edited_at = ? WHERE id = ? RETURNING ${TURN_COLS}`, [prose, nowIso(), turnId]);
+    await c.d.afterProseEdit?.(q, storyId, turnId, [...prose].length - [...(old.prose as string)].length);
+    await q.run('DELETE FROM embeddings WHERE turn_id = ?', [turnId]);
+    await insertJobs(c, q, jobs.map((j) => ({ kind: j.kind, storyId, turnId, payload: j.payload })), story.account_id as string);
+    return c.rows.toTurn(r!);
+  }, 'editing a turn');
+}

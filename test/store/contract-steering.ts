@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../src/errors.js';
+import { exportBundle } from '../../src/story/bundle.js';
+import type { ContractContext } from './contract.js';
+import { addTurn, chain } from './fixtures.js';
+
+/** The steering columns (migration 0009): the Author's Note, per-turn note/ooc/continued, and prose edits. */
+export function steeringContract({ store }: ContractContext): void {
+  describe('steering: author\'s note, turn steering, prose edits', () => {
+    it('sets and clears a story\'s author\'s note; new stories have none', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'Note', premise: 'p' });
+      expect(st.authorNote).toBe('');
+      const set = await s.setAuthorNote(st.id, 'Keep it eerie; Maren never lies.');
+      expect(set.authorNote).toBe('Keep it eerie; Maren never lies.');
+      expect((await s.getStory(st.id))?.authorNote).toBe('Keep it eerie; Maren never lies.');
+      expect((await s.listStories()).find((x) => x.id === st.id)?.authorNote).toBe('Keep it eerie; Maren never lies.');
+      expect((await s.setAuthorNote(st.id, '')).authorNote).toBe('');
+      await expect(s.setAuthorNote('zzzzzzzzzzzz', 'x')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('keeps a turn\'s note, ooc and continued flag; plain turns have none', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'Steer', premise: 'p' });
+      const plain = await addTurn(s, st.id, 'I wait', 'Rain.');
+      expect(plain).toMatchObject({ note: '', ooc: '', continued: false, editedAt: null });
+      const steered = await addTurn(s, st.id, '', 'The rain goes on.', { note: 'slow down', ooc: 'introduce the ferryman', continued: true });
+      expect(steered).toMatchObject({ action: '', note: 'slow down', ooc: 'introduce the ferryman', continued: true, editedAt: null });
+      expect(await s.getTurn(steered.id)).toEqual(steered);
+      expect((await s.getBranch(st.id, steered.id)).at(-1)).toEqual(steered);
+      expect((await s.getChildren(plain.id, st.id))[0]).toEqual(steered);
+    });
+
+    it('replaces a turn\'s prose: stamped, searchable by the new words only, embedding dropped, jobs queued', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'Edit', premise: 'p' });
+      const [t1, t2, t3] = await chain(s, st.id, 3, 'walk');
+      await s.putEmbedding(t2!.id, st.id, new Float32Array([1, 0, 0, 0]));
+      const before = await s.historySize(st.id, t3!.id);
+      expect((await s.searchTurns(st.id, 'lighthouse', 5))).toEqual([]);
+      const edited = await s.editTurnProse(st.id, t2!.id, 'The lighthouse keeper waves from the gallery.', [{ kind: 'embed-turn' }]);
+      expect(edited.prose).toBe('The lighthouse keeper waves from the gallery.');
+      expect(edited.editedAt).not.toBeNull();
+      expect(new Date(edited.editedAt!).toISOString()).toBe(edited.editedAt);
+      expect(await s.getTurn(t2!.id)).toEqual(edited);
+      expect((await s.searchTurns(st.id, 'lighthouse', 5)).map((h) => h.turnId)).toEqual([t2!.id]);
+      expect((await s.searchTurns(st.id, t2!.prose.split(' ').at(-1)!, 5)).map((h) => h.turnId)).not.toContain(t2!.id);
+      expect(await s.searchEmbeddings(st.id, new Float32Array([1, 0, 0, 0]), 5)).toEqual([]);
+      expect((await s.listJobs({ storyId: st.id })).filter((j) => j.turnId === t2!.id).map((j) => j.kind)).toEqual(['embed-turn']);
+      // The branch's size follows the edit below the edited turn too (PostgreSQL keeps it per turn).
+      const after = await s.historySize(st.id, t3!.id);
+      expect(after.chars - before.chars).toBe(edited.prose.length - t2!.prose.length);
+      expect((await s.historySize(st.id, t1!.id)).chars).toBe(t1!.action.length + t1!.prose.length);
+      await expect(s.editTurnProse(st.id, 'zzzzzzzzzzzz', 'x')).rejects.toBeInstanceOf(NotFoundError);
+      const other = await s.createStory({ title: 'Other', premise: 'p' });
+      await expect(s.editTurnProse(other.id, t2!.id, 'x')).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('a story file carries the Author\'s Note and each turn\'s steering, both ways', async () => {
+      const s = store();
+      const st = await s.importStory({
+        title: 'Bundle', premise: 'p', authorNote: 'Keep it eerie.',
+        turns: [{ action: 'I wait', prose: 'Rain.', note: 'slow' }, { action: '', prose: 'It goes on.', continued: true, ooc: 'a storm' }],
+        branches: [{ from: 1, turns: [{ action: 'I run', prose: 'Mud.' }] }],
+      });
+      expect(st.authorNote).toBe('Keep it eerie.');
+      const main = await s.getBranch(st.id, st.headTurnId);
+      expect(main.map((t) => [t.note, t.ooc, t.continued])).toEqual([['slow', '', false], ['', 'a storm', true]]);
+      const out = await exportBundle(s, st.id);
+      expect(out.authorNote).toBe('Keep it eerie.');
+      expect(out.turns).toEqual([{ action: 'I wait', prose: 'Rain.', note: 'slow' }, { action: '', prose: 'It goes on.', continued: true, ooc: 'a storm' }]);
+      expect(out.branches).toEqual([{ from: 1, turns: [{ action: 'I run', prose: 'Mud.' }] }]);
+    });
+  });
+}
