@@ -22,7 +22,7 @@ describe('/entity, /fact, /review', () => {
     expect(parseInput('/fact Mira sword broken')).toEqual({ kind: 'command', name: 'fact', args: ['Mira', 'sword', 'broken'] });
     expect(parseInput('/ent')).toEqual({ kind: 'command', name: 'entity', args: [] });
     expect(completeInput('/f')).toEqual({ text: '/fact ', candidates: ['fact'] });
-    expect(completeInput('/e').candidates).toEqual(['entity', 'export']);
+    expect(completeInput('/e').candidates).toEqual(['edit', 'entity', 'export']);
     expect(completeInput('/rev')).toEqual({ text: '/review ', candidates: ['review'] });
     expect(splitWords(['"Captain', 'Mira"', 'sword', 'a', 'blade'])).toEqual(['Captain Mira', 'sword', 'a', 'blade']);
   });
