@@ -21,6 +21,8 @@ interface WsLike {
   onerror: ((ev: unknown) => void) | null;
   onclose: (() => void) | null;
   close(): void;
+  /** The `ws` package's immediate close: close() waits up to 30 s for the server's close frame, holding the process open. */
+  terminate?(): void;
 }
 type WsCtor = new (url: string) => WsLike;
 
@@ -70,7 +72,10 @@ export async function openEvents(base: string, clientId: string, cfg: Pick<Comfy
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve(false)), { once: true });
   });
   if (!opened) {
-    try { ws.close(); } catch { /* already closed */ }
+    try {
+      if (ws.terminate) ws.terminate();
+      else ws.close();
+    } catch { /* already closed */ }
     return null;
   }
   ws.onmessage = (ev) => {
@@ -106,7 +111,10 @@ export async function openEvents(base: string, clientId: string, cfg: Pick<Comfy
     }),
     close: () => {
       closed = true;
-      try { ws.close(); } catch { /* already closed */ }
+      try {
+        if (ws.terminate) ws.terminate();
+        else ws.close();
+      } catch { /* already closed */ }
     },
   };
 }
