@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../../src/store/types.js';
+import { imageContract } from './contract-images.js';
 import { jobAndBurstContract } from './contract-jobs.js';
 import { ledgerContract } from './contract-ledger.js';
 import { memoryContract } from './contract-memory.js';
@@ -36,5 +37,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     ledgerContract(ctx);
     jobAndBurstContract(ctx);
     schemaContract(ctx);
+    imageContract(ctx);
   });
 }
