@@ -96,7 +96,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
   const { registerRateLimit } = await import('./rate-limit.js');
   await registerRateLimit(app, ctx, { max: opt.rateLimit, timeWindow: opt.rateWindowMs });
 
-  const [ops, stories, turns, memory, account, facade, lore, cards] = await Promise.all([
+  const [ops, stories, turns, memory, account, facade, lore, cards, images] = await Promise.all([
     import('./routes/ops.js'),
     import('./routes/stories.js'),
     import('./routes/turns.js'),
@@ -105,6 +105,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
     import('./openai-facade.js'),
     import('./routes/lore.js'),
     import('./routes/cards.js'),
+    import('./routes/images.js'),
   ]);
   await app.register(async (open) => ops.registerOpsRoutes(open, ctx));
   await app.register(async (v1) => {
@@ -116,6 +117,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
     memory.registerMemoryRoutes(v1, ctx);
     lore.registerLoreRoutes(v1, ctx);
     cards.registerCardRoutes(v1, ctx);
+    images.registerImageRoutes(v1, ctx);
     account.registerAccountRoutes(v1, ctx);
     facade.registerOpenAiFacade(v1, ctx);
   });

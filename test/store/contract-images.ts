@@ -17,7 +17,8 @@ export function imageContract({ store }: ContractContext): void {
       const all = await s.listTurnImages(st.id);
       expect(all.map((i) => [i.turnId, i.n])).toEqual([[t1!.id, 1], [t2!.id, 1], [t2!.id, 2]]);
       expect(all[2]).toMatchObject({ storyId: st.id, prompt: 'a storm', mime: 'image/webp', width: null, height: null, bytes: 1002 });
-      expect(all[0]).toMatchObject({ width: 512, height: 768, prompt: 'a calm sea' });
+      expect(all[0]).toMatchObject({ depth: 1, width: 512, height: 768, prompt: "a calm sea" });
+      expect(all[1]!.depth).toBe(2);
       expect(typeof all[0]!.createdAt).toBe('string');
       expect((await s.listTurnImages(st.id, { turnIds: [t2!.id] })).length).toBe(2);
       expect(await s.listTurnImages(st.id, { turnIds: [] })).toEqual([]);

@@ -151,6 +151,8 @@ export interface TurnImage {
   id: string;
   storyId: string;
   turnId: string;
+  /** The turn's depth (1 = first turn), for listings. */
+  depth: number;
   /** 1-based position among the turn's images (a workflow may output several). */
   n: number;
   path: string;
@@ -163,7 +165,7 @@ export interface TurnImage {
   createdAt: string;
 }
 
-export type NewTurnImage = Omit<TurnImage, 'id' | 'storyId' | 'turnId' | 'createdAt'>;
+export type NewTurnImage = Omit<TurnImage, 'id' | 'storyId' | 'turnId' | 'depth' | 'createdAt'>;
 
 export interface ArcSummary {
   id: string;

@@ -12,7 +12,7 @@ const nn = (v: unknown): number | null => (v === null || v === undefined ? null 
 
 function toImage(r: Row): TurnImage {
   return {
-    id: r.id as string, storyId: r.story_id as string, turnId: r.turn_id as string, n: Number(r.n), path: r.path as string, mime: r.mime as string,
+    id: r.id as string, storyId: r.story_id as string, turnId: r.turn_id as string, depth: Number(r.depth), n: Number(r.n), path: r.path as string, mime: r.mime as string,
     width: nn(r.width), height: nn(r.height), bytes: Number(r.bytes), prompt: r.prompt as string, createdAt: r.created_at as string,
   };
 }
@@ -24,7 +24,7 @@ export class SqlImages implements ImageStore {
   replaceTurnImages(turnId: string, prompt: string, images: Omit<NewTurnImage, 'prompt'>[]): Promise<TurnImage[]> {
     return this.c.db.transaction(async (q) => {
       const accountId = await turnAccount(q, turnId);
-      const turn = await q.get('SELECT story_id FROM turns WHERE id = ?', [turnId]);
+      const turn = await q.get('SELECT story_id, depth FROM turns WHERE id = ?', [turnId]);
       const storyId = turn!.story_id as string;
       await q.run('DELETE FROM turn_images WHERE turn_id = ?', [turnId]);
       const now = nowIso();
@@ -32,7 +32,7 @@ export class SqlImages implements ImageStore {
       const cols: Columns = this.c.d.tenantRows ? [['id', 'text'], ['account_id', 'text'], ...COLS] : [['id', 'text'], ...COLS];
       const acct = this.c.d.tenantRows ? [accountId] : [];
       await q.insertMany('turn_images', cols, rows.map((r) => [r.id, ...acct, storyId, turnId, r.n, r.path, r.mime, r.width, r.height, r.bytes, prompt, now]));
-      return rows.map((r) => ({ ...r, storyId, turnId, prompt, createdAt: now }));
+      return rows.map((r) => ({ ...r, storyId, turnId, depth: Number(turn!.depth), prompt, createdAt: now }));
     }, 'saving turn images');
   }
 
@@ -40,14 +40,14 @@ export class SqlImages implements ImageStore {
     if (opts.turnIds && !opts.turnIds.length) return [];
     const ids = opts.turnIds ? this.c.d.inList('i.turn_id', opts.turnIds) : null;
     const rows = await this.c.db.all<Row>(
-      `SELECT i.* FROM turn_images i JOIN turns t ON t.id = i.turn_id WHERE i.story_id = ?${ids ? ` AND ${ids.sql}` : ''} ORDER BY t.depth, t.seq, i.n`,
+      `SELECT i.*, t.depth FROM turn_images i JOIN turns t ON t.id = i.turn_id WHERE i.story_id = ?${ids ? ` AND ${ids.sql}` : ''} ORDER BY t.depth, t.seq, i.n`,
       ids ? [storyId, ids.param] : [storyId],
     );
     return rows.map(toImage);
   }
 
   async getTurnImage(storyId: string, id: string): Promise<TurnImage | null> {
-    const r = await this.c.db.get<Row>('SELECT * FROM turn_images WHERE id = ? AND story_id = ?', [id, storyId]);
+    const r = await this.c.db.get<Row>('SELECT i.*, t.depth FROM turn_images i JOIN turns t ON t.id = i.turn_id WHERE i.id = ? AND i.story_id = ?', [id, storyId]);
     return r ? toImage(r) : null;
   }
 }
