@@ -9,6 +9,7 @@ export const SLASH_COMMANDS = {
   lore: 'the lore and what triggers it now; /lore add Title: text, /lore on|off|rm N',
   cost: "this session's and this story's spend per agent",
   jobs: "the Dreamer's queue",
+  image: "the newest turn's picture (/image N for turn N): inline where the terminal can show it, else its path",
   export: 'write the story as JSON and Markdown into the data dir',
   help: 'keys and commands',
   quit: 'leave (Ctrl-D also quits)',

@@ -6,6 +6,7 @@ import type { Store } from '../store/types.js';
 import { App, type PlayStart } from './app.js';
 import { Setup } from './setup.js';
 import { detectColor, makeTheme } from './theme.js';
+import { detectImageProtocol } from './image-protocol.js';
 import { enterPlayTerminal } from './terminal.js';
 import { onStopSignals, SIGNAL_EXIT_CODES, type StopSignal } from '../util/signals.js';
 
@@ -48,7 +49,8 @@ export async function runPlayScreen(opts: { store: Store; loaded: LoadedConfig; 
     grace.unref();
   });
   try {
-    const app = render(<App store={opts.store} loaded={opts.loaded} session={opts.session} start={opts.start} theme={theme} stop={stop.signal} />, { exitOnCtrlC: false, patchConsole: true });
+    const images = { protocol: detectImageProtocol(process.env, out), write: (s: string) => void out.write(s) };
+    const app = render(<App store={opts.store} loaded={opts.loaded} session={opts.session} start={opts.start} theme={theme} stop={stop.signal} images={images} />, { exitOnCtrlC: false, patchConsole: true });
     await app.waitUntilExit();
     app.cleanup();
   } finally {
