@@ -27,10 +27,11 @@ export function markdownImageLink(imagePath: string, outFile: string | null): st
 /**
  * The image links a Markdown export puts under each turn. `link`: a path relative to the output file (absolute
  * when printing to stdout); `inline`: a data: URI, so the document stands alone (it grows by 4/3 of each image).
+ * `api`: the image's URL on the HTTP API (GET /v1/stories/:id/export?format=markdown), no server paths.
  * An image whose file is gone is left out, with a warning, rather than leaving a broken link.
  */
 export async function markdownImages(
-  store: Pick<Store, 'listTurnImages'>, storyId: string, ids: { main: string[]; branches: string[][] }, opts: { mode: 'link' | 'inline'; outFile: string | null },
+  store: Pick<Store, 'listTurnImages'>, storyId: string, ids: { main: string[]; branches: string[][] }, opts: { mode: 'link' | 'inline' | 'api'; outFile: string | null },
 ): Promise<{ main: string[][]; branches: string[][][]; warnings: string[] }> {
   const byTurn = imagesByTurn(await store.listTurnImages(storyId));
   const warnings: string[] = [];
@@ -39,6 +40,7 @@ export async function markdownImages(
       warnings.push(`image ${img.path} (turn ${turnId}) is missing; left out of the export`);
       return [];
     }
+    if (opts.mode === 'api') return [`</v1/stories/${storyId}/images/${img.id}>`];
     if (opts.mode === 'inline') return [`data:${img.mime};base64,${readFileSync(img.path).toString('base64')}`];
     return [markdownImageLink(img.path, opts.outFile)];
   });

@@ -39,6 +39,10 @@ describe('luna api: story images', () => {
     expect(got.headers.get('content-type')).toBe('image/png');
     expect(got.headers.get('x-content-type-options')).toBe('nosniff');
     expect(Buffer.from(await got.arrayBuffer()).equals(png)).toBe(true);
+    // The Markdown export links the picture by its API URL, never by a server path.
+    const md = await (await f.req('GET', `/v1/stories/${story.id}/export?format=markdown`)).text();
+    expect(md).toContain(`![Turn 1](</v1/stories/${story.id}/images/${img.id}>)`);
+    expect(md).not.toContain(f.fx.home);
   });
 
   it('is account-scoped: another account gets 404 for the listing and the image; a missing id or file is 404 with a hint', async () => {

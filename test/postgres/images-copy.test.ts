@@ -25,7 +25,8 @@ describe('turn images on PostgreSQL', () => {
       const story = await src.createStory({ title: 'Harbour', premise: 'p' });
       storyId = story.id;
       const turn = await addTurn(src, story.id, 'I climb', 'The lamp swings.');
-      [{ id: imageId }] = await src.replaceTurnImages(turn.id, 'a lighthouse', [{ n: 1, path: '/srv/luna/images/x.png', mime: 'image/png', width: 8, height: 6, bytes: 99 }]);
+      const [saved] = await src.replaceTurnImages(turn.id, 'a lighthouse', [{ n: 1, path: '/srv/luna/images/x.png', mime: 'image/png', width: 8, height: 6, bytes: 99 }]);
+      imageId = saved!.id;
     } finally {
       await src.close();
     }

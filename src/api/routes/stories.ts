@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { UsageError } from '../../errors.js';
-import { bundleToMarkdown, exportBundle, storyBundleSchema } from '../../story/bundle.js';
+import { bundleToMarkdown, exportBundleWithIds, storyBundleSchema } from '../../story/bundle.js';
+import { markdownImages } from '../../story/images.js';
 import { createStory } from '../../story/ops.js';
 import { callerOf, loadStory } from '../auth.js';
 import { errors, errorSchema, pageOf, pageQuery, paginate, storyIdParams, storySchema } from '../schemas.js';
@@ -68,8 +69,12 @@ export function registerStoryRoutes(app: FastifyInstance, _ctx: ApiContext): voi
     async (req, reply) => {
       const caller = callerOf(req);
       const story = await loadStory(caller, req.params.id);
-      const bundle = await exportBundle(caller.store, story.id);
-      if (req.query.format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(bundleToMarkdown(bundle));
+      const { bundle, ids } = await exportBundleWithIds(caller.store, story.id);
+      if (req.query.format === 'markdown') {
+        // Images link to their API URLs (GET /v1/stories/:id/images/:imageId), never to server paths.
+        const images = await markdownImages(caller.store, story.id, ids, { mode: 'api', outFile: null });
+        return reply.type('text/markdown; charset=utf-8').send(bundleToMarkdown(bundle, { images }));
+      }
       return bundle;
     },
   );
