@@ -65,11 +65,17 @@ export async function openEvents(base: string, clientId: string, cfg: Pick<Comfy
   const waiters = new Set<() => void>();
   const wake = () => { for (const w of waiters) w(); };
   const opened = await new Promise<boolean>((resolve) => {
-    const t = setTimeout(() => resolve(false), cfg.timeoutMs);
-    ws.onopen = () => (clearTimeout(t), resolve(true));
-    ws.onerror = () => (clearTimeout(t), resolve(false));
-    ws.onclose = () => (clearTimeout(t), resolve(false));
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve(false)), { once: true });
+    const done = (ok: boolean) => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const t = setTimeout(() => done(false), cfg.timeoutMs);
+    ws.onopen = () => done(true);
+    ws.onerror = () => done(false);
+    ws.onclose = () => done(false);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
   if (!opened) {
     try {
@@ -104,7 +110,7 @@ export async function openEvents(base: string, clientId: string, cfg: Pick<Comfy
         if (closed) return done('closed');
         if (sig.aborted) return (waiters.delete(check), reject(sig.reason ?? new Error('aborted')));
       };
-      const done = (r: 'done' | 'closed') => (waiters.delete(check), resolve(r));
+      const done = (r: 'done' | 'closed') => (waiters.delete(check), sig.removeEventListener('abort', check), resolve(r));
       waiters.add(check);
       sig.addEventListener('abort', check, { once: true });
       check();

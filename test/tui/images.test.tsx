@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KITTY_DELETE_ALL } from '../../src/tui/image-protocol.js';
 import type { InlineImages } from '../../src/tui/inline-image.js';
-import { makePng } from '../helpers/comfyui-fake.js';
+import { makePng, startFakeComfy } from '../helpers/comfyui-fake.js';
+import { planJson } from '../helpers/pipeline-fixture.js';
 import { addTurn } from '../store/fixtures.js';
 import { KEY, NO_DREAMER, openFixture, renderApp, waitFor } from './helpers.js';
 
@@ -56,6 +58,29 @@ describe('/image in luna play', () => {
     expect(drawn).toContain(png.toString('base64'));
     await app.press(KEY.esc);
     await waitFor(() => out.writes.at(-1) === KITTY_DELETE_ALL, 'the picture deleted');
+  });
+
+  it('the in-process Dreamer renders the new turn on ComfyUI and the story pane names the picture', async () => {
+    const comfy = await startFakeComfy({});
+    try {
+      const wf = path.join(tmpdir(), `wf-${process.pid}-${Date.now()}.json`);
+      writeFileSync(wf, JSON.stringify({ '6': { class_type: 'CLIPTextEncode', inputs: { text: '{{prompt}}' } } }));
+      const fx = await openFixture({
+        agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', arcEvery: 50, comfyui: { url: comfy.url, workflow: wf, pollMs: 50 } } },
+      });
+      const story = await fx.store.createStory({ title: 'The Lighthouse', premise: 'A keeper named Maren.' });
+      fx.strategist.setDefault({ kind: 'json', value: planJson({ factChanges: [], entities: [] }) });
+      fx.writer.script({ kind: 'text', chunks: ['The lamp swings over black water.'] }, { kind: 'text', chunks: ['a lighthouse at night'] });
+      const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 220, rows: 30 });
+      await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story');
+      await app.type('I climb the tower');
+      await app.press(KEY.enter);
+      await app.waitFor((f) => f.includes('picture for turn 1:') && f.includes('/image shows it'), 'the picture notice', 20_000);
+      const [img] = await fx.store.listTurnImages(story.id);
+      expect(app.frame()).toContain(img!.path);
+    } finally {
+      await comfy.close();
+    }
   });
 
   it('/image N for a turn without an image says which turns have one', async () => {
