@@ -86,8 +86,13 @@ export function createComfyUiClient(cfg: ComfyUiConfig): ComfyUiClient {
           throw err;
         }
         if (status.error) throw new ModelError(`ComfyUI failed prompt ${promptId}: ${status.error}`, { retryable: true });
+        const refs = outputImages(entry);
+        // Nothing saved is a workflow problem (only PreviewImage, whose files are temporary): retrying cannot help.
+        if (!refs.length) {
+          throw new ComfyUiRefused(`ComfyUI ran prompt ${promptId} but its workflow saved no image`, { hint: 'end the workflow with a SaveImage node (PreviewImage only keeps temporary files)' });
+        }
         const images: ComfyImage[] = [];
-        for (const ref of outputImages(entry)) {
+        for (const ref of refs) {
           const q = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type });
           const bytes = await http.getBytes(`view?${q}`, signal);
           images.push({ filename: ref.filename, subfolder: ref.subfolder, bytes });

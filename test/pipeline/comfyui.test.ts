@@ -121,6 +121,15 @@ describe('Dreamer → ComfyUI → images on disk, linked to the turn', () => {
     expect(row!.costUsd).toBeGreaterThan(0);
   });
 
+  it('a workflow that saves no image (only a temp preview) fails the job at once, saying what to add', async () => {
+    const { story } = await setup({ images: 0 }, { transport: 'poll' });
+    expect(await drainJobs(fx!.session.deps, { workerId: 't' })).toMatchObject({ done: 0, failed: 1, retried: 0 });
+    const [job] = await fx!.store.listJobs({});
+    expect(job!.lastError).toMatch(/saved no image/);
+    expect(comfy!.requests).not.toContain('GET /view');
+    expect(await fx!.store.listTurnImages(story.id)).toEqual([]);
+  });
+
   it('a re-run replaces the turn\'s images instead of adding more', async () => {
     const { story, turnId } = await setup({});
     await drainJobs(fx!.session.deps, { workerId: 't' });
