@@ -89,6 +89,17 @@ describe('images end to end through bin/luna', () => {
     expect(none.stdout).not.toContain('![');
   });
 
+  it('luna doctor checks the workflow and that ComfyUI answers', async () => {
+    const ok = await luna(['--config', config, 'doctor', '--json'], { home });
+    const check = JSON.parse(ok.stdout).checks.find((c: { check: string }) => c.check === 'comfyui');
+    expect(check).toMatchObject({ status: 'pass', detail: expect.stringContaining('ComfyUI 0.3.40') });
+    expect(check.detail).toContain('RTX 4090');
+    const bad = path.join(home, 'bad.yaml');
+    writeFileSync(bad, readFileSync(config, 'utf8').replace(comfy.url, 'http://127.0.0.1:9'));
+    const down = JSON.parse((await luna(['--config', bad, 'doctor', '--json'], { home })).stdout).checks.find((c: { check: string }) => c.check === 'comfyui');
+    expect(down).toMatchObject({ status: 'fail', fix: expect.stringContaining('agents.dreamer.comfyui.url') });
+  });
+
   it('a story without images says where they come from', async () => {
     const created = await luna(['--config', config, 'story', 'new', '--title', 'Empty', '--premise', 'p', '--json'], { home });
     const id = JSON.parse(created.stdout).id as string;

@@ -164,6 +164,10 @@ export async function startFakeComfy(initial: FakeComfyOptions = {}): Promise<Fa
         return res.writeHead(200, { 'content-type': 'image/png', 'content-length': file.length }).end(file);
       }
       if (req.method === 'POST' && (u.pathname === '/queue' || u.pathname === '/interrupt')) return json(res, 200, {});
+      if (req.method === 'GET' && u.pathname === '/system_stats') {
+        return json(res, 200, { system: { os: 'posix', python_version: '3.12.3', embedded_python: false, comfyui_version: '0.3.40', pytorch_version: '2.7.0+cu128', argv: ['main.py'], ram_total: 67108864000, ram_free: 50000000000 },
+          devices: [{ name: 'cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync', type: 'cuda', index: 0, vram_total: 25393692672, vram_free: 24000000000, torch_vram_total: 0, torch_vram_free: 0 }] });
+      }
       res.writeHead(404).end('404: Not Found');
     });
   });
