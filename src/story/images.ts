@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Store, TurnImage } from '../store/types.js';
 
@@ -45,4 +45,31 @@ export async function markdownImages(
     return [markdownImageLink(img.path, opts.outFile)];
   });
   return { main: ids.main.map(dests), branches: ids.branches.map((b) => b.map(dests)), warnings };
+}
+
+/**
+ * Deleting a story removes its rows; this removes the picture files they pointed at, and the story's folder
+ * when that leaves it empty. Only files the story's own rows named are touched, read before the delete.
+ * Best effort: a file already gone or on a read-only share is not an error (the story is deleted either way).
+ */
+export function removeImageFiles(paths: string[]): number {
+  let removed = 0;
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    try {
+      rmSync(p);
+      removed++;
+      dirs.add(path.dirname(p));
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  for (const d of dirs) {
+    try {
+      rmdirSync(d); // only succeeds when empty
+    } catch {
+      // other files are still there
+    }
+  }
+  return removed;
 }

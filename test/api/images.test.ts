@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makePng } from '../helpers/comfyui-fake.js';
@@ -27,7 +27,7 @@ async function storyWithImage(accountId = 'a') {
 
 describe('luna api: story images', () => {
   it('lists a story\'s images with a URL each (no server paths) and serves the bytes with their content type', async () => {
-    const { story, turn, img, png } = await storyWithImage();
+    const { story, turn, img, png, file } = await storyWithImage();
     const res = await f.req('GET', `/v1/stories/${story.id}/images`);
     expect(res.status).toBe(200);
     const list = await res.json();
@@ -43,6 +43,9 @@ describe('luna api: story images', () => {
     const md = await (await f.req('GET', `/v1/stories/${story.id}/export?format=markdown`)).text();
     expect(md).toContain(`![Turn 1](</v1/stories/${story.id}/images/${img.id}>)`);
     expect(md).not.toContain(f.fx.home);
+    // Deleting the story deletes the picture's file as well as its row.
+    expect((await f.req('DELETE', `/v1/stories/${story.id}`)).status).toBe(200);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('is account-scoped: another account gets 404 for the listing and the image; a missing id or file is 404 with a hint', async () => {

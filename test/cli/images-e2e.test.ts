@@ -87,6 +87,12 @@ describe('images end to end through bin/luna', () => {
     expect(inline.stdout).toContain(`![Turn 1](data:image/png;base64,${png.toString('base64')})`);
     const none = await luna(['--config', config, 'story', 'export', id, '--format', 'md', '--images', 'none'], { home });
     expect(none.stdout).not.toContain('![');
+
+    // Deleting the story removes its pictures and their folder too.
+    const del = await luna(['--config', config, 'story', 'delete', id, '--yes'], { home });
+    expect(del.exitCode, del.stderr).toBe(0);
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(path.dirname(file))).toBe(false);
   });
 
   it('luna doctor checks the workflow and that ComfyUI answers', async () => {
