@@ -53,12 +53,12 @@ async function homeWithImage() {
   return { home, story, file, png };
 }
 
-async function playAndOpenImage(what: string, env: string, expectPicture: boolean) {
+async function playAndOpenImage(what: string, env: string, expectPicture: boolean, flags = '') {
   const { home, story, file, png } = await homeWithImage();
   const name = `luna-img-${what}-${process.pid}-${Date.now()}`;
   const raw = path.join(home, 'raw.out');
   sessions.push(name);
-  tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '40', `env LUNA_HOME=${home} TERM=xterm-256color ${env} node ${LUNA} play ${story.id}; echo "[exit $?]"; sleep 60`);
+  tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '40', `env LUNA_HOME=${home} TERM=xterm-256color ${env} node ${LUNA} play ${story.id} ${flags}; echo "[exit $?]"; sleep 60`);
   tmux('pipe-pane', '-o', '-t', name, `cat >> ${raw}`);
   await waitFor(() => capture(name).includes('The lamp swings'), 'the play screen', 20_000);
   tmux('send-keys', '-t', name, '-l', '/image');
@@ -86,6 +86,13 @@ describe('/image in a real terminal', () => {
     expect(r.screen).toContain(r.file);
     expect(r.bytes).not.toContain('\x1b]1337;File=');
     expect(r.bytes).not.toContain('\x1b_G');
+  }, 90_000);
+
+  it('--no-images wins over a forced protocol: the path only', async () => {
+    const r = await playAndOpenImage('noimages', 'LUNA_INLINE_IMAGES=iterm2', false, '--no-images');
+    expect(r.bytes).toContain('\x1b[?1049h');
+    expect(r.screen).toContain(r.file);
+    expect(r.bytes).not.toContain('\x1b]1337;File=');
   }, 90_000);
 
   it('LUNA_INLINE_IMAGES=iterm2: the PNG goes out as one OSC 1337 sequence, placed with the cursor saved and restored', async () => {
