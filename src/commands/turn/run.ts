@@ -4,6 +4,7 @@ import { restartWarning } from '../../cli/render-turn.js';
 import { LunaError, UsageError } from '../../errors.js';
 import type { TurnEvent } from '../../pipeline/events.js';
 import { findStory } from '../../story/find.js';
+import { terminalLine } from '../../util/terminal-text.js';
 import { afterCommit, branchFrom, retryAction, switchHead, undo } from '../../story/ops.js';
 import type { Store, Story } from '../../store/types.js';
 import { onStopSignals, SIGNAL_EXIT_CODES, type StopSignal } from '../../util/signals.js';
@@ -60,6 +61,7 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
         const d = r.dreamer;
         if (d && !g.json && !opts.quiet && process.stderr.isTTY && d.done + d.failed + d.retried > 0) {
           process.stderr.write(`· dreamer: ${d.done} done${d.retried ? `, ${d.retried} to retry` : ''}${d.failed ? `, ${d.failed} failed` : ''}\n`);
+          for (const img of await store.listTurnImages(story.id, { turnIds: [last.turn.id] })) process.stderr.write(`· picture: ${terminalLine(img.path)}\n`);
         }
       }
       if (stoppedBy) throw stopped('the turn was saved');
