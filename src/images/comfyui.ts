@@ -78,7 +78,7 @@ export function createComfyUiClient(cfg: ComfyUiConfig): ComfyUiClient {
         } catch (err) {
           if (deadline.aborted && !signal?.aborted) {
             await cancel(http, promptId);
-            throw new ModelError(`ComfyUI at ${cfg.url} did not finish prompt ${promptId} within ${Math.round(cfg.runTimeoutMs / 1000)} s (runTimeoutMs); it was cancelled`, {
+            throw new ModelError(`ComfyUI at ${cfg.url} did not finish prompt ${promptId} within ${+(cfg.runTimeoutMs / 1000).toFixed(1)} s (runTimeoutMs); it was cancelled`, {
               retryable: true, hint: 'check the ComfyUI console; a bigger workflow may need a longer agents.dreamer.comfyui.runTimeoutMs',
             });
           }

@@ -113,7 +113,7 @@ describe('Dreamer → ComfyUI → images on disk, linked to the turn', () => {
     const r = await drainJobs(fx!.session.deps, { workerId: 't' });
     expect(r.done).toBe(0);
     const [job] = await fx!.store.listJobs({});
-    expect(job!.lastError).toMatch(/did not finish prompt .* within 2 s \(runTimeoutMs\)/);
+    expect(job!.lastError).toMatch(/did not finish prompt .* within 1.5 s \(runTimeoutMs\)/);
     expect(comfy!.requests).toContain('POST /queue');
     const [row] = await comfyRows();
     expect(row!.outcome).toBe('failed');
