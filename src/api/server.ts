@@ -96,7 +96,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
   const { registerRateLimit } = await import('./rate-limit.js');
   await registerRateLimit(app, ctx, { max: opt.rateLimit, timeWindow: opt.rateWindowMs });
 
-  const [ops, stories, turns, memory, account, facade, lore, cards, memoryEdit, steer] = await Promise.all([
+  const [ops, stories, turns, memory, account, facade, lore, cards, memoryEdit, steer, images] = await Promise.all([
     import('./routes/ops.js'),
     import('./routes/stories.js'),
     import('./routes/turns.js'),
@@ -107,6 +107,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
     import('./routes/cards.js'),
     import('./routes/memory-edit.js'),
     import('./routes/steer.js'),
+    import('./routes/images.js'),
   ]);
   await app.register(async (open) => ops.registerOpsRoutes(open, ctx));
   await app.register(async (v1) => {
@@ -120,6 +121,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
     lore.registerLoreRoutes(v1, ctx);
     memoryEdit.registerMemoryEditRoutes(v1, ctx);
     cards.registerCardRoutes(v1, ctx);
+    images.registerImageRoutes(v1, ctx);
     account.registerAccountRoutes(v1, ctx);
     facade.registerOpenAiFacade(v1, ctx);
   });

@@ -183,9 +183,15 @@ function resolvePaths(data: Plain, dir: string, home: string): Plain {
     data = { ...data, cost: { ...data.cost, pricingFile: resolve(data.cost.pricingFile) } };
   }
   const dreamer = isPlain(data.agents) && isPlain(data.agents.dreamer) ? data.agents.dreamer : null;
-  if (dreamer && isPlain(dreamer.comfyui) && typeof dreamer.comfyui.workflow === 'string') {
+  if (dreamer && isPlain(dreamer.comfyui)) {
     const agents = data.agents as Plain;
-    data = { ...data, agents: { ...agents, dreamer: { ...dreamer, comfyui: { ...dreamer.comfyui, workflow: resolve(dreamer.comfyui.workflow) } } } };
+    const c = dreamer.comfyui;
+    const comfyui = {
+      ...c,
+      ...(typeof c.workflow === 'string' ? { workflow: resolve(c.workflow) } : {}),
+      ...(typeof c.imagesDir === 'string' ? { imagesDir: resolve(c.imagesDir) } : {}),
+    };
+    data = { ...data, agents: { ...agents, dreamer: { ...dreamer, comfyui } } };
   }
   if (!isPlain(data.models)) return data;
   const models: Plain = {};

@@ -98,7 +98,20 @@ export const agentsSchema = z.strictObject({
         workflow: z.string().min(1),
         /** Text in the workflow replaced by the prompt (e.g. in the positive CLIPTextEncode node). */
         placeholder: z.string().min(1).default('{{prompt}}'),
+        /** Each HTTP request to ComfyUI (submit, history, one image download). */
         timeoutMs: z.number().int().positive().default(15_000),
+        /** A whole run, from submission to the last image: a server that never finishes fails the attempt after this. */
+        runTimeoutMs: z.number().int().positive().default(600_000),
+        /** Extra attempts after a transient failure (unreachable, 5xx, timeout), with exponential backoff from retryBackoffMs. */
+        retries: z.number().int().min(0).max(10).default(2),
+        retryBackoffMs: z.number().int().min(0).default(1000),
+        /** How to learn that a run finished: the /ws websocket (auto: when this Node has one), or polling /history. */
+        transport: z.enum(['auto', 'websocket', 'poll']).default('auto'),
+        pollMs: z.number().int().positive().default(1000),
+        /** Where images are written (<imagesDir>/<story>/<turn>-<n>.png); default <home>/images. In production, a directory every worker and API shares (NFS, or an object-store bucket mounted with gcsfuse/s3fs). */
+        imagesDir: z.string().min(1).optional(),
+        /** What an hour of the ComfyUI GPU costs; unset: cost.selfHosted's GPU hour (0 when none is configured). */
+        gpuHourUsd: z.number().nonnegative().optional(),
       })
       .optional(),
   }),

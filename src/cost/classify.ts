@@ -11,7 +11,8 @@ export type SpendClass = 'cloud' | 'self-hosted' | 'burst';
 export const SPEND_CLASSES: readonly SpendClass[] = ['cloud', 'self-hosted', 'burst'];
 
 const BURST_PROVIDERS = new Set(['burst', 'runpod', 'vast', 'lambda']);
-const SELF_HOSTED_PROVIDERS = new Set(['local', 'serve']);
+// comfyui: image runs on your own ComfyUI server, priced by GPU-seconds (src/images/render.ts).
+const SELF_HOSTED_PROVIDERS = new Set(['local', 'serve', 'comfyui']);
 
 /** Classifies ledger rows by (agent, provider, model id), consulting the config for API hosts. */
 export function createClassifier(config: LunaConfig): (row: { agent?: string | null; provider?: string | null; model?: string | null }) => SpendClass {

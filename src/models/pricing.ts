@@ -159,6 +159,6 @@ function numberReader(file: string, where: string, r: Record<string, unknown>): 
 }
 
 /** A self-hosted GPU hour as configured: the hourly figure plus electricity (watts x $/kWh), either may be 0. */
-function selfHostedHourUsd(c: { gpuHourUsd: number; gpuWatts: number; electricityUsdPerKwh: number }): number {
+export function selfHostedHourUsd(c: { gpuHourUsd: number; gpuWatts: number; electricityUsdPerKwh: number }): number {
   return c.gpuHourUsd + (c.gpuWatts / 1000) * c.electricityUsdPerKwh;
 }

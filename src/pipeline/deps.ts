@@ -29,6 +29,16 @@ export interface AgentCallOptions {
  */
 export type CallAgent = (agent: AgentName, req: GenerateRequest, opts?: AgentCallOptions) => Promise<AgentCallResult>;
 
+/** A turn's rendered images, stored as files; `calls` are their ledger rows. A failure carries its rows as `calls` too. */
+export interface RenderedImages {
+  images: { n: number; path: string; mime: string; width: number | null; height: number | null; bytes: number }[];
+  calls: LedgerCall[];
+  gpuSeconds: number;
+  transport: 'websocket' | 'poll';
+}
+
+export type RenderImages = (prompt: string, meta: { storyId: string; turnId: string }, signal?: AbortSignal) => Promise<RenderedImages>;
+
 export interface PipelineDeps {
   store: PipelineStore;
   config: LunaConfig;
@@ -38,8 +48,8 @@ export interface PipelineDeps {
   /** Embeds text with the Preprocessor's embedding model; absent when none is configured. */
   embed?: (text: string, signal?: AbortSignal) => Promise<Float32Array | null>;
   signal?: AbortSignal;
-  /** Hands an image prompt to an image generator (ComfyUI); absent when none is configured. */
-  submitImage?: (prompt: string, meta: { storyId: string; turnId: string }, signal?: AbortSignal) => Promise<void>;
+  /** Renders an image prompt (ComfyUI) and stores the files; absent when none is configured. */
+  renderImages?: RenderImages;
   /** Monotonic milliseconds (performance.now by default); injectable for tests and benches. */
   now?: () => number;
   /**

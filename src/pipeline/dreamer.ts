@@ -12,7 +12,7 @@ import { arcSummaryRequest, entitySheetRequest, imagePromptRequest } from './pro
  * or BullMQ), so a crash loses nothing: an expired lock makes the job claimable again.
  */
 
-export type DreamerDeps = Pick<PipelineDeps, 'store' | 'config' | 'callAgent' | 'embed' | 'signal' | 'submitImage'>;
+export type DreamerDeps = Pick<PipelineDeps, 'store' | 'config' | 'callAgent' | 'embed' | 'signal' | 'renderImages'>;
 
 export interface DrainOptions {
   workerId: string;
@@ -86,11 +86,22 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
     }
     case 'image-prompt': {
       if (!turn) return;
-      const prompt = (await call(imagePromptRequest(turn.prose, story.style))).slice(0, 600);
+      // A retried job reuses the prompt it already paid for when only the rendering failed.
+      const saved = deps.renderImages ? (await deps.store.getImagePrompts([turn.id]))[turn.id] : undefined;
+      const prompt = saved ?? (await call(imagePromptRequest(turn.prose, story.style))).slice(0, 600);
       if (!prompt) return;
-      await deps.store.saveImagePrompt(turn.id, prompt);
-      // A failed submission fails the job, so the queue retries it with backoff (the prompt is kept).
-      await deps.submitImage?.(prompt, { storyId: story.id, turnId: turn.id }, deps.signal);
+      if (!saved) await deps.store.saveImagePrompt(turn.id, prompt);
+      if (!deps.renderImages) return;
+      // A failed rendering fails the job, so the queue retries it with backoff; a refused workflow is permanent.
+      try {
+        const out = await deps.renderImages(prompt, { storyId: story.id, turnId: turn.id }, deps.signal);
+        await record(out.calls);
+        await deps.store.replaceTurnImages(turn.id, prompt, out.images);
+      } catch (err) {
+        const calls = (err as { calls?: LedgerCall[] }).calls;
+        if (calls) await record(calls);
+        throw err;
+      }
       return;
     }
     default:

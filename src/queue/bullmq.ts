@@ -1,9 +1,9 @@
-import { Queue, WaitingError, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import { ConfigError, DatabaseError, redactSecrets } from '../errors.js';
 import type { Job, JobKind, QueueStore } from '../store/types.js';
 import { connectRedis, type RedisClient } from './redis-client.js';
 import type { RedisQueueSettings } from './redis-url.js';
-import type { BackendCounts, JobHandler, JobQueue, RunOptions, RunTally } from './types.js';
+import { isPermanentJobError, type BackendCounts, type JobHandler, type JobQueue, type RunOptions, type RunTally } from './types.js';
 
 /** Who holds a store row once the relay handed it to BullMQ (the row's lockedBy). */
 export const RELAY_OWNER = 'bullmq';
@@ -28,6 +28,9 @@ type StoreWithOutbox = QueueStore & Required<Pick<QueueStore, 'markJobsRelayed' 
  * detection (a killed worker's job goes back to wait once its lock expires), exponential backoff, jobId dedup.
  * This class only relays the store's outbox rows into BullMQ and mirrors outcomes back onto those rows.
  */
+/** Prefix of the UnrecoverableError a permanent job failure becomes (see isPermanentJobError). */
+const PERMANENT = 'permanent failure: ';
+
 export class BullJobQueue implements JobQueue {
   readonly backend = 'bullmq' as const;
   private constructor(
@@ -134,7 +137,7 @@ export class BullJobQueue implements JobQueue {
     // A job whose workers keep dying is failed by BullMQ itself ("stalled more than allowable limit") without
     // reaching the processor, so mirror that failure here.
     worker.on('failed', (bj, err) => {
-      if (!bj || err?.name !== 'UnrecoverableError') return;
+      if (!bj || err?.name !== 'UnrecoverableError' || err.message.startsWith(PERMANENT)) return;
       const lastError = redactSecrets(err.message);
       void this.store.mirrorJob(String(bj.id), { state: 'failed', attempts: bj.data.baseAttempts + Math.max(1, bj.attemptsMade), lastError }).catch(warn('mirror'));
       tally.failed++;
@@ -174,11 +177,14 @@ export class BullJobQueue implements JobQueue {
         throw new WaitingError();
       }
       const message = redactSecrets(err instanceof Error ? err.message : String(err));
-      const final = bj.attemptsMade + 1 >= (bj.opts.attempts ?? 1);
+      const permanent = isPermanentJobError(err);
+      const final = permanent || bj.attemptsMade + 1 >= (bj.opts.attempts ?? 1);
       await this.store.mirrorJob(job.id, { state: final ? 'failed' : 'running', attempts: attempt, lastError: message });
       if (final) tally.failed++;
       else tally.retried++;
       opts.onJob?.(job, final ? 'failed' : 'retry', message);
+      // Already mirrored and counted above: the 'failed' listener skips errors marked PERMANENT.
+      if (permanent) throw new UnrecoverableError(`${PERMANENT}${message}`);
       throw new Error(message);
     }
     await this.store.mirrorJob(job.id, { state: 'done', attempts: attempt, lastError: null });

@@ -1,7 +1,7 @@
 import { isAbortError, redactSecrets } from '../errors.js';
 import type { QueueStore } from '../store/types.js';
 import { holderId, holderIsGone } from './holder.js';
-import { storeBackoffMs, type JobHandler, type JobQueue, type RunOptions, type RunTally } from './types.js';
+import { isPermanentJobError, storeBackoffMs, type JobHandler, type JobQueue, type RunOptions, type RunTally } from './types.js';
 
 /**
  * The embedded default: workers claim rows straight from the store's job table (claimJob/completeJob/failJob).
@@ -66,7 +66,7 @@ export class StoreJobQueue implements JobQueue {
           return;
         }
         const message = redactSecrets(err instanceof Error ? err.message : String(err));
-        const after = await this.store.failJob(job.id, opts.workerId, message, storeBackoffMs(job.attempts));
+        const after = await this.store.failJob(job.id, opts.workerId, message, storeBackoffMs(job.attempts), isPermanentJobError(err));
         if (after.state === 'failed') tally.failed++;
         else tally.retried++;
         opts.onJob?.(job, after.state === 'failed' ? 'failed' : 'retry', message);

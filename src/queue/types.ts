@@ -59,3 +59,11 @@ export interface JobQueue {
 export function storeBackoffMs(attempts: number): number {
   return Math.min(300_000, 2000 * 2 ** attempts) * (0.5 + Math.random() / 2);
 }
+
+/**
+ * A failure no retry can fix (ComfyUI refusing the workflow with node_errors): the queue marks the job failed
+ * at once instead of spending its remaining attempts. Any error with `permanent: true` counts.
+ */
+export function isPermanentJobError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true;
+}

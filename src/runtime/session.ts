@@ -57,8 +57,8 @@ export async function createSession(store: Store, loaded: LoadedConfig, opts: { 
     : undefined;
   const guard = await loadGuard(store, loaded);
   const comfy = config.agents.dreamer.comfyui;
-  const submitImage = comfy ? (await import('../images/comfyui.js')).createComfyUiSubmitter(comfy) : undefined;
-  const deps: PipelineDeps = { store, config, callAgent, limits, embed, signal: opts.signal, guard, submitImage };
+  const renderImages = comfy ? (await import('../images/render.js')).createImageRenderer(comfy, config, loaded.home) : undefined;
+  const deps: PipelineDeps = { store, config, callAgent, limits, embed, signal: opts.signal, guard, renderImages };
   return {
     deps,
     withModels: (models) => ({ ...deps, callAgent: makeCallAgent(models), limits: makeLimits(models) }),

@@ -54,6 +54,16 @@ export const storyBundleSchema = z.strictObject({
  * starting where it leaves the main line (a branch of a branch repeats their shared turns).
  */
 export async function exportBundle(store: Store, storyId: string): Promise<StoryBundle & { format: 'luna-story/1' }> {
+  return (await exportBundleWithIds(store, storyId)).bundle;
+}
+
+/** The turn ids behind a bundle's turns, in the same order (main line, then each branch's own turns). */
+export interface BundleTurnIds {
+  main: string[];
+  branches: string[][];
+}
+
+export async function exportBundleWithIds(store: Store, storyId: string): Promise<{ bundle: StoryBundle & { format: 'luna-story/1' }; ids: BundleTurnIds }> {
   const story = await store.getStory(storyId);
   if (!story) throw new Error(`no story ${storyId}`);
   const main = await store.getBranch(story.id, story.headTurnId);
@@ -62,17 +72,19 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
     store.listLeaves(story.id), store.listEntities(story.id), store.listFacts(story.id), store.listLore(story.id), store.getStoryCard(story.id),
   ]);
   const branches: NonNullable<StoryBundle['branches']> = [];
+  const branchIds: string[][] = [];
   for (const leaf of leaves) {
     if (mainIndex.has(leaf.id)) continue;
     const path = await store.getBranch(story.id, leaf.id);
     let split = 0;
     while (split < path.length && mainIndex.has(path[split]!.id)) split++;
     branches.push({ from: split, turns: path.slice(split).map(pair) });
+    branchIds.push(path.slice(split).map((t) => t.id));
   }
   const factsByEntity = new Map<string, typeof facts>();
   for (const f of facts) factsByEntity.set(f.entityId, [...(factsByEntity.get(f.entityId) ?? []), f]);
-  return {
-    format: 'luna-story/1',
+  const bundle = {
+    format: 'luna-story/1' as const,
     title: story.title,
     premise: story.premise,
     style: story.style || undefined,
@@ -94,6 +106,7 @@ export async function exportBundle(store: Store, storyId: string): Promise<Story
     branches,
     ...(card ? { card: { spec: card.spec, data: card.card, tags: card.tags, ...(card.image ? { image: card.image.toString('base64') } : {}) } } : {}),
   };
+  return { bundle, ids: { main: main.map((t) => t.id), branches: branchIds } };
 }
 
 function pair(t: Turn): BundleTurn {
@@ -104,17 +117,19 @@ function pair(t: Turn): BundleTurn {
  * The story as a document: the current branch as the main story, then every other branch in its own
  * section, starting where it leaves the main story (its earlier turns are the main story's).
  */
-export function bundleToMarkdown(b: StoryBundle): string {
+export function bundleToMarkdown(b: StoryBundle, opts: { images?: { main: string[][]; branches: string[][][] } } = {}): string {
   const out = [`# ${b.title}`, '', `*${b.premise}*`, ''];
   if (b.style) out.push(`Style: ${b.style}`, '');
   const branches = b.branches ?? [];
   if (branches.length) out.push(`This story has ${plural(branches.length + 1, 'branch')}: the current one comes first, then the others, each from where it leaves it.`, '');
-  const turn = (t: { action: string; prose: string }, n: number, level: string) =>
-    out.push(`${level} Turn ${n}`, '', ...(t.action ? [...t.action.split('\n').map((l) => `> ${l}`), ''] : []), t.prose, '');
-  b.turns.forEach((t, i) => turn(t, i + 1, '##'));
+  // Each image is a ready link destination (see markdownImageLink), placed after the turn's prose.
+  const turn = (t: { action: string; prose: string }, n: number, level: string, images: string[] = []) =>
+    out.push(`${level} Turn ${n}`, '', ...(t.action ? [...t.action.split('\n').map((l) => `> ${l}`), ''] : []), t.prose, '',
+      ...images.flatMap((dest, k) => [`![Turn ${n}${images.length > 1 ? `, image ${k + 1}` : ''}](${dest})`, '']));
+  b.turns.forEach((t, i) => turn(t, i + 1, '##', opts.images?.main[i]));
   branches.forEach((br, i) => {
     out.push('---', '', `## Branch ${i + 2}: leaves the story after turn ${br.from}`, '');
-    br.turns.forEach((t, j) => turn(t, br.from + j + 1, '###'));
+    br.turns.forEach((t, j) => turn(t, br.from + j + 1, '###', opts.images?.branches[i]?.[j]));
   });
   if (b.entities?.length) {
     out.push('## Cast and places', '');

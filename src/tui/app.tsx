@@ -21,6 +21,8 @@ import { createStory } from '../story/ops.js';
 import { newStoryProblem } from './story-input.js';
 import { initialState, reduce } from './state.js';
 import type { Theme } from './theme.js';
+import type { InlineImages } from './inline-image.js';
+import { imageRowsFor, useInlineImage } from './use-inline-image.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { terminalLine } from '../util/terminal-text.js';
 
@@ -40,6 +42,8 @@ export interface AppProps {
   onQuit?: () => void;
   /** Aborted to quit from outside (SIGTERM, SIGHUP): the same orderly quit as Ctrl-D. */
   stop?: AbortSignal;
+  /** Inline pictures for /image (src/tui/inline-image.ts); absent or protocol null: the path only. */
+  images?: InlineImages;
 }
 
 const SIDE_WIDTH = 30;
@@ -147,6 +151,10 @@ export function App(props: AppProps) {
   const paneHeight = Math.max(3, size.rows - 1 - inH - statusHeight);
   const lines = useMemo(() => storyLines(state, paneWidth), [state.items, state.live, state.earlier, state.story, paneWidth]);
   const win = visibleWindow(lines, paneHeight, state.scroll);
+  const overlayText = state.overlay ? overlayLines(state.overlay, paneWidth).length : 0;
+  const imageRows = imageRowsFor(props.images, state.overlay, overlayText, paneHeight);
+  // Screen row 1 is the title bar, the pane's own title row 2, its text from row 3; then a blank row.
+  useInlineImage(props.images, state.overlay, { row: 3 + overlayText + 1, col: 1, cols: paneWidth, rows: imageRows });
 
   // Scrolling past the oldest loaded turn loads the previous page.
   useEffect(() => {
@@ -311,7 +319,7 @@ export function App(props: AppProps) {
       </Text>
       <Box flexDirection="row" height={paneHeight}>
         {state.overlay ? (
-          <OverlayPane overlay={state.overlay} width={paneWidth} height={paneHeight} theme={theme} />
+          <OverlayPane overlay={state.overlay} width={paneWidth} height={paneHeight} theme={theme} imageRows={imageRows} />
         ) : (
           <StoryPane lines={win.lines} height={paneHeight} width={paneWidth} theme={theme} scrolled={win.scroll} />
         )}

@@ -17,6 +17,7 @@ export const SLASH_COMMANDS = {
   review: 'memory changes waiting for review; /review accept|reject N… | all',
   cost: "this session's and this story's spend per agent",
   jobs: "the Dreamer's queue",
+  image: "the newest turn's picture (/image N for turn N): inline where the terminal can show it, else its path",
   export: 'write the story as JSON and Markdown into the data dir',
   help: 'keys and commands',
   quit: 'leave (Ctrl-D also quits)',

@@ -4,6 +4,7 @@ import { isAbortError, redactSecrets } from '../errors.js';
 import type { TurnEvent } from '../pipeline/events.js';
 import type { Session } from '../runtime/session.js';
 import type { Store, Story, Turn } from '../store/types.js';
+import { terminalLine } from '../util/terminal-text.js';
 import { afterCommit, retryAction, switchHead, undo } from '../story/ops.js';
 import { editProse, retryAt, switchTake } from '../story/steer.js';
 import type { ShownTurn, TuiAction } from './state.js';
@@ -110,13 +111,28 @@ export function createPlayController(opts: PlayControllerOptions) {
     dispatch({ type: 'budget', budget: b && b.messages.length ? { level: b.level === 'hard' ? 'hard' : 'soft', message: b.messages.join('; ') } : null });
   };
 
+  // A picture the Dreamer just rendered: named in the story pane (the path works on any terminal).
+  const announcePicture = async (turnId: string): Promise<void> => {
+    if (!story || closed) return;
+    const images = await store.listTurnImages(story.id, { turnIds: [turnId] }).catch(() => []);
+    const first = images[0];
+    if (!first || closed) return;
+    dispatch({ type: 'notice', notice: { level: 'info', text: `picture for turn ${first.depth}: ${terminalLine(first.path)}${images.length > 1 ? ` (+${images.length - 1})` : ''} — /image shows it` } });
+  };
+
   const startDreamer = () => {
     if (!loaded.config.agents.dreamer.inProcess || dreaming || closed) return;
     dispatch({ type: 'queue', depth: null, running: true });
     dreaming = (async () => {
       const { drainJobs } = await import('../pipeline/dreamer.js');
       try {
-        await drainJobs({ ...session.deps, signal: dreamerCtrl.signal }, { workerId: `tui-${process.pid}`, onJob: () => void refreshQueue() });
+        await drainJobs({ ...session.deps, signal: dreamerCtrl.signal }, {
+          workerId: `tui-${process.pid}`,
+          onJob: (job, outcome) => {
+            void refreshQueue();
+            if (job.kind === 'image-prompt' && outcome === 'done' && job.turnId) void announcePicture(job.turnId);
+          },
+        });
       } catch (err) {
         if (!isAbortError(err)) dispatch({ type: 'notice', notice: { level: 'warning', text: `Dreamer: ${redactSecrets((err as Error).message)}` } });
       } finally {

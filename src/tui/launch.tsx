@@ -6,6 +6,7 @@ import type { Store } from '../store/types.js';
 import { App, type PlayStart } from './app.js';
 import { Setup } from './setup.js';
 import { detectColor, makeTheme } from './theme.js';
+import { detectImageProtocol } from './image-protocol.js';
 import { enterPlayTerminal } from './terminal.js';
 import { onStopSignals, SIGNAL_EXIT_CODES, type StopSignal } from '../util/signals.js';
 
@@ -26,7 +27,7 @@ const STOP_GRACE_MS = 5_000;
  * is cancelled, so its paid calls reach the ledger); a second signal, or a quit that takes longer than
  * STOP_GRACE_MS, restores the terminal and exits at once. Resolves with the signal that stopped it, if any.
  */
-export async function runPlayScreen(opts: { store: Store; loaded: LoadedConfig; session: Session; start: PlayStart; mouse: boolean }): Promise<{ stoppedBy: StopSignal | null }> {
+export async function runPlayScreen(opts: { store: Store; loaded: LoadedConfig; session: Session; start: PlayStart; mouse: boolean; images?: boolean }): Promise<{ stoppedBy: StopSignal | null }> {
   const out = process.stdout;
   const theme = makeTheme(detectColor());
   const terminal = enterPlayTerminal(out, { mouse: opts.mouse });
@@ -48,7 +49,8 @@ export async function runPlayScreen(opts: { store: Store; loaded: LoadedConfig; 
     grace.unref();
   });
   try {
-    const app = render(<App store={opts.store} loaded={opts.loaded} session={opts.session} start={opts.start} theme={theme} stop={stop.signal} />, { exitOnCtrlC: false, patchConsole: true });
+    const images = { protocol: opts.images === false ? null : detectImageProtocol(process.env, out), write: (s: string) => void out.write(s) };
+    const app = render(<App store={opts.store} loaded={opts.loaded} session={opts.session} start={opts.start} theme={theme} stop={stop.signal} images={images} />, { exitOnCtrlC: false, patchConsole: true });
     await app.waitUntilExit();
     app.cleanup();
   } finally {

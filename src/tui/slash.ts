@@ -7,6 +7,7 @@ import { helpLines, type SlashName } from './commands.js';
 import type { PlayController } from './controller.js';
 import type { TuiAction } from './state.js';
 import { listBranches } from '../story/branches.js';
+import { imagePanel } from './image-panel.js';
 import { loreCommand, lorePanel } from './lore-panel.js';
 import { entityPanel, factCommand, reviewCommand, reviewPanel } from './memory-edit-panel.js';
 import { branchPanel, contextPanel, costPanel, exportStory, jobsPanel, memoryPanel, takesPanel } from './views.js';
@@ -29,7 +30,7 @@ export interface SlashContext {
 }
 
 /** Commands that read what follows them; every other one refuses an argument rather than ignore it. */
-const TAKES_ARGS: ReadonlySet<SlashName> = new Set(['branch', 'context', 'lore', 'entity', 'fact', 'review', 'retry', 'takes', 'ooc', 'note']);
+const TAKES_ARGS: ReadonlySet<SlashName> = new Set(['branch', 'context', 'lore', 'entity', 'fact', 'review', 'retry', 'takes', 'ooc', 'note', 'image']);
 
 /** Runs one slash command. Failures become inline notices; the session stays usable. */
 export async function runSlash(name: SlashName, args: string[], ctx: SlashContext): Promise<void> {
@@ -119,6 +120,8 @@ export async function runSlash(name: SlashName, args: string[], ctx: SlashContex
         return dispatch({ type: 'overlay', overlay: await costPanel(store, fresh, ctx.sessionStart) });
       case 'jobs':
         return dispatch({ type: 'overlay', overlay: await jobsPanel(store, fresh) });
+      case 'image':
+        return dispatch({ type: 'overlay', overlay: await imagePanel(store, fresh, args) });
       case 'export': {
         const out = await exportStory(store, fresh, ctx.loaded.home);
         return info(`exported ${plural(out.turns, 'turn')} to ${out.json} and ${out.md}`);

@@ -47,6 +47,15 @@ export interface Overlay {
   title: string;
   lines: string[];
   scroll: number;
+  /** /image: the picture the app draws under the lines where the terminal can show one. */
+  image?: OverlayImage;
+}
+
+export interface OverlayImage {
+  path: string;
+  mime: string;
+  width: number | null;
+  height: number | null;
 }
 
 export interface TuiState {
@@ -96,7 +105,7 @@ export type TuiAction =
   | { type: 'arc'; arc: string | null }
   | { type: 'in-play'; entities: { name: string; kind: string }[] }
   | { type: 'toggle-side' }
-  | { type: 'overlay'; overlay: { title: string; lines: string[] } | null }
+  | { type: 'overlay'; overlay: { title: string; lines: string[]; image?: OverlayImage } | null }
   | { type: 'overlay-scroll'; by: number; maxScroll: number }
   | { type: 'quit-arm'; armed: boolean };
 

@@ -9,7 +9,8 @@ import { currentFacts, latestOnBranch } from '../pipeline/memory.js';
 import { curateContext } from '../pipeline/preprocessor.js';
 import type { BranchInfo } from '../story/branches.js';
 import type { Take } from '../story/steer.js';
-import { bundleToMarkdown, exportBundle } from '../story/bundle.js';
+import { bundleToMarkdown, exportBundleWithIds } from '../story/bundle.js';
+import { markdownImages } from '../story/images.js';
 import type { LedgerAggregateRow, Store, Story, Turn } from '../store/types.js';
 
 /** Text for the TUI's panels (/context, /memory, /cost, /jobs, /branch) and /export. Reads the store; never renders. */
@@ -111,7 +112,7 @@ export function branchPanel(story: Story, branches: BranchInfo[], headDepth: num
 }
 
 export async function exportStory(store: Store, story: Story, home: string): Promise<{ json: string; md: string; turns: number }> {
-  const bundle = await exportBundle(store, story.id);
+  const { bundle, ids } = await exportBundleWithIds(store, story.id);
   const dir = path.join(home, 'exports');
   ensureDir(dir, { what: 'exports folder' });
   const slug = story.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'story';
@@ -120,6 +121,7 @@ export async function exportStory(store: Store, story: Story, home: string): Pro
   // The same safe write as `story export -o`: whole or untouched, with the cause in words on a full disk.
   const write = (file: string, text: string) => writeUserFile(file, text, { what: 'export' });
   write(`${base}.json`, `${JSON.stringify(bundle, null, 2)}\n`);
-  write(`${base}.md`, bundleToMarkdown(bundle));
+  // Pictures are linked relative to the .md, as `luna story export -o` does.
+  write(`${base}.md`, bundleToMarkdown(bundle, { images: await markdownImages(store, story.id, ids, { mode: 'link', outFile: `${base}.md` }) }));
   return { json: `${base}.json`, md: `${base}.md`, turns: bundle.turns.length };
 }

@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePng } from '../helpers/comfyui-fake.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { planJson } from '../helpers/pipeline-fixture.js';
 import { createDb, dbNameOf, dropDb } from '../postgres/pg-helpers.js';
@@ -42,6 +45,18 @@ describe('luna api on PostgreSQL: each request runs under row-level security for
     expect(await scopedB.store.listStories()).toEqual([]);
     expect(await scopedB.store.getTurn(done.turn.id)).toBeNull();
     expect((await (await f.req('GET', `/v1/stories/${s.id}`)).json()).turnCount).toBe(1);
+
+    // Images too: A's picture is served to A and invisible to B, even to B's unfiltered store.
+    const file = path.join(f.fx.home, 'pg-picture.png');
+    const png = makePng(3, 2);
+    writeFileSync(file, png);
+    const [img] = await f.fx.store.replaceTurnImages(done.turn.id, 'a lamp', [{ n: 1, path: file, mime: 'image/png', width: 3, height: 2, bytes: png.length }]);
+    const got = await f.req('GET', `/v1/stories/${s.id}/images/${img!.id}`);
+    expect(got.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await got.arrayBuffer()).equals(png)).toBe(true);
+    expect((await f.req('GET', `/v1/stories/${s.id}/images/${img!.id}`, { key: b })).status).toBe(404);
+    expect(await scopedB.store.listTurnImages(s.id)).toEqual([]);
+    expect(await scopedB.store.getTurnImage(s.id, img!.id)).toBeNull();
   });
 
   it("steering runs under row-level security: A sets its note, edits and retakes; B reaches none of it", async () => {

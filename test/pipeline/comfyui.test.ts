@@ -1,44 +1,27 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drainJobs } from '../../src/pipeline/dreamer.js';
-import { listenOnLoopback } from '../helpers/listen.js';
+import { startFakeComfy, type FakeComfy, type FakeComfyOptions } from '../helpers/comfyui-fake.js';
 import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
-
-/** A loopback stand-in for ComfyUI's POST /prompt (200 {prompt_id, number, node_errors}; errors as ComfyUI sends them). */
-async function fakeComfy(replies: { status: number; body: unknown }[]) {
-  const bodies: any[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d) => (raw += d));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/prompt') return void res.writeHead(404).end();
-      bodies.push(JSON.parse(raw));
-      const r = replies.shift() ?? { status: 200, body: { prompt_id: `p${bodies.length}`, number: bodies.length, node_errors: {} } };
-      res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
-    });
-  });
-  const { port, close } = await listenOnLoopback(server);
-  return { url: `http://127.0.0.1:${port}`, bodies, close };
-}
 
 const WORKFLOW = {
   '3': { class_type: 'KSampler', inputs: { seed: 1, steps: 20, model: ['4', 0], positive: ['6', 0] } },
   '6': { class_type: 'CLIPTextEncode', inputs: { text: 'masterpiece, {{prompt}}', clip: ['4', 1] } },
+  '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'luna/LUNA', images: ['8', 0] } },
 };
 
 let fx: PipelineFixture | null = null;
-let comfy: Awaited<ReturnType<typeof fakeComfy>> | null = null;
+let comfy: FakeComfy | null = null;
 afterEach(async () => {
   await fx?.close();
   await comfy?.close();
   fx = comfy = null;
 });
 
-async function setup(replies: { status: number; body: unknown }[]) {
-  comfy = await fakeComfy(replies);
+async function setup(fake: FakeComfyOptions, comfyCfg: Record<string, unknown> = {}) {
+  comfy = await startFakeComfy(fake);
   const dir = mkdtempSync(path.join(tmpdir(), 'luna-comfy-'));
   const workflow = path.join(dir, 'workflow_api.json');
   writeFileSync(workflow, JSON.stringify(WORKFLOW));
@@ -47,7 +30,7 @@ async function setup(replies: { status: number; body: unknown }[]) {
       preprocessor: { model: 'scribe' },
       strategist: { model: 'planner' },
       writer: { model: 'scribe' },
-      dreamer: { model: 'scribe', arcEvery: 50, comfyui: { url: comfy.url, workflow } },
+      dreamer: { model: 'scribe', arcEvery: 50, comfyui: { url: comfy.url, workflow, gpuHourUsd: 3.6, retryBackoffMs: 10, pollMs: 50, ...comfyCfg } },
     },
   });
   const story = await fx.store.createStory({ title: 'Harbour', premise: 'Maren keeps the light' });
@@ -59,25 +42,100 @@ async function setup(replies: { status: number; body: unknown }[]) {
   return { story, turnId: done.turn.id };
 }
 
-describe('Dreamer → ComfyUI', () => {
-  it('submits the image prompt inside the user workflow and keeps it with the turn', async () => {
-    const { turnId } = await setup([]);
+const comfyRows = async () => (await fx!.store.listCalls({})).filter((r) => r.provider === 'comfyui');
+
+describe('Dreamer → ComfyUI → images on disk, linked to the turn', () => {
+  it('over the websocket: submits the prompt in the workflow, downloads the output PNG, stores and ledgers it', async () => {
+    const { story, turnId } = await setup({ gpuMs: 2500, width: 8, height: 6 });
     const r = await drainJobs(fx!.session.deps, { workerId: 't' });
     expect(r).toMatchObject({ done: 1, failed: 0 });
-    expect(comfy!.bodies).toHaveLength(1);
     const sent = comfy!.bodies[0];
     expect(sent.prompt['6'].inputs.text).toBe('masterpiece, a lighthouse at night, storm clouds');
-    expect(sent.prompt['3']).toEqual(WORKFLOW['3']);
     expect(sent.extra_data.luna.turnId).toBe(turnId);
-    expect((await fx!.store.getImagePrompts([turnId]))[turnId]).toBe('a lighthouse at night, storm clouds');
+    expect(comfy!.wsClients).toEqual([sent.client_id]);
+    // the websocket said when: no polling loop, one history read after `executing` node null
+    expect(comfy!.requests.filter((q) => q.startsWith('GET /history/'))).toHaveLength(1);
+    expect(comfy!.requests).toContain('GET /view');
+    const images = await fx!.store.listTurnImages(story.id);
+    expect(images).toHaveLength(1);
+    const img = images[0]!;
+    expect(img).toMatchObject({ turnId, n: 1, mime: 'image/png', width: 8, height: 6, prompt: 'a lighthouse at night, storm clouds' });
+    expect(img.path).toBe(path.join(fx!.home, 'images', story.id, `${turnId}-1.png`));
+    const bytes = readFileSync(img.path);
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(img.bytes).toBe(bytes.length);
+    // 2.5 GPU-seconds at $3.60 per GPU-hour = $0.0025
+    const [row] = await comfyRows();
+    expect(row).toMatchObject({ agent: 'dreamer', provider: 'comfyui', model: 'workflow_api', outcome: 'ok', latencyMs: 2500, storyId: story.id, turnId });
+    expect(row!.costUsd).toBeCloseTo(0.0025, 10);
   });
 
-  it('a ComfyUI error fails the job so the queue retries it, with the error visible', async () => {
-    await setup([{ status: 400, body: { error: { type: 'prompt_no_outputs', message: 'Prompt has no outputs' }, node_errors: {} } }]);
+  it('without a websocket it polls /history; several outputs become n = 1, 2 and temp previews are skipped', async () => {
+    const { story } = await setup({ noWebsocket: true, images: 2 });
+    expect((await drainJobs(fx!.session.deps, { workerId: 't' })).done).toBe(1);
+    expect(comfy!.wsClients).toEqual([]);
+    const images = await fx!.store.listTurnImages(story.id);
+    expect(images.map((i) => i.n)).toEqual([1, 2]);
+    for (const i of images) expect(existsSync(i.path)).toBe(true);
+    expect(comfy!.requests.filter((q) => q === 'GET /view')).toHaveLength(2);
+  });
+
+  it('retries a 503 on submission with backoff, then succeeds', async () => {
+    const { story } = await setup({ unavailable: 2 }, { transport: 'poll' });
+    expect((await drainJobs(fx!.session.deps, { workerId: 't' })).done).toBe(1);
+    expect(comfy!.bodies).toHaveLength(3);
+    expect(await fx!.store.listTurnImages(story.id)).toHaveLength(1);
+  });
+
+  it('a 400 with node_errors fails the job at once (no retry) with the node message, and ledgers a zero-cost failure', async () => {
+    const { story } = await setup({ refuse: true });
+    const r = await drainJobs(fx!.session.deps, { workerId: 't' });
+    expect(r).toMatchObject({ done: 0, failed: 1, retried: 0 });
+    expect(comfy!.bodies).toHaveLength(1);
+    const [job] = await fx!.store.listJobs({ state: 'failed' });
+    expect(job!.lastError).toMatch(/ComfyUI refused the workflow: node 6 \(CLIPTextEncode\): Required input is missing: clip/);
+    expect(await fx!.store.listTurnImages(story.id)).toEqual([]);
+    expect(await comfyRows()).toEqual([expect.objectContaining({ outcome: 'failed', costUsd: 0 })]);
+  });
+
+  it('an execution_error fails the attempt with the node and exception (the queue retries it later); the prompt is kept for the retry', async () => {
+    const { turnId } = await setup({ mode: 'exec-error' });
+    const r = await drainJobs(fx!.session.deps, { workerId: 't' });
+    expect(r).toMatchObject({ done: 0, retried: 1 });
+    const [job] = await fx!.store.listJobs({});
+    expect(job!.lastError).toMatch(/node 3 \(KSampler\): CUDA out of memory/);
+    expect((await fx!.store.getImagePrompts([turnId]))[turnId]).toBe('a lighthouse at night, storm clouds');
+    expect(await comfyRows()).toEqual([expect.objectContaining({ outcome: 'failed' })]);
+  });
+
+  it('times out a server that never finishes, cancels the prompt there, and charges the wall time', async () => {
+    await setup({ mode: 'never' }, { runTimeoutMs: 1500 });
     const r = await drainJobs(fx!.session.deps, { workerId: 't' });
     expect(r.done).toBe(0);
-    expect(r.retried + r.failed).toBe(1);
     const [job] = await fx!.store.listJobs({});
-    expect(job!.lastError).toMatch(/ComfyUI refused the prompt \(HTTP 400\).*prompt_no_outputs/);
+    expect(job!.lastError).toMatch(/did not finish prompt .* within 1.5 s \(runTimeoutMs\)/);
+    expect(comfy!.requests).toContain('POST /queue');
+    const [row] = await comfyRows();
+    expect(row!.outcome).toBe('failed');
+    expect(row!.latencyMs).toBeGreaterThanOrEqual(1500);
+    expect(row!.costUsd).toBeGreaterThan(0);
+  });
+
+  it('a workflow that saves no image (only a temp preview) fails the job at once, saying what to add', async () => {
+    const { story } = await setup({ images: 0 }, { transport: 'poll' });
+    expect(await drainJobs(fx!.session.deps, { workerId: 't' })).toMatchObject({ done: 0, failed: 1, retried: 0 });
+    const [job] = await fx!.store.listJobs({});
+    expect(job!.lastError).toMatch(/saved no image/);
+    expect(comfy!.requests).not.toContain('GET /view');
+    expect(await fx!.store.listTurnImages(story.id)).toEqual([]);
+  });
+
+  it('a re-run replaces the turn\'s images instead of adding more', async () => {
+    const { story, turnId } = await setup({});
+    await drainJobs(fx!.session.deps, { workerId: 't' });
+    await fx!.store.enqueueJobs([{ kind: 'image-prompt', storyId: story.id, turnId }]);
+    await drainJobs(fx!.session.deps, { workerId: 't' });
+    expect(comfy!.bodies).toHaveLength(2);
+    expect(await fx!.store.listTurnImages(story.id)).toHaveLength(1);
   });
 });

@@ -125,6 +125,27 @@ describe('Dreamer over BullMQ', () => {
     expect(await fx.store.getImagePrompts(turnIds)).toEqual({});
   });
 
+  it('a permanent failure (e.g. ComfyUI refusing the workflow) fails the job at once, without spending its other attempts', async () => {
+    fx = await queueFixture({ backoffMs: 50 });
+    await seedTurns(fx.store, 1);
+    const q = await open(fx);
+    expect(await q.relay()).toBe(1);
+    const controller = new AbortController();
+    const outcomes: string[] = [];
+    let calls = 0;
+    const tally = await q.run(async () => {
+      calls++;
+      throw Object.assign(new Error('ComfyUI refused the workflow: node 6 (CLIPTextEncode): Required input is missing: clip'), { permanent: true });
+    }, { workerId: 'w', once: false, pollMs: 200, signal: controller.signal, onJob: (_j, outcome) => { outcomes.push(outcome); controller.abort(); } });
+    expect(calls).toBe(1);
+    expect(outcomes).toEqual(['failed']);
+    expect(tally).toEqual({ done: 0, failed: 1, retried: 0 });
+    const [row] = await fx.store.listJobs();
+    expect(row).toMatchObject({ state: 'failed', attempts: 1, lockedBy: null });
+    expect(row!.lastError).toMatch(/^ComfyUI refused the workflow: node 6/);
+    expect(await (await q.queue.getJob(row!.id))?.getState()).toBe('failed');
+  });
+
   it('a worker start gives jobs back to a Redis that lost them, with the attempts they had left', async () => {
     fx = await queueFixture({ backoffMs: 50 });
     fx.model.script({ kind: 'error', status: 500 });

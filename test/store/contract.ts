@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../../src/store/types.js';
+import { imageContract } from './contract-images.js';
 import { jobAndBurstContract } from './contract-jobs.js';
 import { ledgerContract } from './contract-ledger.js';
 import { memoryContract } from './contract-memory.js';
@@ -40,5 +41,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     jobAndBurstContract(ctx);
     schemaContract(ctx);
     steeringContract(ctx);
+    imageContract(ctx);
   });
 }

@@ -1,5 +1,6 @@
 import { render } from 'ink-testing-library';
 import { App, type PlayStart } from '../../src/tui/app.js';
+import type { InlineImages } from '../../src/tui/inline-image.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { afterEach } from 'vitest';
 import { pipelineFixture, type PipelineFixture } from '../helpers/pipeline-fixture.js';
@@ -33,9 +34,9 @@ export async function openFixture(extra?: Parameters<typeof pipelineFixture>[0])
 }
 
 /** Renders the real App over the fixture's store and session (real pipeline, loopback model servers); unmounted after the test. */
-export function renderApp(fx: PipelineFixture, start: PlayStart, size = { columns: 120, rows: 30 }) {
+export function renderApp(fx: PipelineFixture, start: PlayStart, size = { columns: 120, rows: 30 }, images?: InlineImages) {
   let quit = false;
-  const ui = render(<App onQuit={() => (quit = true)} store={fx.store} loaded={fx.loaded} session={fx.session} start={start} theme={makeTheme(false)} size={size} pingIntervalMs={200} flushMs={30} />);
+  const ui = render(<App onQuit={() => (quit = true)} store={fx.store} loaded={fx.loaded} session={fx.session} start={start} theme={makeTheme(false)} size={size} pingIntervalMs={200} flushMs={30} images={images} />);
   opened.push(() => ui.unmount());
   const frame = () => ui.lastFrame() ?? '';
   return {

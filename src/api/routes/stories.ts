@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { UsageError } from '../../errors.js';
-import { bundleToMarkdown, exportBundle, storyBundleSchema } from '../../story/bundle.js';
+import { bundleToMarkdown, exportBundleWithIds, storyBundleSchema } from '../../story/bundle.js';
+import { markdownImages, removeImageFiles } from '../../story/images.js';
 import { createStory } from '../../story/ops.js';
 import { callerOf, loadStory } from '../auth.js';
 import { errors, errorSchema, pageOf, pageQuery, paginate, storyIdParams, storySchema } from '../schemas.js';
@@ -50,7 +51,9 @@ export function registerStoryRoutes(app: FastifyInstance, _ctx: ApiContext): voi
   app.delete<{ Params: { id: string } }>('/v1/stories/:id', { schema: { summary: 'Delete a story and everything in it (its ledger rows stay)', tags: ['stories'], params: storyIdParams, response: { 200: { type: 'object', properties: { deleted: { type: 'string' } } }, ...errors } } }, async (req) => {
     const caller = callerOf(req);
     const story = await loadStory(caller, req.params.id);
+    const pictures = (await caller.store.listTurnImages(story.id)).map((img) => img.path);
     await caller.store.deleteStory(story.id);
+    removeImageFiles(pictures);
     return { deleted: story.id };
   });
 
@@ -68,8 +71,12 @@ export function registerStoryRoutes(app: FastifyInstance, _ctx: ApiContext): voi
     async (req, reply) => {
       const caller = callerOf(req);
       const story = await loadStory(caller, req.params.id);
-      const bundle = await exportBundle(caller.store, story.id);
-      if (req.query.format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(bundleToMarkdown(bundle));
+      const { bundle, ids } = await exportBundleWithIds(caller.store, story.id);
+      if (req.query.format === 'markdown') {
+        // Images link to their API URLs (GET /v1/stories/:id/images/:imageId), never to server paths.
+        const images = await markdownImages(caller.store, story.id, ids, { mode: 'api', outFile: null });
+        return reply.type('text/markdown; charset=utf-8').send(bundleToMarkdown(bundle, { images }));
+      }
       return bundle;
     },
   );

@@ -66,6 +66,10 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
   }
 
   if (opts.models) out.push(...(await modelChecks(loaded)));
+  if (opts.models) {
+    const c = await (await import('../../images/health.js')).checkComfyUi(loaded.config, AbortSignal.timeout(5000));
+    if (c) out.push({ check: 'comfyui', status: c.ok ? 'pass' : 'fail', detail: c.detail, fix: c.fix });
+  }
   out.push(await gpuCheck(loaded));
   return out;
 }

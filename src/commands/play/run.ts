@@ -12,6 +12,7 @@ interface PlayOpts {
   title?: string;
   premise?: string;
   mouse?: boolean;
+  images?: boolean;
 }
 
 export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOptions): Promise<void> {
@@ -67,7 +68,7 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
     try {
       const { runPlayScreen } = await launching;
       const start = story ? { kind: 'open' as const, id: story.id } : opts.new ? { kind: 'new' as const, title: opts.title!.trim(), premise: opts.premise!.trim() } : { kind: 'pick' as const };
-      ({ stoppedBy } = await runPlayScreen({ store, loaded, session, start, mouse: opts.mouse !== false }));
+      ({ stoppedBy } = await runPlayScreen({ store, loaded, session, start, mouse: opts.mouse !== false, images: opts.images !== false }));
     } finally {
       await session.close();
     }

@@ -3,6 +3,7 @@ import { printJson } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
 import { requireConfirmation } from '../../cli/prompt.js';
 import { findStory } from '../../story/find.js';
+import { removeImageFiles } from '../../story/images.js';
 import { plural } from '../../util/plural.js';
 
 export async function run(ref: string, opts: { yes?: boolean }, g: GlobalOptions): Promise<void> {
@@ -15,7 +16,9 @@ export async function run(ref: string, opts: { yes?: boolean }, g: GlobalOptions
       refusing: `delete "${story.title}"`,
       declined: `kept "${story.title}": nothing deleted`,
     });
+    const pictures = (await store.listTurnImages(story.id)).map((i) => i.path);
     await store.deleteStory(story.id);
+    removeImageFiles(pictures);
     if (g.json) printJson({ deleted: story.id, turns });
     else process.stdout.write(`deleted ${story.id} (${plural(turns, 'turn')})\n`);
   });

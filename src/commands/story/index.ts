@@ -33,7 +33,12 @@ export function registerStory(program: Command): void {
     .description('export a story (all branches) as JSON or Markdown, or as a Character Card V3 (-o NAME.png, .charx or .json)')
     .addOption(new Option('-f, --format <fmt>', 'output format').choices(['json', 'md', 'card']).default('json'))
     .option('-o, --output <file>', 'write to a file instead of stdout')
+    .addOption(new Option('--images <mode>', 'Markdown: link each turn\'s images (relative to -o FILE), inline them as data: URIs, or leave them out').choices(['link', 'inline', 'none']).default('link'))
     .action(async (id: string, opts, cmd: Command) => (await import('./export.js')).run(id, opts, globalOptions(cmd)));
+  story
+    .command('images <id>')
+    .description('list the images the Dreamer stored for a story (ComfyUI; see docs/images.md), by turn')
+    .action(async (id: string, opts, cmd: Command) => (await import('./images.js')).run(id, opts, globalOptions(cmd)));
   story
     .command('import <file>')
     .description('import a story JSON file, or a character card (PNG, JSON or CHARX; V2/V3) as a new story (indexed for retrieval; no LLM calls)')

@@ -4,6 +4,7 @@ import { restartWarning } from '../../cli/render-turn.js';
 import { LunaError, UsageError } from '../../errors.js';
 import type { TurnEvent } from '../../pipeline/events.js';
 import { findStory } from '../../story/find.js';
+import { terminalLine } from '../../util/terminal-text.js';
 import { afterCommit, branchFrom, retryAction } from '../../story/ops.js';
 import { retryAt } from '../../story/steer.js';
 import type { TurnInput } from '../../pipeline/run-turn.js';
@@ -65,6 +66,7 @@ export async function run(ref: string, action: string, opts: TurnFlags, g: Globa
         const d = r.dreamer;
         if (d && !g.json && !opts.quiet && process.stderr.isTTY && d.done + d.failed + d.retried > 0) {
           process.stderr.write(`· dreamer: ${d.done} done${d.retried ? `, ${d.retried} to retry` : ''}${d.failed ? `, ${d.failed} failed` : ''}\n`);
+          for (const img of await store.listTurnImages(story.id, { turnIds: [last.turn.id] })) process.stderr.write(`· picture: ${terminalLine(img.path)}\n`);
         }
       }
       if (stoppedBy) throw stopped('the turn was saved');

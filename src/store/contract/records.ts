@@ -193,6 +193,27 @@ export interface StoryCard {
   image: Buffer | null;
 }
 
+/** An image the Dreamer got back for a turn (ComfyUI); the file lives outside the database at `path`. */
+export interface TurnImage {
+  id: string;
+  storyId: string;
+  turnId: string;
+  /** The turn's depth (1 = first turn), for listings. */
+  depth: number;
+  /** 1-based position among the turn's images (a workflow may output several). */
+  n: number;
+  path: string;
+  mime: string;
+  /** From the image header when it was cheap to read (PNG, JPEG, WebP); null otherwise. */
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  prompt: string;
+  createdAt: string;
+}
+
+export type NewTurnImage = Omit<TurnImage, 'id' | 'storyId' | 'turnId' | 'depth' | 'createdAt'>;
+
 export interface ArcSummary {
   id: string;
   storyId: string;

@@ -1,7 +1,7 @@
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRollupCheck, LedgerRow } from './ledger.js';
 import type { BurstInstance, Job, JobKind, JobState, MigrationStatus } from './ops.js';
 import type {
-  Account, ApiKey, ArcSummary, Entity, EntityPatch, Fact, FactOrigin, FactWriteMeta, LoreEntry, MemoryChange, MemoryProposal, NewEntity, NewFact, NewLore, StoryCard, SearchHit, Story, StoryBundle, StorySummary, Turn, TurnCommit,
+  Account, ApiKey, ArcSummary, Entity, EntityPatch, Fact, FactOrigin, FactWriteMeta, LoreEntry, MemoryChange, MemoryProposal, NewEntity, NewFact, NewLore, NewTurnImage, StoryCard, SearchHit, Story, StoryBundle, StorySummary, Turn, TurnCommit, TurnImage,
 } from './records.js';
 
 /**
@@ -119,6 +119,16 @@ export interface MemoryEditStore {
   decideProposals(storyId: string, ids: string[] | 'all', accept: boolean): Promise<MemoryProposal[]>;
 }
 
+/** Images linked to turns (src/store/sql/images.ts); the files themselves live outside the database. */
+export interface ImageStore {
+  /** Replaces the turn's images with these (a re-run job does not duplicate them), in one transaction. */
+  replaceTurnImages(turnId: string, prompt: string, images: Omit<NewTurnImage, 'prompt'>[]): Promise<TurnImage[]>;
+  /** The story's images, oldest turn first (by depth), then by n; `turnIds` narrows to those turns. */
+  listTurnImages(storyId: string, opts?: { turnIds?: string[] }): Promise<TurnImage[]>;
+  /** One image of the story, or null (an image of another story is null too). */
+  getTurnImage(storyId: string, id: string): Promise<TurnImage | null>;
+}
+
 export interface LedgerStore {
   recordCalls(rows: LedgerRow[]): Promise<void>;
   listCalls(filter?: LedgerFilter & { limit?: number }): Promise<LedgerRow[]>;
@@ -137,8 +147,11 @@ export interface JobStore {
   /** Atomically claims the next runnable job (queued, runAfter ≤ now, or a running job whose lock expired). */
   claimJob(workerId: string, lockMs: number, kinds?: JobKind[]): Promise<Job | null>;
   completeJob(id: string, workerId: string): Promise<void>;
-  /** Records a failure; requeues with runAfter = now + backoff, or marks failed after maxAttempts. */
-  failJob(id: string, workerId: string, error: string, backoffMs: number): Promise<Job>;
+  /**
+   * Records a failure; requeues with runAfter = now + backoff, or marks failed after maxAttempts, or at once
+   * when `final` (a failure no retry can fix, e.g. a workflow ComfyUI refuses).
+   */
+  failJob(id: string, workerId: string, error: string, backoffMs: number, final?: boolean): Promise<Job>;
   listJobs(filter?: { storyId?: string; state?: JobState; limit?: number }): Promise<Job[]>;
   jobCounts(storyId?: string): Promise<Record<JobState, number>>;
   /**
@@ -167,7 +180,7 @@ export interface StoreLifecycle {
 }
 
 /** Every role plus its lifecycle: what `openStore` returns and front ends hold. */
-export type Store = StoreLifecycle & MigrationStore & AccountStore & StoryStore & TurnStore & MemoryStore & MemoryEditStore & LoreStore & LedgerStore & JobStore & BurstStore;
+export type Store = StoreLifecycle & MigrationStore & AccountStore & StoryStore & TurnStore & MemoryStore & MemoryEditStore & LoreStore & ImageStore & LedgerStore & JobStore & BurstStore;
 
 /** What a job queue (src/queue) needs of a store: the jobs table, and the dialect for its messages. */
 export type QueueStore = Pick<StoreLifecycle, 'dialect'> & JobStore;
@@ -180,6 +193,7 @@ export type PipelineStore = QueueStore
   & Pick<StoryStore, 'getStory'>
   & Pick<TurnStore, 'getTurn' | 'getBranch' | 'getBranchIds' | 'commitTurn'>
   & Pick<MemoryStore, 'listEntities' | 'listFacts' | 'upsertEntities' | 'listLore' | 'addArcSummary' | 'listArcSummaries' | 'searchTurns'
-    | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'saveImagePrompt'>
+    | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'saveImagePrompt' | 'getImagePrompts'>
   & Pick<MemoryEditStore, 'addProposals'>
+  & Pick<ImageStore, 'replaceTurnImages'>
   & Pick<LedgerStore, 'recordCalls'>;

@@ -88,6 +88,12 @@ export const COPY_TABLES: CopyTable[] = [
     cols: [['turn_id', T], ['account_id', T], ['prompt', T], ['created_at', TS]],
   },
   {
+    table: 'turn_images', since: 10, select: `SELECT i.id, s.account_id, i.story_id, i.turn_id, i.n, i.path, i.mime, i.width, i.height, i.bytes, i.prompt, i.created_at
+      FROM turn_images i JOIN stories s ON s.id = i.story_id ORDER BY i.created_at, i.id`,
+    cols: [['id', T], ['account_id', T], ['story_id', T], ['turn_id', T], ['n', I], ['path', T], ['mime', T], ['width', I], ['height', I], ['bytes', I],
+      ['prompt', T], ['created_at', TS]],
+  },
+  {
     table: 'burst_instances', select: `SELECT id, name, deployment, provider, provider_instance_id, gpu_type, gpu_count, price_per_hour, state, endpoint, api_key, serves,
       launched_at, ready_at, last_active_at, terminated_at, billed_until, last_error FROM burst_instances ORDER BY launched_at, id`,
     cols: [['id', T], ['name', T], ['deployment', T], ['provider', T], ['provider_instance_id', T], ['gpu_type', T], ['gpu_count', I], ['price_per_hour', 'float8'],

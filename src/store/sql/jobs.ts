@@ -84,12 +84,12 @@ export class SqlJobs implements JobStore {
     }, 'completing job');
   }
 
-  failJob(id: string, workerId: string, error: string, backoffMs: number): Promise<Job> {
+  failJob(id: string, workerId: string, error: string, backoffMs: number, final = false): Promise<Job> {
     return this.c.db.transaction(async (q) => {
       const job = await this.held(q, id, workerId);
       const now = Date.now();
       const r = await q.get(`UPDATE jobs SET state = ?, locked_by = NULL, locked_until = NULL, last_error = ?, run_after = ?, updated_at = ? WHERE id = ? RETURNING *`,
-        [job.attempts >= job.maxAttempts ? 'failed' : 'queued', error, new Date(now + Math.max(0, backoffMs)).toISOString(), new Date(now).toISOString(), id]);
+        [final || job.attempts >= job.maxAttempts ? 'failed' : 'queued', error, new Date(now + Math.max(0, backoffMs)).toISOString(), new Date(now).toISOString(), id]);
       return this.c.rows.toJob(r!);
     }, 'failing job');
   }

@@ -2,6 +2,7 @@ import type { Dialect, Store } from '../contract/roles.js';
 import { SqlAccounts } from './accounts.js';
 import { SqlBurst } from './burst.js';
 import type { SqlContext } from './context.js';
+import { SqlImages } from './images.js';
 import { SqlJobs } from './jobs.js';
 import { SqlLore } from './lore.js';
 import { SqlMemoryEdit } from './memory-edit.js';
@@ -19,7 +20,7 @@ export interface Roles {
   turns?: SqlTurns;
 }
 
-type RoleName = 'migrations' | 'accounts' | 'stories' | 'turns' | 'memory' | 'memoryEdit' | 'lore' | 'ledger' | 'jobs' | 'burst';
+type RoleName = 'migrations' | 'accounts' | 'stories' | 'turns' | 'memory' | 'memoryEdit' | 'lore' | 'images' | 'ledger' | 'jobs' | 'burst';
 
 /** Which role answers each Store method: complete by type, so a method missing here does not compile. */
 const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close'>, RoleName> = {
@@ -33,6 +34,7 @@ const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close'>, RoleName> = {
   saveImagePrompt: 'memory', getImagePrompts: 'memory',
   editEntity: 'memoryEdit', mergeEntities: 'memoryEdit', addProposals: 'memoryEdit', listProposals: 'memoryEdit', decideProposals: 'memoryEdit',
   updateLore: 'lore', deleteLore: 'lore', importLore: 'lore', getStoryCard: 'lore',
+  replaceTurnImages: 'images', listTurnImages: 'images', getTurnImage: 'images',
   recordCalls: 'ledger', listCalls: 'ledger', aggregateCalls: 'ledger', checkLedgerRollup: 'ledger', rebuildLedgerRollup: 'ledger',
   enqueueJobs: 'jobs', claimJob: 'jobs', completeJob: 'jobs', failJob: 'jobs', listJobs: 'jobs', jobCounts: 'jobs', markJobsRelayed: 'jobs', mirrorJob: 'jobs',
   saveBurstInstance: 'burst', getBurstInstance: 'burst', listBurstInstances: 'burst',
@@ -49,7 +51,7 @@ export abstract class SqlStore {
   constructor(readonly ctx: SqlContext, roles: Roles) {
     const all: Record<RoleName, object> = {
       migrations: roles.migrations, accounts: new SqlAccounts(ctx), stories: new SqlStories(ctx), turns: roles.turns ?? new SqlTurns(ctx),
-      memory: roles.memory, memoryEdit: new SqlMemoryEdit(ctx), lore: new SqlLore(ctx), ledger: roles.ledger, jobs: new SqlJobs(ctx), burst: new SqlBurst(ctx),
+      memory: roles.memory, memoryEdit: new SqlMemoryEdit(ctx), lore: new SqlLore(ctx), images: new SqlImages(ctx), ledger: roles.ledger, jobs: new SqlJobs(ctx), burst: new SqlBurst(ctx),
     };
     for (const [name, role] of Object.entries(METHODS)) {
       const r = all[role] as Record<string, (...args: unknown[]) => unknown>;

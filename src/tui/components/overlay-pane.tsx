@@ -10,9 +10,11 @@ export function overlayLines(o: Overlay, width: number): string[] {
   return o.lines.flatMap((l) => wrapText(l, width));
 }
 
-export function OverlayPane(props: { overlay: Overlay; width: number; height: number; theme: Theme }) {
+export function OverlayPane(props: { overlay: Overlay; width: number; height: number; theme: Theme; imageRows?: number }) {
   const { overlay, width, height, theme } = props;
-  const all = overlayLines(overlay, width);
+  // Rows kept blank for a picture drawn over them (/image on a terminal that can show one).
+  const picture = props.imageRows ? ['', ...Array.from({ length: props.imageRows }, () => '')] : [];
+  const all = [...overlayLines(overlay, width), ...picture];
   const body = Math.max(1, height - 2);
   // Overlays read top-down, so their scroll counts from the top.
   const win = visibleWindow(all, body, Math.max(0, all.length - body - overlay.scroll));

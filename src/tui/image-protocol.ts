@@ -1,0 +1,84 @@
+/**
+ * Inline images in the terminal, for the two protocols that take a PNG as it is (no decoding, no library):
+ * kitty's graphics protocol (kitty, WezTerm, Ghostty, Konsole) and iTerm2's inline images (iTerm2, WezTerm,
+ * mintty). Sixel would need the PNG decoded and quantised, so a sixel-only terminal gets the path instead.
+ */
+
+export type ImageProtocol = 'kitty' | 'iterm2';
+
+/**
+ * Which protocol the terminal speaks, from what it tells its programs; null: none we know, or output is not
+ * a terminal at all (a pipe, a file, a test): escapes must never reach those. LUNA_INLINE_IMAGES=0 turns it
+ * off, =kitty / =iterm2 forces one (a terminal that speaks it but does not say so, e.g. inside tmux).
+ * NO_COLOR is about colour, not pictures, so it does not change this.
+ */
+export function detectImageProtocol(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }): ImageProtocol | null {
+  if (!stream.isTTY) return null;
+  const force = env.LUNA_INLINE_IMAGES?.toLowerCase();
+  if (force === '0' || force === 'off' || force === 'false' || force === 'no') return null;
+  if (force === 'kitty' || force === 'iterm2') return force;
+  if (env.TERM === 'dumb') return null;
+  // tmux and screen swallow both protocols unless passthrough is set up: the path is the safe answer there.
+  if (env.TMUX || env.TERM?.startsWith('screen') || env.TERM?.startsWith('tmux')) return null;
+  if (env.KITTY_WINDOW_ID || env.TERM === 'xterm-kitty' || env.TERM === 'xterm-ghostty' || env.TERM_PROGRAM === 'ghostty') return 'kitty';
+  if (env.TERM_PROGRAM === 'iTerm.app' || env.LC_TERMINAL === 'iTerm2' || env.TERM_PROGRAM === 'WezTerm' || env.TERM_PROGRAM === 'mintty') return 'iterm2';
+  return null;
+}
+
+const KITTY_CHUNK = 4096;
+
+/**
+ * kitty: `ESC _ G f=100,a=T,t=d,c=COLS,r=ROWS,q=2,m=1 ; <base64> ESC \`, the payload cut into 4096-byte chunks
+ * (all but the last with m=1; continuation chunks carry only m). f=100 is PNG; c/r scale it into that many
+ * cells; q=2 keeps the terminal from answering on stdin, where the answer would arrive as typed keys.
+ */
+export function kittyImage(png: Buffer, cells: { cols: number; rows: number }): string {
+  const b64 = png.toString('base64');
+  const chunks: string[] = [];
+  for (let i = 0; i < b64.length; i += KITTY_CHUNK) chunks.push(b64.slice(i, i + KITTY_CHUNK));
+  if (!chunks.length) chunks.push('');
+  return chunks
+    .map((c, i) => {
+      const more = i < chunks.length - 1 ? 1 : 0;
+      const keys = i === 0 ? `f=100,a=T,t=d,c=${cells.cols},r=${cells.rows},q=2,m=${more}` : `m=${more}`;
+      return `\x1b_G${keys};${c}\x1b\\`;
+    })
+    .join('');
+}
+
+/** kitty: delete every image placement on screen (closing the panel that showed one). */
+export const KITTY_DELETE_ALL = '\x1b_Ga=d,d=A,q=2\x1b\\';
+
+/**
+ * iTerm2: `ESC ] 1337 ; File=inline=1;size=N;width=COLS;height=ROWS;preserveAspectRatio=1 : <base64> BEL`,
+ * the whole file in one sequence (iTerm2 and WezTerm take up to several MB).
+ */
+export function iterm2Image(png: Buffer, cells: { cols: number; rows: number }, name = 'image.png'): string {
+  const n = Buffer.from(name).toString('base64');
+  return `\x1b]1337;File=name=${n};inline=1;size=${png.length};width=${cells.cols};height=${cells.rows};preserveAspectRatio=1:${png.toString('base64')}\x07`;
+}
+
+export function encodeImage(protocol: ImageProtocol, png: Buffer, cells: { cols: number; rows: number }): string {
+  return protocol === 'kitty' ? kittyImage(png, cells) : iterm2Image(png, cells);
+}
+
+/**
+ * Draws at a cell (1-based row and column) without moving the cursor as the UI knows it: save (ESC 7), move
+ * (CSI row;col H), draw, restore (ESC 8). The UI keeps those cells blank, so its next frame does not fight it.
+ */
+export function placeAt(row: number, col: number, escape: string): string {
+  return `\x1b7\x1b[${Math.max(1, Math.round(row))};${Math.max(1, Math.round(col))}H${escape}\x1b8`;
+}
+
+/**
+ * The cells an image of width x height pixels takes inside a box of maxCols x maxRows, keeping its aspect
+ * ratio with a terminal cell about twice as tall as wide.
+ */
+export function fitCells(width: number | null, height: number | null, maxCols: number, maxRows: number): { cols: number; rows: number } {
+  const cols = Math.max(1, Math.floor(maxCols));
+  const rows = Math.max(1, Math.floor(maxRows));
+  if (!width || !height) return { cols, rows };
+  const aspect = height / width / 2; // rows per column
+  if (cols * aspect <= rows) return { cols, rows: Math.max(1, Math.round(cols * aspect)) };
+  return { cols: Math.max(1, Math.round(rows / aspect)), rows };
+}
