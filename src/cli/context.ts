@@ -55,3 +55,14 @@ export async function withStore<T>(
     await store.close();
   }
 }
+
+/**
+ * Where `--debug` (or LUNA_DEBUG=1) notes go: stderr, one line each, control characters made visible. Undefined
+ * without it, so the quiet troubles it reports (a trace collector that does not answer) stay quiet.
+ */
+export function debugLog(g: GlobalOptions): ((message: string) => void) | undefined {
+  if (!g.debug && process.env.LUNA_DEBUG !== '1') return undefined;
+  return (message) => {
+    process.stderr.write(`luna: debug: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
+  };
+}

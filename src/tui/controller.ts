@@ -165,7 +165,7 @@ export function createPlayController(opts: PlayControllerOptions) {
     running = (async () => {
       try {
         const { runTurn } = await import('../pipeline/run-turn.js');
-        const last = await pump(runTurn({ storyId, action, mode }, { ...session.deps, signal: ctrl.signal }));
+        const last = await pump(session.telemetry.traceTurn(runTurn({ storyId, action, mode }, { ...session.deps, signal: ctrl.signal }), { attributes: { 'luna.turn.mode': mode, 'luna.front_end': 'play' } }));
         inTurn = false;
         turnCtrl = null;
         await refreshStory();

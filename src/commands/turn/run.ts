@@ -1,4 +1,4 @@
-import { type GlobalOptions, withStore } from '../../cli/context.js';
+import { debugLog, type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { restartWarning } from '../../cli/render-turn.js';
 import { LunaError, UsageError } from '../../errors.js';
@@ -43,11 +43,12 @@ export async function run(ref: string, action: string, opts: TurnOpts, g: Global
       const sig = stoppedBy!;
       return new LunaError(`stopped by ${sig}: ${saved}`, SIGNAL_EXIT_CODES[sig], { hint: 'calls already made are in the ledger (luna cost report)' });
     };
-    const session = await createSession(store, loaded, { signal: controller.signal });
+    const session = await createSession(store, loaded, { signal: controller.signal, debug: debugLog(g) });
     try {
       const { runTurn } = await import('../../pipeline/run-turn.js');
       const { renderPlain } = await import('../../cli/render-turn.js');
-      const events = runTurn({ storyId: story.id, action, mode: opts.retry ? 'retry' : opts.from !== undefined ? 'from' : 'continue', fromTurnId: from }, session.deps);
+      const mode = opts.retry ? 'retry' : opts.from !== undefined ? 'from' : 'continue';
+      const events = session.telemetry.traceTurn(runTurn({ storyId: story.id, action, mode, fromTurnId: from }, session.deps), { attributes: { 'luna.turn.mode': mode, 'luna.front_end': 'turn' } });
       const last = g.json ? await collectJson(events) : await renderPlain(events, { quiet: Boolean(opts.quiet) });
       if (last?.type === 'error' && last.cancelled && stoppedBy) throw stopped('the turn was cancelled and the story is unchanged');
       if (last?.type === 'error') throw new LunaError(last.message, last.exitCode, { hint: last.cancelled ? 'your action was not played; run the same command to try again' : last.hint });

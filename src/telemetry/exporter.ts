@@ -1,0 +1,113 @@
+import { exportTraceRequest, type OtlpScope } from './otlp-json.js';
+import type { AttributeValue, SpanData } from './span.js';
+import type { TelemetrySettings } from './settings.js';
+
+export interface ExporterOptions {
+  settings: TelemetrySettings;
+  resource: Record<string, AttributeValue>;
+  scope: OtlpScope;
+  /** Debug-only log: export failures never reach the player. */
+  debug?: (message: string) => void;
+  /** Spans sent in one request at most (default 512). */
+  maxBatch?: number;
+  /** Ended spans waiting at most this long before they are sent even while other spans are open (default 2 s). */
+  delayMs?: number;
+  /** Spans held at most while the collector does not take them; older ones are dropped (default 4096). */
+  maxQueue?: number;
+}
+
+/**
+ * Batches ended spans and POSTs them as OTLP/JSON to `<endpoint>/v1/traces`. A batch goes out when nothing is
+ * open any more (a turn, with its stages and calls, is one batch), when it is full, or `delayMs` after its first
+ * span (a busy `luna api` is rarely idle). Sending is fire-and-forget with a timeout; a failure drops the batch
+ * and says so at debug level only. `shutdown` sends what is left and waits at most `timeoutMs` for it all.
+ */
+export class OtlpHttpExporter {
+  private buffer: SpanData[] = [];
+  private open = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<{ done: Promise<void>; abort: AbortController }>();
+  private readonly maxBatch: number;
+  private readonly delayMs: number;
+  private readonly maxQueue: number;
+  private dropped = 0;
+
+  constructor(private readonly o: ExporterOptions) {
+    this.maxBatch = o.maxBatch ?? 512;
+    this.delayMs = o.delayMs ?? 2000;
+    this.maxQueue = o.maxQueue ?? 4096;
+  }
+
+  /** A span started: the batch waits for it (up to `delayMs`). */
+  started(): void {
+    this.open++;
+  }
+
+  /** A span ended (`span` is null for one that is not recorded). */
+  ended(span: SpanData | null): void {
+    this.open = Math.max(0, this.open - 1);
+    if (span) {
+      this.buffer.push(span);
+      if (this.buffer.length > this.maxQueue) this.dropped += this.buffer.splice(0, this.buffer.length - this.maxQueue).length;
+    }
+    if (!this.buffer.length) return;
+    if (this.open === 0 || this.buffer.length >= this.maxBatch) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.delayMs).unref();
+  }
+
+  /** Sends what is buffered now (without waiting for it). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.dropped) {
+      this.o.debug?.(`telemetry: dropped ${this.dropped} span(s): the collector did not keep up`);
+      this.dropped = 0;
+    }
+    while (this.buffer.length) this.send(this.buffer.splice(0, this.maxBatch));
+  }
+
+  /** Sends what is left and waits for every request, at most `timeoutMs`; then gives up on the rest. */
+  async shutdown(): Promise<void> {
+    this.flush();
+    if (!this.inFlight.size) return;
+    let timer: NodeJS.Timeout | undefined;
+    const all = Promise.allSettled([...this.inFlight].map((r) => r.done));
+    await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, this.o.settings.timeoutMs)))]);
+    clearTimeout(timer);
+    for (const r of this.inFlight) r.abort.abort();
+  }
+
+  private send(spans: SpanData[]): void {
+    const { settings } = this.o;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), settings.timeoutMs);
+    timer.unref();
+    const body = JSON.stringify(exportTraceRequest(this.o.resource, this.o.scope, spans));
+    const entry = { abort, done: Promise.resolve() };
+    entry.done = (async () => {
+      try {
+        const res = await fetch(settings.url, {
+          method: 'POST',
+          headers: { ...settings.headers, 'content-type': 'application/json' },
+          body,
+          signal: abort.signal,
+        });
+        const text = await res.text().catch(() => '');
+        if (!res.ok) this.o.debug?.(`telemetry: ${settings.url} answered ${res.status} to ${spans.length} span(s): ${text.slice(0, 200)}`);
+        else if (/rejectedSpans/.test(text)) this.o.debug?.(`telemetry: the collector rejected part of a batch: ${text.slice(0, 200)}`);
+      } catch (err) {
+        const why = abort.signal.aborted ? `no answer within ${settings.timeoutMs} ms` : describeFetchError(err);
+        this.o.debug?.(`telemetry: could not send ${spans.length} span(s) to ${settings.url}: ${why}`);
+      } finally {
+        clearTimeout(timer);
+        this.inFlight.delete(entry);
+      }
+    })();
+    this.inFlight.add(entry);
+  }
+}
+
+function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,127 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { hostname } from 'node:os';
+import { redactSecrets } from '../errors.js';
+import type { CallAgent, LedgerCall } from '../pipeline/deps.js';
+import type { TurnEvent } from '../pipeline/events.js';
+import type { Job } from '../store/types.js';
+import { OtlpHttpExporter } from './exporter.js';
+import { Span, nowMs, type Attributes, type StartOptions } from './span.js';
+import type { TelemetrySettings } from './settings.js';
+import type { SpanContext } from './trace-context.js';
+import { traceTurnEvents, type TurnScope } from './turn-spans.js';
+
+/**
+ * What the front ends get from tracing. The pipeline stays unaware of it: turns and stages come from the
+ * TurnEvents the front ends already read, model calls from a wrapper around the injected `callAgent`, and
+ * Dreamer jobs from the `traceJob` hook. When tracing is off every piece is a pass-through.
+ */
+export interface Telemetry {
+  readonly enabled: boolean;
+  /** Wraps the session's callAgent: each attempt (ledger row) becomes a span under the stage or job that made it. */
+  wrapCallAgent(callAgent: CallAgent): CallAgent;
+  /** For PipelineDeps.traceJob: a span around each Dreamer job, under the turn that queued it when that turn ran here. */
+  traceJob?: (job: Job, run: () => Promise<void>) => Promise<void>;
+  /** A turn's events, passed through unchanged, opening and closing the turn and stage spans as they go by. */
+  traceTurn(events: AsyncIterable<TurnEvent>, opts?: { parent?: Span | SpanContext | null; attributes?: Attributes }): AsyncIterable<TurnEvent>;
+  /** Any other span (the API's request spans). */
+  startSpan(name: string, opts?: StartOptions): Span | null;
+  /** Sends what is left and waits for it, at most the export timeout. */
+  shutdown(): Promise<void>;
+}
+
+export const NOOP_TELEMETRY: Telemetry = {
+  enabled: false,
+  wrapCallAgent: (c) => c,
+  traceTurn: (events) => events,
+  startSpan: () => null,
+  shutdown: async () => undefined,
+};
+
+/** Who is making a model call right now: set around each turn step and each job, read by the callAgent wrapper. */
+export interface CallScope {
+  parentFor(agent: string): Span | null;
+}
+
+export function createTelemetry(settings: TelemetrySettings, opts: { version: string; debug?: (message: string) => void }): Telemetry {
+  const resource = { ...settings.resource, 'service.name': settings.serviceName, 'service.version': opts.version, 'telemetry.sdk.name': 'luna', 'telemetry.sdk.language': 'nodejs', 'telemetry.sdk.version': opts.version, 'host.name': hostname(), 'process.pid': process.pid };
+  const exporter = new OtlpHttpExporter({ settings, resource, scope: { name: 'luna', version: opts.version }, debug: opts.debug });
+  const scope = new AsyncLocalStorage<CallScope>();
+  // Turns that ran in this process, so the jobs they queued join their trace (bounded: a long-lived API forgets).
+  const turns = new Map<string, SpanContext>();
+  const rememberTurn = (turnId: string, ctx: SpanContext) => {
+    turns.set(turnId, ctx);
+    if (turns.size > 1000) turns.delete(turns.keys().next().value!);
+  };
+  const startSpan = (name: string, o: StartOptions = {}): Span => {
+    exporter.started();
+    return new Span(name, o, (data) => exporter.ended(data));
+  };
+
+  const callSpans = (agent: string, parent: Span | null, calls: LedgerCall[], startMs: number, endMs: number, error?: unknown) => {
+    // The router records each attempt's latency, not its start: the first attempt began with the call and the
+    // last ended with it; one in between is placed after the one before (a retry's backoff is not shown).
+    let at = startMs;
+    calls.forEach((c, i) => {
+      const last = i === calls.length - 1;
+      const s = last ? Math.max(at, endMs - c.latencyMs) : at;
+      const e = last ? endMs : Math.min(endMs, s + c.latencyMs);
+      const span = startSpan(`chat ${c.model}`, { kind: 'client', parent, startMs: s });
+      span.set({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.system': c.provider,
+        'gen_ai.request.model': c.model,
+        'gen_ai.usage.input_tokens': c.inputTokens,
+        'gen_ai.usage.output_tokens': c.outputTokens,
+        'luna.agent': agent,
+        'luna.call.outcome': c.outcome,
+        'luna.cost_usd': c.costUsd,
+        'luna.tokens.cached': c.cachedTokens,
+        'luna.tokens.estimated': c.estimated,
+        'luna.latency_ms': c.latencyMs,
+        'luna.ttft_ms': c.ttftMs,
+      });
+      if (c.outcome === 'failed') span.fail(last && error instanceof Error ? redactSecrets(error.message).slice(0, 500) : 'the attempt failed');
+      span.end(e);
+      at = e;
+    });
+  };
+
+  return {
+    enabled: true,
+    wrapCallAgent: (inner) => async (agent, req, o) => {
+      const parent = scope.getStore()?.parentFor(agent) ?? null;
+      if (!parent) return inner(agent, req, o);
+      const t0 = nowMs();
+      try {
+        const res = await inner(agent, req, o);
+        callSpans(agent, parent, res.calls, t0, nowMs());
+        return res;
+      } catch (err) {
+        const calls = (err as { calls?: LedgerCall[] } | null)?.calls;
+        if (Array.isArray(calls)) callSpans(agent, parent, calls, t0, nowMs(), err);
+        throw err;
+      }
+    },
+    traceJob: async (job, run) => {
+      const parent = job.turnId ? turns.get(job.turnId) : undefined;
+      const span = startSpan(`luna.dreamer.${job.kind}`, {
+        parent,
+        attributes: { 'luna.job.id': job.id, 'luna.job.kind': job.kind, 'luna.job.attempt': job.attempts, 'luna.story.id': job.storyId, 'luna.turn.id': job.turnId },
+      });
+      try {
+        await scope.run({ parentFor: () => span }, run);
+      } catch (err) {
+        span.fail(redactSecrets(err instanceof Error ? err.message : String(err)).slice(0, 500));
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+    traceTurn: (events, o = {}) => {
+      const turnScope: TurnScope = { startSpan, remember: rememberTurn, run: (parentFor, fn) => scope.run({ parentFor }, fn) };
+      return traceTurnEvents(events, turnScope, o);
+    },
+    startSpan,
+    shutdown: () => exporter.shutdown(),
+  };
+}

@@ -1,0 +1,108 @@
+import { redactSecrets } from '../errors.js';
+import type { Stage, TurnEvent } from '../pipeline/events.js';
+import type { Attributes, Span, StartOptions } from './span.js';
+import type { SpanContext } from './trace-context.js';
+
+/** What the turn subscriber needs from the telemetry that made it. */
+export interface TurnScope {
+  startSpan(name: string, opts?: StartOptions): Span;
+  /** The turn committed: Dreamer jobs it queued run under its span. */
+  remember(turnId: string, ctx: SpanContext): void;
+  /** Runs `fn` with `parentFor` answering "which span does a model call of this agent belong to". */
+  run<T>(parentFor: (agent: string) => Span | null, fn: () => T): T;
+}
+
+const STAGE_OF_AGENT: Record<string, Stage> = { strategist: 'strategist', writer: 'writer' };
+
+/**
+ * The turn span and one span per stage, from the events runTurn yields (the same events every renderer reads),
+ * passed through unchanged. Each step of the inner generator runs inside the turn's call scope, so the model
+ * calls it makes (through the wrapped callAgent) land under the stage that is open. Totals, the context size and
+ * the outcome go on the turn span; warnings and Writer restarts become span events.
+ */
+export async function* traceTurnEvents(events: AsyncIterable<TurnEvent>, t: TurnScope, o: { parent?: Span | SpanContext | null; attributes?: Attributes }): AsyncGenerator<TurnEvent, void, undefined> {
+  const turn = t.startSpan('luna.turn', { parent: o.parent ?? null, attributes: o.attributes });
+  const stages = new Map<Stage, Span>();
+  const parentFor = (agent: string): Span | null => {
+    const stage = STAGE_OF_AGENT[agent];
+    return (stage ? stages.get(stage) : undefined) ?? turn;
+  };
+  const it = events[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await t.run(parentFor, () => it.next());
+      if (r.done) break;
+      const e = r.value;
+      observe(e);
+      yield e;
+    }
+    finished = true;
+  } catch (err) {
+    turn.fail(redactSecrets(err instanceof Error ? err.message : String(err)));
+    throw err;
+  } finally {
+    if (!finished) {
+      // The reader stopped early (a thrown renderer, a closed connection): close the inner generator too.
+      await it.return?.().catch(() => undefined);
+    }
+    for (const s of stages.values()) s.end();
+    turn.end();
+  }
+
+  function observe(e: TurnEvent): void {
+    switch (e.type) {
+      case 'turn-started':
+        turn.set({ 'luna.story.id': e.storyId, 'luna.turn.parent_id': e.parentId ?? 'root' });
+        break;
+      case 'stage-started':
+        stages.get(e.stage)?.end();
+        stages.set(e.stage, t.startSpan(`luna.${e.stage}`, { parent: turn, attributes: { 'luna.stage': e.stage } }));
+        break;
+      case 'stage-finished':
+        stages.get(e.stage)?.end();
+        stages.delete(e.stage);
+        break;
+      case 'context-ready':
+        turn.set({ 'luna.context.tokens': e.context.totalTokens, 'luna.context.budget_tokens': e.context.budgetTokens, 'luna.context.history_tokens': e.context.historyTokens, 'luna.context.compression': e.context.compression });
+        break;
+      case 'plan-ready':
+        turn.set({ 'luna.plan.repaired': e.repaired });
+        break;
+      case 'warning':
+        turn.event('luna.warning', { message: redactSecrets(e.message) });
+        break;
+      case 'prose-restart':
+        turn.event('luna.writer.restart', { reason: redactSecrets(e.reason) });
+        break;
+      case 'done': {
+        const x = e.totals;
+        turn.set({
+          'luna.turn.id': e.turn.id,
+          'luna.turn.depth': e.turn.depth,
+          'luna.turn.cost_usd': x.costUsd,
+          'luna.turn.unpriced_calls': x.unpricedCalls,
+          'luna.turn.input_tokens': x.inputTokens,
+          'luna.turn.output_tokens': x.outputTokens,
+          'luna.turn.ttft_ms': x.ttftMs === null ? null : Math.round(x.ttftMs),
+          'luna.turn.jobs_queued': e.jobsQueued,
+        });
+        t.remember(e.turn.id, turn.context);
+        break;
+      }
+      case 'error':
+        // A failure ends the stage that was running as failed too.
+        for (const s of stages.values()) s.fail(redactSecrets(e.message));
+        turn.set({ 'luna.error.exit_code': e.exitCode, 'luna.turn.cancelled': e.cancelled }).fail(redactSecrets(e.message));
+        break;
+      case 'entity-update':
+      case 'prose-token':
+      case 'cost':
+        break;
+      default: {
+        const never: never = e;
+        void never;
+      }
+    }
+  }
+}
