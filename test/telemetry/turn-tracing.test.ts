@@ -160,6 +160,24 @@ describe('luna turn with telemetry.otlp.endpoint', () => {
     expect(JSON.parse(shown.stdout).turns ?? JSON.parse(shown.stdout)).toBeTruthy();
   });
 
+  it('a collector that never answers: the export gives up after telemetry.otlp.timeoutMs and the turn exits 0', async () => {
+    const hung = createServer(() => undefined); // takes the request, never answers
+    const { port, close } = await listenOnLoopback(hung);
+    try {
+      const dir = home({ otlp: { endpoint: `http://127.0.0.1:${port}`, timeoutMs: 300 } });
+      const id = await newStory(dir);
+      scriptTurn();
+      const r = await luna(['turn', id, 'I open the door', '--no-dream', '--debug'], { home: dir, env: NO_OTEL });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain('The stranger lowers his hood.');
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).toMatch(/^luna: debug: telemetry: could not send \d+ span\(s\) to \S+: no answer within 300 ms$/);
+    } finally {
+      await close();
+    }
+  });
+
   it('a bad endpoint in the config is a config error naming the path', async () => {
     const dir = home({ otlp: { endpoint: 'ftp://collector:4318' } });
     const r = await luna(['story', 'list'], { home: dir, env: NO_OTEL });
