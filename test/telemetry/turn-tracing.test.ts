@@ -116,6 +116,27 @@ describe('luna turn with telemetry.otlp.endpoint', () => {
     expect(collector.rejected).toEqual([]);
   });
 
+  it('a failed turn is a failed trace: the turn, the stage that was running and the failed call have status ERROR', async () => {
+    const dir = home({ otlp: { endpoint: collector.url } });
+    const id = await newStory(dir);
+    model.script({ kind: 'json', value: planJson(), usage: { prompt_tokens: 120, completion_tokens: 40 } }, { kind: 'error', status: 400, message: 'context too long for this test' });
+    const r = await luna(['turn', id, 'I knock'], { home: dir, env: NO_OTEL });
+    expect(r.exitCode).toBe(6);
+    const spans = await collector.waitFor((s) => s.some((x) => x.name === 'luna.turn' && x.attrs['luna.story.id'] === id && x.status.code === 2));
+    const turn = spans.find((x) => x.name === 'luna.turn' && x.attrs['luna.story.id'] === id)!;
+    const mine = spans.filter((s) => s.traceId === turn.traceId);
+    expect(turn.attrs).toMatchObject({ 'luna.error.exit_code': 6, 'luna.turn.cancelled': false });
+    expect(turn.status.message).toMatch(/context too long for this test/);
+    const writer = mine.find((s) => s.name === 'luna.writer')!;
+    expect(writer.status.code).toBe(2);
+    expect(mine.find((s) => s.name === 'luna.strategist')!.status.code).toBe(0);
+    const failed = mine.find((s) => s.name === 'chat loop-1' && s.attrs['luna.agent'] === 'writer')!;
+    expect(failed.parentSpanId).toBe(writer.spanId);
+    expect(failed.attrs['luna.call.outcome']).toBe('failed');
+    expect(failed.status.code).toBe(2);
+    expect(mine.some((s) => s.name === 'luna.commit')).toBe(false);
+  });
+
   it('honours OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME when the config names no endpoint', async () => {
     const dir = home(null);
     const id = await newStory(dir);
