@@ -2,7 +2,7 @@ import type { LunaConfig } from '../config/schema.js';
 
 /** Where and how spans are sent; null when tracing is off (the default). */
 export interface TelemetrySettings {
-  /** Full URL of the traces endpoint (…/v1/traces). */
+  /** Full URL of the traces endpoint (…/v1/traces), without credentials (they move to an Authorization header). */
   url: string;
   headers: Record<string, string>;
   serviceName: string;
@@ -34,13 +34,22 @@ export function resolveTelemetry(config: LunaConfig, env: TelemetryEnv, debug?: 
   }
   if (!url) return null;
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim();
-  if (protocol && protocol !== 'http/json') debug?.(`telemetry: ${protocol} is not spoken here; spans go to ${url} as http/json`);
+  if (protocol && protocol !== 'http/json') debug?.(`telemetry: ${protocol} is not spoken here; spans go as http/json`);
   const resource = parsePairs(env.OTEL_RESOURCE_ATTRIBUTES);
   const serviceName = t.serviceName ?? (env.OTEL_SERVICE_NAME?.trim() || resource['service.name'] || 'luna');
   delete resource['service.name'];
+  const headers = { ...parsePairs(env.OTEL_EXPORTER_OTLP_HEADERS), ...parsePairs(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS), ...t.otlp.headers };
+  // fetch refuses URLs with user:password in them; they mean Basic auth, so that is what they become.
+  const u = new URL(url);
+  if (u.username || u.password) {
+    const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+    if (!hasAuth) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    u.username = '';
+    u.password = '';
+  }
   return {
-    url,
-    headers: { ...parsePairs(env.OTEL_EXPORTER_OTLP_HEADERS), ...parsePairs(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS), ...t.otlp.headers },
+    url: u.toString(),
+    headers,
     serviceName,
     timeoutMs: t.otlp.timeoutMs,
     resource,

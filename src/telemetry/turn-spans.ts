@@ -91,9 +91,12 @@ export async function* traceTurnEvents(events: AsyncIterable<TurnEvent>, t: Turn
         break;
       }
       case 'error':
-        // A failure ends the stage that was running as failed too.
+        turn.set({ 'luna.error.exit_code': e.exitCode, 'luna.turn.cancelled': e.cancelled });
+        // A cancelled turn (the player stopped it, the client went away) is not a fault, as `luna top` counts
+        // it; a failure marks the turn and the stage that was running.
+        if (e.cancelled) break;
         for (const s of stages.values()) s.fail(redactSecrets(e.message));
-        turn.set({ 'luna.error.exit_code': e.exitCode, 'luna.turn.cancelled': e.cancelled }).fail(redactSecrets(e.message));
+        turn.fail(redactSecrets(e.message));
         break;
       case 'entity-update':
       case 'prose-token':

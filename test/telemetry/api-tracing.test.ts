@@ -73,6 +73,25 @@ describe('luna api tracing', () => {
     expect(BigInt(request.endTimeUnixNano) >= BigInt(turn.endTimeUnixNano)).toBe(true);
   });
 
+  it('a client that goes away mid-turn: the cancelled turn and the aborted request still end their spans', async () => {
+    const id = await story();
+    const traceId = hex(16);
+    f.fx.strategist.script({ kind: 'json', value: planJson(), usage: { prompt_tokens: 900, completion_tokens: 120 } });
+    f.fx.writer.script({ kind: 'hang' });
+    const ctrl = new AbortController();
+    const res = await f.req('POST', `/v1/stories/${id}/turns`, { body: { action: 'I wait' }, headers: { accept: 'text/event-stream', traceparent: `00-${traceId}-${hex(8)}-01` }, signal: ctrl.signal });
+    await readSse(res, (e) => e.event === 'stage-started' && e.data.stage === 'writer');
+    ctrl.abort();
+    const { request, turn, spans } = await traceOf(traceId, 'POST /v1/stories/:id/turns');
+    expect(turn.parentSpanId).toBe(request.spanId);
+    expect(turn.attrs).toMatchObject({ 'luna.turn.cancelled': true });
+    // Cancelling is not a fault (luna top does not count it as an error either).
+    expect(turn.status.code).toBe(0);
+    expect(request.attrs['luna.request.aborted']).toBe(true);
+    expect(spans.find((s) => s.name === 'chat planner-1')?.attrs).toMatchObject({ 'luna.agent': 'strategist', 'luna.call.outcome': 'ok' });
+    expect(spans.find((s) => s.name === 'luna.writer')).toBeDefined();
+  });
+
   it('the OpenAI-compatible facade is traced the same way', async () => {
     const traceId = hex(16);
     script();

@@ -86,6 +86,10 @@ describe('settings', () => {
     expect(s.serviceName).toBe('res');
     expect(s.resource).toEqual({ 'deployment.environment': 'prod' });
     expect(parsePairs('=x,k=,novalue,k2=v2')).toEqual({ k: '', k2: 'v2' });
+    // Credentials in the URL become Basic auth (fetch refuses them in a URL, and messages must not show them).
+    const basic = resolveTelemetry(config({ otlp: { endpoint: 'https://me:s%40cret@c.example:4318' } }), {})!;
+    expect(basic.url).toBe('https://c.example:4318/v1/traces');
+    expect(basic.headers.authorization).toBe(`Basic ${Buffer.from('me:s@cret').toString('base64')}`);
   });
 
   it('kill switches, and a stray non-URL variable leaves tracing off with a debug note', () => {

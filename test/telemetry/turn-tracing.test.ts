@@ -148,6 +148,28 @@ describe('luna turn with telemetry.otlp.endpoint', () => {
     expect(spans.find((x) => x.attrs['luna.turn.id'] === turnId)!.resource['service.name']).toBe('from-env');
   });
 
+  it('a `luna dream` worker traces the jobs it runs, each in its own trace naming the turn it enriches', async () => {
+    const dir = home({ otlp: { endpoint: collector.url } });
+    const id = await newStory(dir);
+    scriptTurn();
+    const r = await luna(['turn', id, 'I open the door', '--no-dream', '--json'], { home: dir, env: NO_OTEL });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const turnId = JSON.parse(r.stdout).turn.id as string;
+    const d = await luna(['dream', '--once', '--json'], { home: dir, env: NO_OTEL });
+    expect(d.exitCode, d.stderr).toBe(0);
+    const done = JSON.parse(d.stdout).done as number;
+    expect(done).toBeGreaterThan(0);
+    const spans = await collector.waitFor((s) => s.filter((x) => x.name.startsWith('luna.dreamer.') && x.attrs['luna.turn.id'] === turnId).length === done);
+    const jobs = spans.filter((x) => x.name.startsWith('luna.dreamer.') && x.attrs['luna.turn.id'] === turnId);
+    const turn = spans.find((x) => x.name === 'luna.turn' && x.attrs['luna.turn.id'] === turnId)!;
+    for (const job of jobs) {
+      expect(job.parentSpanId).toBeUndefined();
+      expect(job.traceId).not.toBe(turn.traceId);
+      expect(job.attrs).toMatchObject({ 'luna.story.id': id, 'luna.job.kind': job.name.slice('luna.dreamer.'.length) });
+      expect(spans.some((c) => c.parentSpanId === job.spanId && c.attrs['luna.agent'] === 'dreamer')).toBe(true);
+    }
+  });
+
   it('is off by default, and OTEL_SDK_DISABLED=true turns it off even with an endpoint configured', async () => {
     const before = collector.requests.length;
     for (const [dir, env] of [[home(null), {}], [home({ otlp: { endpoint: collector.url } }), { OTEL_SDK_DISABLED: 'true' }]] as const) {
@@ -177,8 +199,9 @@ describe('luna turn with telemetry.otlp.endpoint', () => {
     expect(d.exitCode, d.stderr).toBe(0);
     expect(d.stdout).toContain('The stranger lowers his hood.');
     expect(d.stderr).toMatch(/^luna: debug: telemetry: could not send \d+ span\(s\) to http:\/\/127\.0\.0\.1:\d+\/v1\/traces: ECONNREFUSED$/m);
-    const shown = await luna(['story', 'show', id, '--json'], { home: dir, env: NO_OTEL });
-    expect(JSON.parse(shown.stdout).turns ?? JSON.parse(shown.stdout)).toBeTruthy();
+    const db = new Database(path.join(dir, 'luna.db'), { readonly: true });
+    expect((db.prepare('SELECT count(*) AS n FROM turns WHERE story_id = ?').get(id) as { n: number }).n).toBe(2);
+    db.close();
   });
 
   it('a collector that never answers: the export gives up after telemetry.otlp.timeoutMs and the turn exits 0', async () => {
