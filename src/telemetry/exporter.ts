@@ -1,4 +1,5 @@
 import { exportTraceRequest, type OtlpScope } from './otlp-json.js';
+import { createPoster } from './post.js';
 import type { AttributeValue, SpanData } from './span.js';
 import type { TelemetrySettings } from './settings.js';
 
@@ -20,7 +21,9 @@ export interface ExporterOptions {
  * Batches ended spans and POSTs them as OTLP/JSON to `<endpoint>/v1/traces`. A batch goes out when nothing is
  * open any more (a turn, with its stages and calls, is one batch), when it is full, or `delayMs` after its first
  * span (a busy `luna api` is rarely idle). Sending is fire-and-forget with a timeout; a failure drops the batch
- * and says so at debug level only. `shutdown` sends what is left and waits at most `timeoutMs` for it all.
+ * and says so at debug level only, and holds later batches back for a while (1 s, doubling to 30 s) so a dead
+ * collector does not cost every turn a connection attempt; they go out together when it answers again (at most
+ * `maxQueue` spans are kept). `shutdown` sends what is left and waits at most `timeoutMs` for it all.
  */
 export class OtlpHttpExporter {
   private buffer: SpanData[] = [];
@@ -31,8 +34,12 @@ export class OtlpHttpExporter {
   private readonly delayMs: number;
   private readonly maxQueue: number;
   private dropped = 0;
+  private failures = 0;
+  private pausedUntil = 0;
+  private readonly post: ReturnType<typeof createPoster>;
 
   constructor(private readonly o: ExporterOptions) {
+    this.post = createPoster(o.settings.url);
     this.maxBatch = o.maxBatch ?? 512;
     this.delayMs = o.delayMs ?? 2000;
     this.maxQueue = o.maxQueue ?? 4096;
@@ -51,16 +58,22 @@ export class OtlpHttpExporter {
       if (this.buffer.length > this.maxQueue) this.dropped += this.buffer.splice(0, this.buffer.length - this.maxQueue).length;
     }
     if (!this.buffer.length) return;
-    if (this.open === 0 || this.buffer.length >= this.maxBatch) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.delayMs).unref();
+    const wait = this.pausedUntil - Date.now();
+    if (wait <= 0 && (this.open === 0 || this.buffer.length >= this.maxBatch)) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), Math.max(wait, this.delayMs)).unref();
   }
 
-  /** Sends what is buffered now (without waiting for it). */
-  flush(): void {
+  /** Sends what is buffered now (without waiting for it); `force` ignores a pause after failures (shutdown). */
+  flush(force = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const wait = this.pausedUntil - Date.now();
+    if (wait > 0 && !force) {
+      if (this.buffer.length) this.timer = setTimeout(() => this.flush(), wait).unref();
+      return;
+    }
     if (this.dropped) {
-      this.o.debug?.(`telemetry: dropped ${this.dropped} span(s): the collector did not keep up`);
+      this.o.debug?.(`telemetry: dropped ${this.dropped} span(s) the collector did not take in time`);
       this.dropped = 0;
     }
     while (this.buffer.length) this.send(this.buffer.splice(0, this.maxBatch));
@@ -68,7 +81,7 @@ export class OtlpHttpExporter {
 
   /** Sends what is left and waits for every request, at most `timeoutMs`; then gives up on the rest. */
   async shutdown(): Promise<void> {
-    this.flush();
+    this.flush(true);
     if (!this.inFlight.size) return;
     let timer: NodeJS.Timeout | undefined;
     const all = Promise.allSettled([...this.inFlight].map((r) => r.done));
@@ -86,17 +99,18 @@ export class OtlpHttpExporter {
     const entry = { abort, done: Promise.resolve() };
     entry.done = (async () => {
       try {
-        const res = await fetch(settings.url, {
-          method: 'POST',
-          headers: { ...settings.headers, 'content-type': 'application/json' },
-          body,
-          signal: abort.signal,
-        });
-        const text = await res.text().catch(() => '');
-        if (!res.ok) this.o.debug?.(`telemetry: ${settings.url} answered ${res.status} to ${spans.length} span(s): ${text.slice(0, 200)}`);
-        else if (/rejectedSpans/.test(text)) this.o.debug?.(`telemetry: the collector rejected part of a batch: ${text.slice(0, 200)}`);
+        const { status, text } = await this.post(settings.headers, body, abort.signal);
+        if (status < 200 || status > 299) {
+          this.failed();
+          this.o.debug?.(`telemetry: ${settings.url} answered ${status} to ${spans.length} span(s): ${text.slice(0, 200)}`);
+          return;
+        }
+        this.failures = 0;
+        this.pausedUntil = 0;
+        if (/rejectedSpans/.test(text)) this.o.debug?.(`telemetry: the collector rejected part of a batch: ${text.slice(0, 200)}`);
       } catch (err) {
-        const why = abort.signal.aborted ? `no answer within ${settings.timeoutMs} ms` : describeFetchError(err);
+        this.failed();
+        const why = abort.signal.aborted ? `no answer within ${settings.timeoutMs} ms` : describeError(err);
         this.o.debug?.(`telemetry: could not send ${spans.length} span(s) to ${settings.url}: ${why}`);
       } finally {
         clearTimeout(timer);
@@ -105,9 +119,14 @@ export class OtlpHttpExporter {
     })();
     this.inFlight.add(entry);
   }
+
+  private failed(): void {
+    this.pausedUntil = Date.now() + Math.min(30_000, 1000 * 2 ** this.failures);
+    this.failures = Math.min(this.failures + 1, 10);
+  }
 }
 
-function describeFetchError(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+function describeError(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return e.code ?? e.message ?? String(err);
 }

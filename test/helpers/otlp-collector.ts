@@ -30,6 +30,8 @@ export interface OtlpCollector {
   requests: { path: string; headers: Record<string, string | string[] | undefined>; body: any }[];
   rejected: string[];
   spans(): CollectedSpan[];
+  /** The next `n` exports are answered `status` (e.g. 503) and not kept, as an overloaded collector does. */
+  refuseNext(n: number, status: number): void;
   /** Resolves once `pred` holds for the spans received, or rejects after `timeoutMs` (generous: CI is slow). */
   waitFor(pred: (spans: CollectedSpan[]) => boolean, timeoutMs?: number): Promise<CollectedSpan[]>;
   close(): Promise<void>;
@@ -74,6 +76,7 @@ function problems(body: any): string[] {
 export async function startOtlpCollector(): Promise<OtlpCollector> {
   const requests: OtlpCollector['requests'] = [];
   const rejected: string[] = [];
+  const refusing = { n: 0, status: 503 };
   const server = createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -84,6 +87,11 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
         rejected.push(why);
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 3, message: why }));
       };
+      if (refusing.n > 0) {
+        refusing.n--;
+        rejected.push(`refused with ${refusing.status} as scripted`);
+        return void res.writeHead(refusing.status, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 14, message: 'unavailable' }));
+      }
       if (req.method !== 'POST' || path !== '/v1/traces') return refuse(`${req.method} ${path}`);
       if (!/^application\/json/.test(req.headers['content-type'] ?? '')) return refuse(`content-type ${req.headers['content-type']}`);
       let body: any;
@@ -112,6 +120,10 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
     requests,
     rejected,
     spans,
+    refuseNext(n, status) {
+      refusing.n = n;
+      refusing.status = status;
+    },
     async waitFor(pred, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
