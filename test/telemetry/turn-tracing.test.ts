@@ -222,6 +222,20 @@ describe('luna turn with telemetry.otlp.endpoint', () => {
     }
   });
 
+  it('luna doctor says where spans go, and warns (without failing) when the collector does not answer', async () => {
+    const check = async (endpoint: string) => {
+      const r = await luna(['doctor', '--json', '--no-models'], { home: home({ otlp: { endpoint } }), env: NO_OTEL });
+      return (JSON.parse(r.stdout).checks as { check: string; status: string; detail: string; fix?: string }[]).find((c) => c.check === 'tracing');
+    };
+    expect(await check(collector.url)).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^spans go to http:\/\/127\.0\.0\.1:\d+\/v1\/traces as luna \(answered 200 in \d+ms\)$/) });
+    const closed = createServer();
+    const { port, close } = await listenOnLoopback(closed);
+    await close();
+    expect(await check(`http://127.0.0.1:${port}`)).toMatchObject({ status: 'warn', detail: expect.stringMatching(/ECONNREFUSED/), fix: expect.stringMatching(/turns are not affected/) });
+    const off = await luna(['doctor', '--json', '--no-models'], { home: home(null), env: NO_OTEL });
+    expect((JSON.parse(off.stdout).checks as { check: string }[]).some((c) => c.check === 'tracing')).toBe(false);
+  });
+
   it('a bad endpoint in the config is a config error naming the path', async () => {
     const dir = home({ otlp: { endpoint: 'ftp://collector:4318' } });
     const r = await luna(['story', 'list'], { home: dir, env: NO_OTEL });
