@@ -8,7 +8,7 @@ import { runTurn } from '../src/pipeline/run-turn.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
 import { instantCallAgent, SAMPLE_PLAN, SAMPLE_PROSE } from './instant-models.js';
-import { NOOP_TELEMETRY } from '../src/telemetry/telemetry.js';
+import { NOOP_TELEMETRY } from '../src/telemetry/noop.js';
 
 /**
  * Issue 13: what the HTTP layer adds to a turn (JSON and SSE) over the in-process pipeline with instant

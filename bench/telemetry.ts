@@ -74,7 +74,7 @@ type Stats = { p25Ms: number; p50Ms: number; p99Ms: number; shutdownMs: number }
 
 async function setup(store: Store, endpoint: string | null) {
   const config = configSchema.parse({ agents: { preprocessor: { model: 'x' }, strategist: { model: 'x' }, writer: { model: 'x' }, dreamer: { model: 'x', imagePrompts: false } }, telemetry: endpoint ? { otlp: { endpoint } } : {} });
-  const telemetry = openTelemetry(config, { env: {}, debug: (m) => process.env.BENCH_DEBUG && process.stderr.write(`${m}\n`) });
+  const telemetry = await openTelemetry(config, { env: {}, debug: (m) => process.env.BENCH_DEBUG && process.stderr.write(`${m}\n`) });
   const story = await store.createStory({ title: 'Traced', premise: 'Maren Vale hunts Korvin Ashe along the coast.' });
   const callAgent = telemetry.wrapCallAgent(instantCallAgent({ plan: SAMPLE_PLAN, prose: SAMPLE_PROSE, tokensPerChunk: 1 }));
   const times: number[] = [];

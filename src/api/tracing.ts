@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Span } from '../telemetry/span.js';
-import type { Telemetry } from '../telemetry/telemetry.js';
+import type { Telemetry } from '../telemetry/noop.js';
 import { parseTraceparent } from '../telemetry/trace-context.js';
 
 declare module 'fastify' {

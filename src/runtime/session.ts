@@ -4,7 +4,7 @@ import { combineEndpointSources, type EndpointSource } from '../models/endpoints
 import type { EndpointStatus } from '../models/health.js';
 import type { CallAgent, PipelineDeps } from '../pipeline/deps.js';
 import type { Store } from '../store/types.js';
-import type { Telemetry } from '../telemetry/telemetry.js';
+import type { Telemetry } from '../telemetry/noop.js';
 
 /**
  * Wires the pipeline's injected dependencies for a front end (CLI, TUI): the model registry with live
@@ -36,7 +36,7 @@ export interface SessionOptions {
 
 export async function createSession(store: Store, loaded: LoadedConfig, opts: SessionOptions = {}): Promise<Session> {
   const { config } = loaded;
-  const telemetry = (await import('../telemetry/open.js')).openTelemetry(config, { env: opts.env, debug: opts.debug });
+  const telemetry = await (await import('../telemetry/open.js')).openTelemetry(config, { env: opts.env, debug: opts.debug });
   const [{ createModelRegistry }, { callModel }] = await Promise.all([import('../models/registry.js'), import('../models/router.js')]);
   const endpoints = opts.endpoints ?? (await defaultEndpoints(loaded, store));
   const registry = createModelRegistry(config, { endpoints });

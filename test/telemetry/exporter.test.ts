@@ -16,7 +16,7 @@ const config = (endpoint: string) => configSchema.parse({ agents: { preprocessor
 describe('the OTLP exporter against a collector that refuses, then recovers', () => {
   it('drops the refused batch (said at debug level), keeps later spans and delivers them once it answers', async () => {
     const notes: string[] = [];
-    const telemetry = openTelemetry(config(collector.url), { env: {}, debug: (m) => notes.push(m) });
+    const telemetry = await openTelemetry(config(collector.url), { env: {}, debug: (m) => notes.push(m) });
     collector.refuseNext(1, 503);
     telemetry.startSpan('first')!.end();
     await collector.waitFor(() => collector.rejected.length === 1);
@@ -29,7 +29,7 @@ describe('the OTLP exporter against a collector that refuses, then recovers', ()
   });
 
   it('a span still open holds its batch back; nothing is lost at shutdown', async () => {
-    const telemetry = openTelemetry(config(collector.url), { env: {} });
+    const telemetry = await openTelemetry(config(collector.url), { env: {} });
     const before = collector.requests.length;
     const outer = telemetry.startSpan('outer')!;
     telemetry.startSpan('inner', { parent: outer })!.end();
