@@ -22,14 +22,18 @@ const STATUS = { unset: 0, ok: 1, error: 2 } as const;
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
 
-export function otlpValue(v: AttributeValue): OtlpAnyValue {
+// Money and ratios are doubles even when they happen to be whole (a free model costs 0): one attribute keeps
+// one type across spans, which backends need to aggregate it.
+const DOUBLE_KEYS = /(?:_usd|\.compression)$/;
+
+export function otlpValue(v: AttributeValue, double = false): OtlpAnyValue {
   if (typeof v === 'string') return { stringValue: v };
   if (typeof v === 'boolean') return { boolValue: v };
-  return Number.isSafeInteger(v) ? { intValue: String(v) } : { doubleValue: v };
+  return !double && Number.isSafeInteger(v) ? { intValue: String(v) } : { doubleValue: v };
 }
 
 export function otlpAttributes(attrs: Record<string, AttributeValue>): OtlpKeyValue[] {
-  return Object.entries(attrs).map(([key, v]) => ({ key, value: otlpValue(v) }));
+  return Object.entries(attrs).map(([key, v]) => ({ key, value: otlpValue(v, DOUBLE_KEYS.test(key)) }));
 }
 
 export function otlpSpan(s: SpanData) {

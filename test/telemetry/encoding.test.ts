@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { otlpSpan, otlpValue } from '../../src/telemetry/otlp-json.js';
+import { otlpAttributes, otlpSpan, otlpValue } from '../../src/telemetry/otlp-json.js';
 import { resolveTelemetry, tracesUrl, parsePairs } from '../../src/telemetry/settings.js';
 import { msToNs, Span, type SpanData } from '../../src/telemetry/span.js';
 import { formatTraceparent, parseTraceparent } from '../../src/telemetry/trace-context.js';
@@ -42,6 +42,12 @@ describe('OTLP/JSON encoding', () => {
     expect(otlpValue(0.00032)).toEqual({ doubleValue: 0.00032 });
     expect(otlpValue('x')).toEqual({ stringValue: 'x' });
     expect(otlpValue(false)).toEqual({ boolValue: false });
+    // Money stays a double when it is whole (a free model's 0), so the attribute has one type on every span.
+    expect(otlpAttributes({ 'luna.cost_usd': 0, 'luna.context.compression': 1, 'luna.turn.depth': 3 })).toEqual([
+      { key: 'luna.cost_usd', value: { doubleValue: 0 } },
+      { key: 'luna.context.compression', value: { doubleValue: 1 } },
+      { key: 'luna.turn.depth', value: { intValue: '3' } },
+    ]);
   });
 
   it('epoch milliseconds become exact nanoseconds', () => {
