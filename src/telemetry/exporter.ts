@@ -11,27 +11,32 @@ export interface ExporterOptions {
   debug?: (message: string) => void;
   /** Spans sent in one request at most (default 512). */
   maxBatch?: number;
-  /** Ended spans waiting at most this long before they are sent even while other spans are open (default 2 s). */
+  /** Ended spans of a trace still open wait at most this long (default 5 s): a long turn still reports. */
   delayMs?: number;
+  /** A finished trace is sent this much later (default 100 ms), so traces that finish together share a request. */
+  lingerMs?: number;
   /** Spans held at most while the collector does not take them; older ones are dropped (default 4096). */
   maxQueue?: number;
 }
 
 /**
- * Batches ended spans and POSTs them as OTLP/JSON to `<endpoint>/v1/traces`. A batch goes out when nothing is
- * open any more (a turn, with its stages and calls, is one batch), when it is full, or `delayMs` after its first
- * span (a busy `luna api` is rarely idle). Sending is fire-and-forget with a timeout; a failure drops the batch
+ * Batches ended spans and POSTs them as OTLP/JSON to `<endpoint>/v1/traces`. A batch goes out `lingerMs` after
+ * a trace's last open span ends (a turn, with its stages and calls, is one batch; turns finishing together share
+ * one), when it is full, or `delayMs` after its first span while a long trace is still open. Sending is fire-and-forget with a timeout; a failure drops the batch
  * and says so at debug level only, and holds later batches back for a while (1 s, doubling to 30 s) so a dead
  * collector does not cost every turn a connection attempt; they go out together when it answers again (at most
  * `maxQueue` spans are kept). `shutdown` sends what is left and waits at most `timeoutMs` for it all.
  */
 export class OtlpHttpExporter {
   private buffer: SpanData[] = [];
-  private open = 0;
+  /** Spans still open, per trace id. */
+  private readonly open = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
   private readonly inFlight = new Set<{ done: Promise<void>; abort: AbortController }>();
   private readonly maxBatch: number;
   private readonly delayMs: number;
+  private readonly lingerMs: number;
   private readonly maxQueue: number;
   private dropped = 0;
   private failures = 0;
@@ -41,35 +46,45 @@ export class OtlpHttpExporter {
   constructor(private readonly o: ExporterOptions) {
     this.post = createPoster(o.settings.url);
     this.maxBatch = o.maxBatch ?? 512;
-    this.delayMs = o.delayMs ?? 2000;
+    this.delayMs = o.delayMs ?? 5000;
+    this.lingerMs = o.lingerMs ?? 100;
     this.maxQueue = o.maxQueue ?? 4096;
   }
 
-  /** A span started: the batch waits for it (up to `delayMs`). */
-  started(): void {
-    this.open++;
+  /** A span of `traceId` started: that trace's batch waits for it (up to `delayMs`). */
+  started(traceId: string): void {
+    this.open.set(traceId, (this.open.get(traceId) ?? 0) + 1);
   }
 
-  /** A span ended (`span` is null for one that is not recorded). */
-  ended(span: SpanData | null): void {
-    this.open = Math.max(0, this.open - 1);
+  /** A span of `traceId` ended (`span` is null for one that is not recorded). */
+  ended(traceId: string, span: SpanData | null): void {
+    const left = (this.open.get(traceId) ?? 1) - 1;
+    if (left > 0) this.open.set(traceId, left);
+    else this.open.delete(traceId);
     if (span) {
       this.buffer.push(span);
       if (this.buffer.length > this.maxQueue) this.dropped += this.buffer.splice(0, this.buffer.length - this.maxQueue).length;
     }
     if (!this.buffer.length) return;
-    const wait = this.pausedUntil - Date.now();
-    if (wait <= 0 && (this.open === 0 || this.buffer.length >= this.maxBatch)) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), Math.max(wait, this.delayMs)).unref();
+    if (this.buffer.length >= this.maxBatch) return this.flush();
+    this.schedule(left > 0 ? this.delayMs : this.lingerMs);
+  }
+
+  /** Flushes within `ms` (an earlier flush already due stays). */
+  private schedule(ms: number): void {
+    const due = Math.max(Date.now() + ms, this.pausedUntil);
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => this.flush(), due - Date.now()).unref();
   }
 
   /** Sends what is buffered now (without waiting for it); `force` ignores a pause after failures (shutdown). */
   flush(force = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const wait = this.pausedUntil - Date.now();
-    if (wait > 0 && !force) {
-      if (this.buffer.length) this.timer = setTimeout(() => this.flush(), wait).unref();
+    if (this.pausedUntil > Date.now() && !force) {
+      if (this.buffer.length) this.schedule(0);
       return;
     }
     if (this.dropped) {

@@ -27,8 +27,9 @@ export function createTelemetry(settings: TelemetrySettings, opts: { version: st
     if (turns.size > 1000) turns.delete(turns.keys().next().value!);
   };
   const startSpan = (name: string, o: StartOptions = {}): Span => {
-    exporter.started();
-    return new Span(name, o, (data) => exporter.ended(data));
+    const span: Span = new Span(name, o, (data) => exporter.ended(span.context.traceId, data));
+    exporter.started(span.context.traceId);
+    return span;
   };
 
   const callSpans = (agent: string, parent: Span | null, calls: LedgerCall[], startMs: number, endMs: number, error?: unknown) => {
