@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/load.js';
 import type { Store } from '../store/types.js';
+import { terminalLine } from '../util/terminal-text.js';
 
 /** Global options, as every command sees them. */
 export interface GlobalOptions {
@@ -63,6 +64,6 @@ export async function withStore<T>(
 export function debugLog(g: GlobalOptions): ((message: string) => void) | undefined {
   if (!g.debug && process.env.LUNA_DEBUG !== '1') return undefined;
   return (message) => {
-    process.stderr.write(`luna: debug: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
+    process.stderr.write(`luna: debug: ${terminalLine(message)}\n`);
   };
 }
