@@ -8,6 +8,7 @@ import { runTurn } from '../src/pipeline/run-turn.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
 import { instantCallAgent, SAMPLE_PLAN, SAMPLE_PROSE } from './instant-models.js';
+import { NOOP_TELEMETRY } from '../src/telemetry/noop.js';
 
 /**
  * Issue 13: what the HTTP layer adds to a turn (JSON and SSE) over the in-process pipeline with instant
@@ -32,7 +33,7 @@ type Config = ReturnType<typeof configSchema.parse>;
 
 async function startApi(store: Store, config: Config, home: string, callAgent: CallAgent, maxInFlight = 64) {
   const deps = { store, config, callAgent };
-  const session = { deps, withModels: () => deps, ping: async () => ({}), close: async () => undefined };
+  const session = { deps, withModels: () => deps, ping: async () => ({}), telemetry: NOOP_TELEMETRY, close: async () => undefined };
   const api = await buildApiApp({ store, loaded: { config, home, files: [] }, session, options: { dream: false, maxInFlight, maxConcurrent: maxInFlight, rateLimit: 1_000_000 } });
   const url = await api.app.listen({ host: '127.0.0.1', port: 0 });
   const account = await store.createAccount({ name: 'bench' });

@@ -89,7 +89,7 @@ async function chat(ctx: ApiContext, req: FastifyRequest<{ Body: ChatBody }>, re
   if (!action) throw new UsageError('body.messages: no user message with text', { hint: 'the last user message is the action' });
   const story = await storyFor(caller, req);
   reply.header(STORY_HEADER, story.id);
-  const events = ctx.runner.play(caller.store, { storyId: story.id, action }, disconnectSignal(reply), caller.accountId);
+  const events = ctx.runner.play(caller.store, { storyId: story.id, action }, disconnectSignal(reply), caller.accountId, req.traceSpan);
   const first = await events.next();
   const created = Math.floor(Date.now() / 1000);
   const id = `chatcmpl-${String(req.id)}`;

@@ -71,6 +71,7 @@ export async function buildApiApp(deps: ApiDeps): Promise<ApiApp> {
   const ctx: ApiContext = { store: deps.store, session: deps.session, loaded: deps.loaded, runner, metrics, auth };
 
   app.decorateRequest('caller', null);
+  (await import('./tracing.js')).registerTracing(app, deps.session.telemetry);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

@@ -4,6 +4,7 @@ import type { PipelineDeps } from '../pipeline/deps.js';
 import type { TurnEvent } from '../pipeline/events.js';
 import type { TurnInput } from '../pipeline/run-turn.js';
 import type { Session } from '../runtime/session.js';
+import type { Span } from '../telemetry/span.js';
 import { afterCommit } from '../story/ops.js';
 import type { Store } from '../store/types.js';
 import { HttpError, statusForExit } from './errors.js';
@@ -101,7 +102,7 @@ export function createTurnRunner(o: TurnRunnerOptions) {
     return { release, deps: o.session.deps, degradedTo: null };
   };
 
-  async function* play(store: Store, input: TurnInput, clientSignal: AbortSignal, accountId?: string): AsyncGenerator<TurnEvent, void, undefined> {
+  async function* play(store: Store, input: TurnInput, clientSignal: AbortSignal, accountId?: string, traceParent?: Span | null): AsyncGenerator<TurnEvent, void, undefined> {
     // Looked up before the admission checks: nothing may await between counting the turns in flight and adding one.
     const tier = await tierOf(accountId);
     if (closing) throw new HttpError(503, 'shutting_down', 'the server is shutting down', 'retry against another instance', 1);
@@ -132,7 +133,9 @@ export function createTurnRunner(o: TurnRunnerOptions) {
       slot = admitted.release;
       if (admitted.degradedTo) yield { type: 'warning', message: `the service is busy: this turn runs on smaller models (${admitted.degradedTo}) instead of waiting` };
       const { runTurn } = await import('../pipeline/run-turn.js');
-      for await (const e of runTurn(input, { ...admitted.deps, store, signal: ctrl.signal })) {
+      const turn = runTurn(input, { ...admitted.deps, store, signal: ctrl.signal });
+      const traced = o.session.telemetry.traceTurn(turn, { parent: traceParent, attributes: { 'luna.turn.mode': input.mode ?? 'continue', 'luna.front_end': 'api', 'luna.account.tier': tier } });
+      for await (const e of traced) {
         if (e.type === 'prose-token' && first) {
           first = false;
           o.metrics.ttftSeconds.observe((performance.now() - t0) / 1000);

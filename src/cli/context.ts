@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/load.js';
 import type { Store } from '../store/types.js';
+import { terminalLine } from '../util/terminal-text.js';
 
 /** Global options, as every command sees them. */
 export interface GlobalOptions {
@@ -54,4 +55,15 @@ export async function withStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Where `--debug` (or LUNA_DEBUG=1) notes go: stderr, one line each, control characters made visible. Undefined
+ * without it, so the quiet troubles it reports (a trace collector that does not answer) stay quiet.
+ */
+export function debugLog(g: GlobalOptions): ((message: string) => void) | undefined {
+  if (!g.debug && process.env.LUNA_DEBUG !== '1') return undefined;
+  return (message) => {
+    process.stderr.write(`luna: debug: ${terminalLine(message)}\n`);
+  };
 }

@@ -322,6 +322,22 @@ export const topSchema = z.strictObject({
   }).prefault({}),
 });
 
+const httpUrl = z.string().url().refine((u) => /^https?:\/\//i.test(u), 'expected an http:// or https:// URL');
+
+/** OpenTelemetry tracing of turns (src/telemetry); off unless an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT. */
+export const telemetrySchema = z.strictObject({
+  otlp: z.strictObject({
+    /** OTLP/HTTP base URL (e.g. http://127.0.0.1:4318); /v1/traces is appended unless the path already ends so. */
+    endpoint: httpUrl.optional(),
+    /** Sent with every export (e.g. an API key header of a hosted backend). */
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Each export gives up after this long; `luna turn` waits at most this long for its spans at exit. */
+    timeoutMs: z.number().int().min(50).max(60_000).default(1000),
+  }).prefault({}),
+  /** service.name of every span; default OTEL_SERVICE_NAME, else "luna". */
+  serviceName: z.string().min(1).optional(),
+});
+
 export const configSchema = z.strictObject({
   database: z.strictObject({
     /** `sqlite:PATH`, a file path, or `postgres://…`. Default: `<home>/luna.db`. */
@@ -337,6 +353,7 @@ export const configSchema = z.strictObject({
   burst: burstSchema.prefault({}),
   cost: costSchema.prefault({}),
   top: topSchema.prefault({}),
+  telemetry: telemetrySchema.prefault({}),
   demo: z.strictObject({
     file: z.string().default('stories260K.gguf'),
     sha256: z.string().regex(/^[a-f0-9]{64}$/).default('270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d'),
@@ -356,5 +373,6 @@ export type ServeConfig = z.infer<typeof serveSchema>;
 export type BurstConfig = z.infer<typeof burstSchema>;
 export type CostConfig = z.infer<typeof costSchema>;
 export type TopConfig = z.infer<typeof topSchema>;
+export type TelemetryConfig = z.infer<typeof telemetrySchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export const AGENTS: readonly AgentName[] = ['preprocessor', 'strategist', 'writer', 'dreamer'];

@@ -1,7 +1,7 @@
 import type { AgentName, LunaConfig } from '../config/schema.js';
 import type { FitLimits } from '../models/limits.js';
 import type { GenerateRequest, Usage } from '../models/types.js';
-import type { PipelineStore, Story, TurnCommit, TurnLimit } from '../store/types.js';
+import type { Job, PipelineStore, Story, TurnCommit, TurnLimit } from '../store/types.js';
 
 export type LedgerCall = TurnCommit['ledger'][number];
 
@@ -58,6 +58,11 @@ export interface PipelineDeps {
    * warning per soft limit already reached (the turn goes on; renderers show them).
    */
   guard?: (story: Story) => Promise<GuardResult | void>;
+  /**
+   * Runs one Dreamer job inside whatever the front end wraps it in (a tracing span: src/telemetry). Jobs say
+   * nothing through events, so this is their one seam; absent, the job just runs.
+   */
+  traceJob?: (job: Job, run: () => Promise<void>) => Promise<void>;
 }
 
 export interface GuardResult {

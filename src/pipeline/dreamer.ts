@@ -12,7 +12,7 @@ import { arcSummaryRequest, entitySheetRequest, imagePromptRequest } from './pro
  * or BullMQ), so a crash loses nothing: an expired lock makes the job claimable again.
  */
 
-export type DreamerDeps = Pick<PipelineDeps, 'store' | 'config' | 'callAgent' | 'embed' | 'signal' | 'renderImages'>;
+export type DreamerDeps = Pick<PipelineDeps, 'store' | 'config' | 'callAgent' | 'embed' | 'signal' | 'renderImages' | 'traceJob'>;
 
 export interface DrainOptions {
   workerId: string;
@@ -32,7 +32,9 @@ export interface DrainOptions {
 export async function drainJobs(deps: DreamerDeps, opts: DrainOptions): Promise<RunTally> {
   const queue = opts.queue ?? (await openJobQueue(deps.config.queue, deps.store));
   try {
-    return await queue.run((job, signal) => runJob(job, { ...deps, signal }), {
+    const handle = (job: Job, signal: AbortSignal) => runJob(job, { ...deps, signal });
+    const traced = deps.traceJob;
+    return await queue.run(traced ? (job, signal) => traced(job, () => handle(job, signal)) : handle, {
       workerId: opts.workerId,
       maxJobs: opts.maxJobs,
       lockMs: opts.lockMs,

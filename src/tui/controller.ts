@@ -192,7 +192,7 @@ export function createPlayController(opts: PlayControllerOptions) {
       try {
         const { runTurn } = await import('../pipeline/run-turn.js');
         const input = steer.fromTurnId !== undefined ? { mode: 'from' as const, fromTurnId: steer.fromTurnId } : { mode };
-        const last = await pump(runTurn({ storyId, action, ...input, continue: steer.continue, note: steer.note, ooc: steer.ooc }, { ...session.deps, signal: ctrl.signal }));
+        const last = await pump(session.telemetry.traceTurn(runTurn({ storyId, action, ...input, continue: steer.continue, note: steer.note, ooc: steer.ooc }, { ...session.deps, signal: ctrl.signal }), { attributes: { 'luna.turn.mode': input.mode, 'luna.front_end': 'play' } }));
         inTurn = false;
         turnCtrl = null;
         await refreshStory();

@@ -137,7 +137,7 @@ async function turnInput(caller: Caller, storyId: string, body: PlayBody): Promi
 async function playTurn(ctx: ApiContext, req: FastifyRequest<{ Params: { id: string }; Body: PlayBody }>, reply: FastifyReply): Promise<unknown> {
   const caller = callerOf(req);
   const input = await turnInput(caller, req.params.id, req.body ?? {});
-  const events = ctx.runner.play(caller.store, input, disconnectSignal(reply), caller.accountId);
+  const events = ctx.runner.play(caller.store, input, disconnectSignal(reply), caller.accountId, req.traceSpan);
   // Refusals (503 overloaded, 409 busy) throw here, before any header is sent.
   const first = await events.next();
   if (wantsStream(req)) {

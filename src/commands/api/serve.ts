@@ -1,4 +1,4 @@
-import { type GlobalOptions, withStore } from '../../cli/context.js';
+import { debugLog, type GlobalOptions, withStore } from '../../cli/context.js';
 import { registerApiProcess } from '../../api/processes.js';
 import { loadCliConfig } from '../../cli/context.js';
 import { printJson, progress } from '../../cli/output.js';
@@ -37,7 +37,7 @@ export async function run(opts: ServeOpts, g: GlobalOptions): Promise<void> {
   if (opts.detach) return detach(g);
   await withStore(g, async (store, loaded) => {
     const [{ createSession }, { buildApiApp }] = await Promise.all([import('../../runtime/session.js'), import('../../api/server.js')]);
-    const session = await createSession(store, loaded);
+    const session = await createSession(store, loaded, { debug: debugLog(g) });
     try {
       const api = await buildApiApp({ store, loaded, session, options });
       const stopped = new Promise<void>((resolve) => {

@@ -70,8 +70,20 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
     const c = await (await import('../../images/health.js')).checkComfyUi(loaded.config, AbortSignal.timeout(5000));
     if (c) out.push({ check: 'comfyui', status: c.ok ? 'pass' : 'fail', detail: c.detail, fix: c.fix });
   }
+  const tracing = await tracingCheck(loaded);
+  if (tracing) out.push(tracing);
   out.push(await gpuCheck(loaded));
   return out;
+}
+
+/** Only when tracing is on; a collector that does not answer is a warning: turns go on without it. */
+async function tracingCheck(loaded: LoadedConfig): Promise<CheckResult | null> {
+  const { resolveTelemetry } = await import('../../telemetry/settings.js');
+  const settings = resolveTelemetry(loaded.config, process.env);
+  if (!settings) return null;
+  const r = await (await import('../../telemetry/probe.js')).probeCollector(settings);
+  if (r.ok) return { check: 'tracing', status: 'pass', detail: r.detail };
+  return { check: 'tracing', status: 'warn', detail: r.detail, fix: 'start the OTLP/HTTP collector or fix telemetry.otlp.endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT); turns are not affected, their spans are dropped' };
 }
 
 /** Below these, a turn (its row, WAL growth, ledger rows) may not fit: fail, then warn. */

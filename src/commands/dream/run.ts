@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type GlobalOptions, withStore } from '../../cli/context.js';
+import { debugLog, type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
 
@@ -17,7 +17,7 @@ export async function run(opts: { once?: boolean; poll: string; worker?: string 
     process.once('SIGTERM', stop);
     // `store` claims rows from the job table; `redis://…` relays the outbox to BullMQ and works from there.
     const queue = await openJobQueue(loaded.config.queue, store);
-    const session = await createSession(store, loaded, { signal: controller.signal });
+    const session = await createSession(store, loaded, { signal: controller.signal, debug: debugLog(g) });
     let total = { done: 0, failed: 0, retried: 0 };
     try {
       total = await drainJobs(session.deps, {

@@ -1,7 +1,7 @@
 import { missingModelFiles } from '../../config/model-files.js';
 import { checkNewStory } from '../../story/ops.js';
 import { existsSync } from 'node:fs';
-import { type GlobalOptions, loadCliConfig } from '../../cli/context.js';
+import { debugLog, type GlobalOptions, loadCliConfig } from '../../cli/context.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { ConfigError, LunaError, UsageError } from '../../errors.js';
 import { findStory } from '../../story/find.js';
@@ -64,7 +64,8 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
     await store.assertSchemaCurrent();
     const story = ref ? await findStory(store, ref) : null;
     const { createSession } = await import('../../runtime/session.js');
-    const session = await createSession(store, loaded);
+    // The full-screen UI owns the terminal: debug notes go to stderr only when it is redirected (2>file).
+    const session = await createSession(store, loaded, { debug: process.stderr.isTTY ? undefined : debugLog(g) });
     try {
       const { runPlayScreen } = await launching;
       const start = story ? { kind: 'open' as const, id: story.id } : opts.new ? { kind: 'new' as const, title: opts.title!.trim(), premise: opts.premise!.trim() } : { kind: 'pick' as const };

@@ -1,4 +1,4 @@
-import { type GlobalOptions, withStore } from '../../cli/context.js';
+import { debugLog, type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { restartWarning } from '../../cli/render-turn.js';
 import { LunaError, UsageError } from '../../errors.js';
@@ -49,11 +49,11 @@ export async function run(ref: string, action: string, opts: TurnFlags, g: Globa
       const sig = stoppedBy!;
       return new LunaError(`stopped by ${sig}: ${saved}`, SIGNAL_EXIT_CODES[sig], { hint: 'calls already made are in the ledger (luna cost report)' });
     };
-    const session = await createSession(store, loaded, { signal: controller.signal });
+    const session = await createSession(store, loaded, { signal: controller.signal, debug: debugLog(g) });
     try {
       const { runTurn } = await import('../../pipeline/run-turn.js');
       const { renderPlain } = await import('../../cli/render-turn.js');
-      const events = runTurn(input, session.deps);
+      const events = session.telemetry.traceTurn(runTurn(input, session.deps), { attributes: { 'luna.turn.mode': input.mode ?? 'continue', 'luna.front_end': 'turn' } });
       const last = g.json ? await collectJson(events) : await renderPlain(events, { quiet: Boolean(opts.quiet) });
       if (last?.type === 'error' && last.cancelled && stoppedBy) throw stopped('the turn was cancelled and the story is unchanged');
       if (last?.type === 'error') throw new LunaError(last.message, last.exitCode, { hint: last.cancelled ? 'your action was not played; run the same command to try again' : last.hint });
