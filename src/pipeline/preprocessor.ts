@@ -2,7 +2,8 @@ import type { ContextConfig } from '../config/schema.js';
 import type { Entity, Fact, PipelineStore, Story, Turn } from '../store/types.js';
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
-import { branchSet, currentFacts, entitiesInPlay, fuseHits, latestOnBranch, renderEntitySheet } from './memory.js';
+import { branchSet, currentFacts, entitiesInPlay, latestOnBranch, renderEntitySheet } from './memory.js';
+import { retrievePassages } from './retrieval.js';
 import { describeTrigger, matchLore, type LoreTrigger } from './lore-match.js';
 
 /**
@@ -46,6 +47,8 @@ interface Candidate {
   tokens: number;
   /** Lore entry id, so the viewer can tell which triggered entries fit. */
   loreId?: string;
+  /** p<rank> of a retrieved passage, for the same reason. */
+  passageId?: string;
 }
 
 type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'lore-after' | 'relevant' | 'lore-recent' | 'recent';
@@ -83,25 +86,29 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const recentIds = new Set(recent.map((t) => t.id));
   const recentShown = config.recentTurns > 0 ? recent.slice(-config.recentTurns) : [];
 
-  // Retrieval: BM25 (and vectors when configured) over past turns on this branch, outside the recent window.
+  // Retrieval: passages from past turns on this branch, outside the recent window (BM25, vectors when configured).
   const keep = (id: string) => onBranch.has(id) && !recentIds.has(id);
-  const query = input.action;
-  const bm25 = config.relevantTurns > 0 && branchIds.length > recent.length ? await store.searchTurns(story.id, query, config.relevantTurns * 8) : [];
+  const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
   let vectorHits: Awaited<ReturnType<PipelineStore['searchEmbeddings']>> = [];
   let usedVectors = false;
-  if (input.embed && branchIds.length > recent.length && config.relevantTurns > 0) {
-    const v = await input.embed(query);
+  const searching = config.relevantTurns > 0 && branchIds.length > recent.length;
+  if (input.embed && searching) {
+    const v = await input.embed(input.action);
     if (v) {
       usedVectors = true;
       vectorHits = await store.searchEmbeddings(story.id, v, config.relevantTurns * 8);
     }
   }
-  const fused = fuseHits([bm25, vectorHits], keep, config.relevantTurns);
-  const relevant = (await Promise.all(fused.map((h) => store.getTurn(h.turnId)))).filter((t): t is Turn => t !== null);
+  const retrieved = searching
+    ? await retrievePassages({ store, storyId: story.id, action: input.action, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits,
+      nextOnBranch: (id) => {
+        const i = branchIds.lastIndexOf(id);
+        return i >= 0 ? branchIds[i + 1] : undefined;
+      } })
+    : { passages: [], named: [], bm25Hits: 0, query: input.action };
 
   const recentText = recentShown.map((t) => `${t.action}\n${t.prose}`).join('\n');
-  const relevantText = relevant.map((t) => `${t.action}\n${t.prose}`).join('\n');
-  const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
+  const relevantText = retrieved.passages.map((p) => p.text).join('\n');
   const inPlay = entitiesInPlay(entities, visibleEntity, { action: input.action, recent: recentText, relevant: relevantText }).slice(0, config.maxEntities);
   const factViews = currentFacts(facts, (f: Fact) => f.turnId === null || onBranch.has(f.turnId));
   const loreMatch = matchLore(lore, {
@@ -117,8 +124,8 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const budget = config.budgetTokens;
   const candidates: Candidate[] = [];
   let order = 0;
-  const add = (section: SectionName, priority: number, text: string, capShare: number, loreId?: string) => {
-    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++, tokens: estimateTokens(text), loreId });
+  const add = (section: SectionName, priority: number, text: string, capShare: number, loreId?: string, passageId?: string) => {
+    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++, tokens: estimateTokens(text), loreId, passageId });
   };
   add('premise', 100, `${story.title}: ${story.premise}${story.style ? `\nStyle: ${story.style}` : ''}`, 0.12);
   if (storySummary) add('story-summary', 76, storySummary.summary, 0.12);
@@ -132,10 +139,13 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     const sheet = renderEntitySheet(s.entity, factViews.get(s.entity.id) ?? []);
     add('entities', s.via === 'action' ? 91 : s.via === 'recent' ? 72 : 55, sheet, 0.1);
   }
-  fused.forEach((h, i) => {
-    const t = relevant.find((r) => r.id === h.turnId);
-    if (t) add('relevant', 68 - i * 2, turnText(t), 0.1);
+  // Passages are shown in story order (order = depth), packed best first.
+  const passageOrder = order;
+  retrieved.passages.forEach((p, i) => {
+    add('relevant', 70 - i, `[turn ${p.depth}] ${p.text}`, 0.1, undefined, `p${i}`);
+    candidates.at(-1)!.order = passageOrder + p.depth / 1e7;
   });
+  order = passageOrder + 1;
   recentShown.forEach((t, i, arr) => {
     const fromEnd = arr.length - 1 - i;
     add('recent', fromEnd === 0 ? 95 : 82 - fromEnd * 4, turnText(t), fromEnd === 0 ? 0.25 : 0.15);
@@ -153,7 +163,11 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
       historyTokens,
       compression: historyTokens > 0 ? Math.max(0, 1 - totalTokens / historyTokens) : 0,
       entitiesInPlay: inPlay.map((s) => s.entity.name),
-      retrieval: { bm25Hits: bm25.length, vectorHits: vectorHits.length, usedVectors },
+      retrieval: {
+        bm25Hits: retrieved.bm25Hits, vectorHits: vectorHits.length, usedVectors,
+        named: retrieved.named.map((n) => ({ name: n.entity.name, via: n.via })),
+        passages: retrieved.passages.map((p, i) => ({ turn: p.depth, score: Math.round(p.score * 10) / 10, why: p.why.join('; '), included: full.passageIds.has(`p${i}`) })),
+      },
       lore: loreViews(loreMatch.triggered, loreMatch.missed, full.loreIds),
       ms: now() - t0,
     },
@@ -180,7 +194,7 @@ function loreViews(triggered: LoreTrigger[], missed: ReturnType<typeof matchLore
   ];
 }
 
-function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number; loreIds: Set<string> } {
+function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number; loreIds: Set<string>; passageIds: Set<string> } {
   const chosen = pack(candidates, budget);
   const sections: ContextSection[] = [];
   for (const name of READING_ORDER) {
@@ -195,7 +209,8 @@ function render(candidates: Candidate[], budget: number): { sections: ContextSec
   }
   const text = sections.filter((s) => s.text).map((s) => `## ${s.title}\n${s.text}`).join('\n\n');
   const loreIds = new Set(chosen.flatMap((c) => (c.loreId ? [c.loreId] : [])));
-  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0), loreIds };
+  const passageIds = new Set(chosen.flatMap((c) => (c.passageId ? [c.passageId] : [])));
+  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0), loreIds, passageIds };
 }
 
 /** Greedy by priority; an item over its cap or the remaining budget is truncated rather than dropped when enough room remains. */

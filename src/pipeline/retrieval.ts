@@ -1,0 +1,228 @@
+import { searchTerms } from '../store/fts-query.js';
+import type { Entity, Fact, PipelineStore, SearchHit, Turn } from '../store/types.js';
+import { entityTerms, fuseHits, mentions } from './memory.js';
+
+/**
+ * Passage retrieval for the Preprocessor: sentences around the matches rather than whole turns, so the budget
+ * holds many facts instead of a few turns of filler. Entities named in the action (by name, first name or alias)
+ * expand the query with their other names, and the turns where their facts were established join the candidates.
+ * Passages are re-ranked so that those carrying a fact (the question's words, a relation to another entity,
+ * a quoted word) beat passing mentions of a name. Every passage says why it was chosen.
+ */
+
+export interface Passage {
+  turnId: string;
+  depth: number;
+  text: string;
+  score: number;
+  /** Why it was chosen, for `luna context`. */
+  why: string[];
+}
+
+export interface RetrieveInput {
+  store: PipelineStore;
+  storyId: string;
+  action: string;
+  entities: Entity[];
+  facts: Fact[];
+  /** On this branch and outside the recent window. */
+  keep: (turnId: string) => boolean;
+  visible: (e: Entity) => boolean;
+  /** Most passages returned (the packer decides how many fit). */
+  maxPassages: number;
+  /** The next turn on this branch after a turn, for facts told across two turns. */
+  nextOnBranch?: (turnId: string) => string | undefined;
+  /** Vector hits for the action, when an embedding model is configured. */
+  vectorHits?: SearchHit[];
+}
+
+export interface Retrieved {
+  passages: Passage[];
+  /** Entities the action names, and by which term. */
+  named: { entity: Entity; via: string }[];
+  bm25Hits: number;
+  query: string;
+}
+
+/** Candidate turns read per question: enough to reach past the passing mentions of a name. */
+const CANDIDATE_TURNS = 24;
+const PRONOUN_START = /^(?:later|then|afterwards|there|so|and|but)?[,\s]*(?:she|he|they|it|her|his|their|its|this|that)\b/i;
+
+export async function retrievePassages(input: RetrieveInput): Promise<Retrieved> {
+  const { store, storyId, action, entities } = input;
+  const named: Retrieved['named'] = [];
+  const actionLower = action.toLowerCase();
+  for (const e of entities) {
+    if (!input.visible(e)) continue;
+    const term = entityTerms(e).find((t) => mentions(actionLower, t));
+    if (term) named.push({ entity: e, via: term });
+  }
+  // Alias and name expansion: the passage that states a fact names the person, not the epithet the player used.
+  const expansion = named.flatMap(({ entity }) => [entity.name, ...entity.aliases]).filter((t) => !mentions(actionLower, t));
+  const query = [action, ...expansion].join(' ');
+  const bm25 = await store.searchTurns(storyId, query, CANDIDATE_TURNS * 3);
+  const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, CANDIDATE_TURNS);
+  // The turns where the named entities' facts were established.
+  const namedIds = new Set(named.map((n) => n.entity.id));
+  const factTurns = new Map<string, Fact[]>();
+  for (const f of input.facts) {
+    if (!namedIds.has(f.entityId) || f.turnId === null || !input.keep(f.turnId)) continue;
+    const list = factTurns.get(f.turnId);
+    if (list) list.push(f);
+    else factTurns.set(f.turnId, [f]);
+  }
+  const factIds = [...factTurns.keys()].slice(-CANDIDATE_TURNS);
+  const ids = [...new Set([...fused.map((h) => h.turnId), ...factIds])];
+  if (!ids.length) return { passages: [], named, bm25Hits: bm25.length, query };
+  const turns = await store.getTurns(storyId, ids);
+  const rank = new Map(fused.map((h, i) => [h.turnId, i]));
+
+  const queryStems = searchTerms(action).filter((t) => !named.some((n) => entityTerms(n.entity).some((x) => x.toLowerCase().split(/\s+/).includes(t)))).map(stem);
+  const namedTerms = named.map((n) => ({ entity: n.entity, terms: entityTerms(n.entity).map((t) => t.toLowerCase()) }));
+  const otherTerms = entities.filter((e) => !namedIds.has(e.id) && input.visible(e)).map((e) => ({ entity: e, terms: entityTerms(e).map((t) => t.toLowerCase()) }));
+
+  const stems = new Map<string, string>();
+  const ctx: ScoreContext = { queryStems, named: namedTerms, others: otherTerms, stems };
+  const passages: Passage[] = [];
+  const needParent: { passage: Passage; parentId: string }[] = [];
+  const needChild: { passage: Passage; childId: string }[] = [];
+  for (const turn of turns) {
+    const sentences = splitSentences(turn.prose);
+    const facts = factTurns.get(turn.id) ?? [];
+    const scored = sentences.map((s) => scoreSentence(s, ctx, facts));
+    // A window around each sentence worth showing; a pronoun-led sentence takes the one before it (its referent).
+    const picked = new Set<number>();
+    scored.forEach((sc, i) => {
+      const pronoun = PRONOUN_START.test(sentences[i]!);
+      if (sc.score < MIN_SENTENCE && !(pronoun && i === 0 && sc.score >= 2)) return;
+      picked.add(i);
+      if (i > 0 && pronoun) picked.add(i - 1);
+      if (i + 1 < sentences.length && PRONOUN_START.test(sentences[i + 1]!) && sc.score >= MIN_SENTENCE + 2) picked.add(i + 1);
+    });
+    for (const run of runs([...picked].sort((a, b) => a - b))) {
+      const why = [...new Set(run.flatMap((i) => scored[i]!.why))];
+      const score = Math.max(...run.map((i) => scored[i]!.score)) + run.reduce((n, i) => n + scored[i]!.score, 0) * 0.1 + bm25Bonus(rank.get(turn.id));
+      const passage: Passage = { turnId: turn.id, depth: turn.depth, text: run.map((i) => sentences[i]!).join(' '), score, why };
+      passages.push(passage);
+      if (run[0] === 0 && PRONOUN_START.test(sentences[0]!) && turn.parentId) needParent.push({ passage, parentId: turn.parentId });
+      const child = input.nextOnBranch?.(turn.id);
+      if (run.at(-1) === sentences.length - 1 && child && score >= MIN_SENTENCE + 1) needChild.push({ passage, childId: child });
+    }
+  }
+  // A fact told across two turns: a pronoun's referent is the previous turn's last sentence, and a passage
+  // ending a turn may go on in the next one's pronoun-led first sentence. One more read for both.
+  const extra = needParent.length + needChild.length
+    ? new Map((await store.getTurns(storyId, [...needParent.map((n) => n.parentId), ...needChild.slice(0, 8).map((n) => n.childId)])).map((t) => [t.id, t]))
+    : new Map<string, Turn>();
+  for (const { passage, parentId } of needParent) {
+    const last = splitSentences(extra.get(parentId)?.prose ?? '').at(-1);
+    if (!last) continue;
+    passage.text = `${last} ${passage.text}`;
+    const sc = scoreSentence(last, ctx, []);
+    passage.score += sc.score * 0.8;
+    passage.why = [...new Set([...passage.why, ...sc.why, 'continues the previous turn'])];
+  }
+  for (const { passage, childId } of needChild.slice(0, 8)) {
+    const first = splitSentences(extra.get(childId)?.prose ?? '')[0];
+    if (!first || !PRONOUN_START.test(first) || passages.some((p) => p.turnId === childId && p.text.includes(first))) continue;
+    passage.text = `${passage.text} ${first}`;
+    passage.score += scoreSentence(first, ctx, []).score * 0.5;
+    passage.why = [...passage.why, 'goes on in the next turn'];
+  }
+  // Best first; among equals the later turn, since a newer statement of a fact supersedes an older one.
+  passages.sort((a, b) => b.score - a.score || b.depth - a.depth);
+  return { passages: passages.slice(0, input.maxPassages), named, bm25Hits: bm25.length, query };
+}
+
+const MIN_SENTENCE = 3;
+
+function bm25Bonus(rank: number | undefined): number {
+  return rank === undefined ? 0 : Math.max(0, 1.5 - rank * 0.1);
+}
+
+interface SentenceScore { score: number; why: string[] }
+interface ScoreContext {
+  queryStems: string[];
+  named: { entity: Entity; terms: string[] }[];
+  others: { entity: Entity; terms: string[] }[];
+  /** Word → stem, shared by every sentence of one retrieval. */
+  stems: Map<string, string>;
+}
+
+/**
+ * A sentence earns points for the question's own words (2 each), for naming an entity the action names (3),
+ * for carrying a fact about it: another entity in the same sentence (a relation), a quoted word or number (2),
+ * or the value of one of its recorded facts (4). A name alone, a passing mention, stays under the bar.
+ */
+function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): SentenceScore {
+  const lower = sentence.toLowerCase();
+  const why: string[] = [];
+  let score = 0;
+  if (ctx.queryStems.length) {
+    const words: string[] = [];
+    for (const m of lower.matchAll(WORD)) {
+      let st = ctx.stems.get(m[0]);
+      if (st === undefined) ctx.stems.set(m[0], (st = stem(m[0])));
+      words.push(st);
+    }
+    const hits = ctx.queryStems.filter((q) => words.some((w) => sameStem(q, w)));
+    if (hits.length) {
+      score += 2 * hits.length;
+      why.push(`matches ${hits.join(', ')}`);
+    }
+  }
+  const names = ctx.named.filter((n) => n.terms.some((t) => mentions(lower, t)));
+  if (names.length) {
+    score += 3;
+    why.push(`names ${names.map((n) => n.entity.name).join(', ')}`);
+    const related = ctx.others.find((o) => o.terms.some((t) => mentions(lower, t)));
+    if (related) {
+      score += 2;
+      why.push(`relates to ${related.entity.name}`);
+    }
+    if (/["“][^"”]{2,40}["”]|\d/.test(sentence)) {
+      score += 2;
+      why.push('quotes a word or number');
+    }
+  }
+  const fact = facts.find((f) => f.value.length >= 3 && lower.includes(f.value.toLowerCase().slice(0, 40)));
+  if (fact) {
+    score += 4;
+    why.push(`established ${fact.key}`);
+  } else if (facts.length && names.length) {
+    score += 1;
+    why.push('a turn where its facts were recorded');
+  }
+  return { score, why };
+}
+const WORD = /[\p{L}\p{N}_]+/gu;
+
+export function splitSentences(text: string): string[] {
+  return text.split(/(?<=[.!?…]["”’)]?)\s+(?=["“(]?\p{Lu})/u).map((s) => s.trim()).filter(Boolean);
+}
+
+function runs(sorted: number[]): number[][] {
+  const out: number[][] = [];
+  for (const i of sorted) {
+    const last = out.at(-1);
+    if (last && last.at(-1)! + 1 === i) last.push(i);
+    else out.push([i]);
+  }
+  return out;
+}
+
+/** A light stemmer: enough to match hide/hides/hid, bury/buries, move/moved; compared by prefix (sameStem). */
+export function stem(word: string): string {
+  let w = word.toLowerCase();
+  if (w.length > 4 && w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
+  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) w = w.slice(0, -1);
+  if (w.length > 5 && w.endsWith('ing')) w = w.slice(0, -3);
+  else if (w.length > 4 && w.endsWith('ed')) w = w.slice(0, -2);
+  return w;
+}
+
+function sameStem(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [s, l] = a.length <= b.length ? [a, b] : [b, a];
+  return s.length >= 3 && l.length - s.length <= 2 && l.startsWith(s);
+}
