@@ -1,4 +1,4 @@
-import { searchTerms } from '../store/fts-query.js';
+import { searchPhrases, searchTerms } from '../store/fts-query.js';
 import type { Entity, Fact, PipelineStore, SearchHit, Turn } from '../store/types.js';
 import { entityTerms, fuseHits, mentions } from './memory.js';
 
@@ -82,7 +82,7 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const otherTerms = entities.filter((e) => !namedIds.has(e.id) && input.visible(e)).map((e) => ({ entity: e, terms: entityTerms(e).map((t) => t.toLowerCase()) }));
 
   const stems = new Map<string, string>();
-  const ctx: ScoreContext = { queryStems, named: namedTerms, others: otherTerms, stems };
+  const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, others: otherTerms, stems };
   const passages: Passage[] = [];
   const needParent: { passage: Passage; parentId: string }[] = [];
   const needChild: { passage: Passage; childId: string }[] = [];
@@ -106,23 +106,30 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
       passages.push(passage);
       if (run[0] === 0 && PRONOUN_START.test(sentences[0]!) && turn.parentId) needParent.push({ passage, parentId: turn.parentId });
       const child = input.nextOnBranch?.(turn.id);
-      if (run.at(-1) === sentences.length - 1 && child && score >= MIN_SENTENCE + 1) needChild.push({ passage, childId: child });
+      // Near the end of its turn, a strong passage may go on at the start of the next one.
+      if (run.at(-1)! >= sentences.length - 2 && child && score >= MIN_SENTENCE + 1) needChild.push({ passage, childId: child });
     }
   }
   // A fact told across two turns: a pronoun's referent is the previous turn's last sentence, and a passage
   // ending a turn may go on in the next one's pronoun-led first sentence. One more read for both.
+  needChild.sort((a, b) => b.passage.score - a.passage.score).splice(8);
   const extra = needParent.length + needChild.length
-    ? new Map((await store.getTurns(storyId, [...needParent.map((n) => n.parentId), ...needChild.slice(0, 8).map((n) => n.childId)])).map((t) => [t.id, t]))
+    ? new Map((await store.getTurns(storyId, [...needParent.map((n) => n.parentId), ...needChild.map((n) => n.childId)])).map((t) => [t.id, t]))
     : new Map<string, Turn>();
   for (const { passage, parentId } of needParent) {
-    const last = splitSentences(extra.get(parentId)?.prose ?? '').at(-1);
+    // The referent is near the end of the previous turn: the best of its last sentences, else the last.
+    const tail = splitSentences(extra.get(parentId)?.prose ?? '').slice(-3);
+    const last = tail.reduce<{ s?: string; n: number }>((best, s) => {
+      const n = scoreSentence(s, ctx, []).score;
+      return n > best.n ? { s, n } : best;
+    }, { s: tail.at(-1), n: 0 }).s;
     if (!last) continue;
     passage.text = `${last} ${passage.text}`;
     const sc = scoreSentence(last, ctx, []);
     passage.score += sc.score * 0.8;
     passage.why = [...new Set([...passage.why, ...sc.why, 'continues the previous turn'])];
   }
-  for (const { passage, childId } of needChild.slice(0, 8)) {
+  for (const { passage, childId } of needChild) {
     const first = splitSentences(extra.get(childId)?.prose ?? '')[0];
     if (!first || !PRONOUN_START.test(first) || passages.some((p) => p.turnId === childId && p.text.includes(first))) continue;
     passage.text = `${passage.text} ${first}`;
@@ -145,6 +152,8 @@ interface ScoreContext {
   queryStems: string[];
   named: { entity: Entity; terms: string[] }[];
   others: { entity: Entity; terms: string[] }[];
+  /** Adjacent content-word pairs of the action. */
+  phrases: string[];
   /** Word → stem, shared by every sentence of one retrieval. */
   stems: Map<string, string>;
 }
@@ -169,6 +178,11 @@ function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): Sent
     if (hits.length) {
       score += 2 * hits.length;
       why.push(`matches ${hits.join(', ')}`);
+    }
+    const phrase = ctx.phrases.find((p) => lower.includes(p));
+    if (phrase) {
+      score += 2;
+      why.push(`says "${phrase}"`);
     }
   }
   const names = ctx.named.filter((n) => n.terms.some((t) => mentions(lower, t)));
@@ -221,8 +235,12 @@ export function stem(word: string): string {
   return w;
 }
 
+/** Same word up to an ending: a shared prefix of 3+ letters that leaves at most one letter of the shorter. */
 function sameStem(a: string, b: string): boolean {
   if (a === b) return true;
   const [s, l] = a.length <= b.length ? [a, b] : [b, a];
-  return s.length >= 3 && l.length - s.length <= 2 && l.startsWith(s);
+  if (s.length < 3 || l.length - s.length > 3) return false;
+  let k = 0;
+  while (k < s.length && s[k] === l[k]) k++;
+  return k >= 3 && k >= s.length - 1;
 }

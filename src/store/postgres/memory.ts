@@ -1,16 +1,17 @@
 import type { SearchHit } from '../contract/records.js';
-import { searchTerms } from '../fts-query.js';
+import { searchPhrases, searchTerms } from '../fts-query.js';
 import type { SqlContext } from '../sql/context.js';
 import type { Row } from '../sql/executor.js';
 import { SqlMemory } from '../sql/memory.js';
 
 /**
  * Full-text search over the generated tsvector (GIN-indexed). The query is an OR of the sanitized,
- * stopword-free terms (the same terms SQLite's FTS5 query uses), each stemmed by plainto_tsquery, so no
- * user text can form tsquery syntax. Ranked by ts_rank_cd (cover density; no IDF, unlike BM25).
+ * stopword-free terms and adjacent-word phrases (the same ones SQLite's FTS5 query uses), each stemmed by
+ * plainto_tsquery/phraseto_tsquery, so no user text can form tsquery syntax. Ranked by ts_rank_cd (cover density; no IDF, unlike BM25).
  */
 const SEARCH_SQL = `
-  WITH terms AS (SELECT plainto_tsquery('english', w) AS tq FROM unnest($2::text[]) AS w),
+  WITH terms AS (SELECT plainto_tsquery('english', w) AS tq FROM unnest($2::text[]) AS w
+                 UNION ALL SELECT phraseto_tsquery('english', p) FROM unnest($4::text[]) AS p),
        q AS (SELECT to_tsquery('simple', string_agg('(' || tq::text || ')', ' | ')) AS tq FROM terms WHERE numnode(tq) > 0)
   SELECT t.id AS turn_id, ts_rank_cd(t.tsv, q.tq, 1) AS rank
   FROM turns t, q
@@ -28,7 +29,7 @@ export class PgMemory extends SqlMemory {
   override async searchTurns(storyId: string, query: string, limit: number): Promise<SearchHit[]> {
     const terms = searchTerms(query);
     if (!terms.length || limit <= 0) return [];
-    const rows = await this.c.db.read((q) => q.all<Row>(SEARCH_SQL, [storyId, terms, Math.floor(limit)]), 'searching turns');
+    const rows = await this.c.db.read((q) => q.all<Row>(SEARCH_SQL, [storyId, terms, Math.floor(limit), searchPhrases(query)]), 'searching turns');
     return rows.map((r) => ({ turnId: r.turn_id as string, score: Number(r.rank) }));
   }
 
