@@ -88,6 +88,8 @@ export const agentsSchema = z.strictObject({
     /** Run queued Dreamer jobs in-process after each turn (off when separate `luna dream` workers run). */
     inProcess: z.boolean().default(true),
     imagePrompts: z.boolean().default(true),
+    /** Read each turn's prose for entity facts, relations and aliases (schema-constrained JSON), kept with their source turn. */
+    extractFacts: z.boolean().default(true),
     /** Submit each image prompt to a ComfyUI server (its /prompt API) with your API-format workflow. */
     comfyui: z
       .strictObject({

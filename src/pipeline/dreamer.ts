@@ -3,6 +3,7 @@ import { openJobQueue } from '../queue/open.js';
 import type { JobOutcome, JobQueue, RunTally } from '../queue/types.js';
 import type { Job, Story } from '../store/types.js';
 import type { LedgerCall, PipelineDeps } from './deps.js';
+import { extractFactsRequest, extractionChanges, extractionMaxTokens, parseExtraction, writeExtractedMemory } from './extract-facts.js';
 import { currentFacts } from './memory.js';
 import { arcSummaryRequest, entitySheetRequest, imagePromptRequest } from './prompts.js';
 
@@ -81,6 +82,15 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
     case 'entity-sheet': {
       if (!turn) return;
       await updateSheets(story, turn.id, deps, call);
+      return;
+    }
+    case 'extract-facts': {
+      if (!turn || !turn.prose.trim()) return;
+      const known = await deps.store.listEntities(story.id);
+      const text = await call(extractFactsRequest(turn.prose, known.map((e) => e.name), extractionMaxTokens()));
+      const extraction = parseExtraction(text);
+      // Unreadable output is not retried: the same model on the same prose would answer the same.
+      if (extraction) await writeExtractedMemory(deps.store, story.id, turn, extractionChanges(extraction, known));
       return;
     }
     case 'image-prompt': {

@@ -21,8 +21,9 @@ export class SqlTurns implements TurnStore {
     const unique = [...new Set(ids)];
     if (!unique.length) return [];
     const list = this.c.d.inList('id', unique);
-    const rows = await this.c.db.all(`SELECT ${TURN_COLS} FROM turns WHERE story_id = ? AND ${list.sql}`, [storyId, list.param]);
-    const byId = new Map(rows.map((r) => [r.id as string, this.c.rows.toTurn(r)]));
+    // By primary key only (a story_id condition tempts SQLite into walking the story's index); the story is checked here.
+    const rows = await this.c.db.all(`SELECT ${TURN_COLS} FROM turns WHERE ${list.sql}`, [list.param]);
+    const byId = new Map(rows.filter((r) => r.story_id === storyId).map((r) => [r.id as string, this.c.rows.toTurn(r)]));
     return unique.flatMap((id) => byId.get(id) ?? []);
   }
 
