@@ -55,9 +55,12 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
   const record = async (calls: LedgerCall[]) => {
     if (calls.length) await deps.store.recordCalls(calls.map((c) => ({ ...c, accountId: story.accountId, storyId: story.id, turnId: job.turnId })));
   };
-  const call = async (req: Parameters<DreamerDeps['callAgent']>[1]) => {
+  // agents.dreamer.maxTokens wins; a reply of bounded size (a schema's worst case) never gets more than it needs.
+  const call = async (req: Parameters<DreamerDeps['callAgent']>[1], opts: { bounded?: boolean } = {}) => {
+    const configured = deps.config.agents.dreamer.maxTokens;
+    const maxTokens = opts.bounded && req.maxTokens !== undefined ? Math.min(configured ?? req.maxTokens, req.maxTokens) : (configured ?? req.maxTokens);
     try {
-      const res = await deps.callAgent('dreamer', { ...req, maxTokens: deps.config.agents.dreamer.maxTokens ?? req.maxTokens, signal: deps.signal }, { signal: deps.signal });
+      const res = await deps.callAgent('dreamer', { ...req, maxTokens, signal: deps.signal }, { signal: deps.signal });
       await record(res.calls);
       return res.text.trim();
     } catch (err) {
@@ -87,7 +90,7 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
     case 'extract-facts': {
       if (!turn || !turn.prose.trim()) return;
       const known = await deps.store.listEntities(story.id);
-      const text = await call(extractFactsRequest(turn.prose, known.map((e) => e.name), extractionMaxTokens()));
+      const text = await call(extractFactsRequest(turn.prose, known.map((e) => e.name), extractionMaxTokens()), { bounded: true });
       const extraction = parseExtraction(text);
       // Unreadable output is not retried: the same model on the same prose would answer the same.
       if (extraction) await writeExtractedMemory(deps.store, story.id, turn, extractionChanges(extraction, known));

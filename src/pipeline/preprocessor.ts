@@ -3,7 +3,7 @@ import type { Entity, Fact, PipelineStore, Story, Turn } from '../store/types.js
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
 import { branchSet, currentFacts, entitiesInPlay, latestOnBranch, renderEntitySheet } from './memory.js';
-import { retrievePassages } from './retrieval.js';
+import { namedInAction, retrievePassages } from './retrieval.js';
 import { describeTrigger, matchLore, type LoreTrigger } from './lore-match.js';
 
 /**
@@ -105,7 +105,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
         const i = branchIds.lastIndexOf(id);
         return i >= 0 ? branchIds[i + 1] : undefined;
       } })
-    : { passages: [], named: [], bm25Hits: 0, query: input.action };
+    : { passages: [], named: namedInAction(entities, visibleEntity, input.action), bm25Hits: 0, query: input.action };
 
   const recentText = recentShown.map((t) => `${t.action}\n${t.prose}`).join('\n');
   const relevantText = retrieved.passages.map((p) => p.text).join('\n');

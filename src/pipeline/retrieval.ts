@@ -50,13 +50,8 @@ const PRONOUN_START = /^(?:later|then|afterwards|there|so|and|but)?[,\s]*(?:she|
 
 export async function retrievePassages(input: RetrieveInput): Promise<Retrieved> {
   const { store, storyId, action, entities } = input;
-  const named: Retrieved['named'] = [];
+  const named = namedInAction(entities, input.visible, action);
   const actionLower = action.toLowerCase();
-  for (const e of entities) {
-    if (!input.visible(e)) continue;
-    const term = entityTerms(e).find((t) => mentions(actionLower, t));
-    if (term) named.push({ entity: e, via: term });
-  }
   // Alias and name expansion: the passage that states a fact names the person, not the epithet the player used.
   const expansion = named.flatMap(({ entity }) => [entity.name, ...entity.aliases]).filter((t) => !mentions(actionLower, t));
   const query = [action, ...expansion].join(' ');
@@ -142,6 +137,18 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
 }
 
 const MIN_SENTENCE = 3;
+
+/** Entities the action names, by full name, a capitalised part of it, or an alias; and the term that matched. */
+export function namedInAction(entities: Entity[], visible: (e: Entity) => boolean, action: string): Retrieved['named'] {
+  const lower = action.toLowerCase();
+  const out: Retrieved['named'] = [];
+  for (const e of entities) {
+    if (!visible(e)) continue;
+    const term = entityTerms(e).find((t) => mentions(lower, t));
+    if (term) out.push({ entity: e, via: term });
+  }
+  return out;
+}
 
 function bm25Bonus(rank: number | undefined): number {
   return rank === undefined ? 0 : Math.max(0, 1.5 - rank * 0.1);
