@@ -78,6 +78,7 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
 
   const stems = new Map<string, string>();
   const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, others: otherTerms, stems };
+  const bar = queryStems.length ? MIN_SENTENCE : MIN_SENTENCE - 1;
   const passages: Passage[] = [];
   const needParent: { passage: Passage; parentId: string }[] = [];
   const needChild: { passage: Passage; childId: string }[] = [];
@@ -89,10 +90,10 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
     const picked = new Set<number>();
     scored.forEach((sc, i) => {
       const pronoun = PRONOUN_START.test(sentences[i]!);
-      if (sc.score < MIN_SENTENCE && !(pronoun && i === 0 && sc.score >= 2)) return;
+      if (sc.score < bar && !(pronoun && i === 0 && sc.score >= 2)) return;
       picked.add(i);
       if (i > 0 && pronoun) picked.add(i - 1);
-      if (i + 1 < sentences.length && PRONOUN_START.test(sentences[i + 1]!) && sc.score >= MIN_SENTENCE + 2) picked.add(i + 1);
+      if (i + 1 < sentences.length && PRONOUN_START.test(sentences[i + 1]!) && sc.score >= bar + 1) picked.add(i + 1);
     });
     for (const run of runs([...picked].sort((a, b) => a - b))) {
       const why = [...new Set(run.flatMap((i) => scored[i]!.why))];
@@ -102,7 +103,7 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
       if (run[0] === 0 && PRONOUN_START.test(sentences[0]!) && turn.parentId) needParent.push({ passage, parentId: turn.parentId });
       const child = input.nextOnBranch?.(turn.id);
       // Near the end of its turn, a strong passage may go on at the start of the next one.
-      if (run.at(-1)! >= sentences.length - 2 && child && score >= MIN_SENTENCE + 1) needChild.push({ passage, childId: child });
+      if (run.at(-1)! >= sentences.length - 2 && child && score >= bar + 1) needChild.push({ passage, childId: child });
     }
   }
   // A fact told across two turns: a pronoun's referent is the previous turn's last sentence, and a passage
@@ -136,7 +137,8 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   return { passages: passages.slice(0, input.maxPassages), named, bm25Hits: bm25.length, query };
 }
 
-const MIN_SENTENCE = 3;
+/** A name alone (3) is a passing mention: under the bar, unless the action asks about nothing but the name. */
+const MIN_SENTENCE = 4;
 
 /** Entities the action names, by full name, a capitalised part of it, or an alias; and the term that matched. */
 export function namedInAction(entities: Entity[], visible: (e: Entity) => boolean, action: string): Retrieved['named'] {
@@ -168,7 +170,7 @@ interface ScoreContext {
 /**
  * A sentence earns points for the question's own words (2 each), for naming an entity the action names (3),
  * for carrying a fact about it: another entity in the same sentence (a relation), a quoted word or number (2),
- * or the value of one of its recorded facts (4). A name alone, a passing mention, stays under the bar.
+ * or the value of one of its recorded facts (4). A name alone, a passing mention, stays under the bar (MIN_SENTENCE).
  */
 function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): SentenceScore {
   const lower = sentence.toLowerCase();
