@@ -21,8 +21,10 @@ export const extractionJsonSchema: JsonSchema = {
   additionalProperties: false,
   required: ['entities', 'facts', 'relations'],
   properties: {
+    // Story prose always names someone or something; requiring one keeps a weak model from answering "nothing".
     entities: {
       type: 'array',
+      minItems: 1,
       maxItems: EXTRACT_LIMITS.entities,
       items: {
         type: 'object',
