@@ -72,9 +72,14 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const turns = await store.getTurns(storyId, ids);
   const rank = new Map(fused.map((h, i) => [h.turnId, i]));
 
-  const queryStems = searchTerms(action).filter((t) => !named.some((n) => entityTerms(n.entity).some((x) => x.toLowerCase().split(/\s+/).includes(t)))).map(stem);
-  const namedTerms = named.map((n) => ({ entity: n.entity, terms: entityTerms(n.entity).map((t) => t.toLowerCase()) }));
-  const otherTerms = entities.filter((e) => !namedIds.has(e.id) && input.visible(e)).map((e) => ({ entity: e, terms: entityTerms(e).map((t) => t.toLowerCase()) }));
+  const namedTerms = named.map((n) => ({ name: n.entity.name, terms: entityTerms(n.entity).map((t) => t.toLowerCase()) }));
+  const otherTerms = entities.filter((e) => !namedIds.has(e.id) && input.visible(e)).map((e) => ({ name: e.name, terms: entityTerms(e).map((t) => t.toLowerCase()) }));
+  // A capitalised word of the action the story has no entity for is still a name ("Lune" before anyone recorded her).
+  for (const w of properNouns(action)) {
+    if (!namedTerms.some((n) => n.terms.some((t) => t.split(/\s+/).includes(w))) && !otherTerms.some((o) => o.terms.includes(w))) namedTerms.push({ name: w, terms: [w] });
+  }
+  const nameWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.split(/\s+/))));
+  const queryStems = searchTerms(action).filter((t) => !nameWords.has(t)).map(stem);
 
   const stems = new Map<string, string>();
   const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, others: otherTerms, stems };
@@ -159,8 +164,8 @@ function bm25Bonus(rank: number | undefined): number {
 interface SentenceScore { score: number; why: string[] }
 interface ScoreContext {
   queryStems: string[];
-  named: { entity: Entity; terms: string[] }[];
-  others: { entity: Entity; terms: string[] }[];
+  named: { name: string; terms: string[] }[];
+  others: { name: string; terms: string[] }[];
   /** Adjacent content-word pairs of the action. */
   phrases: string[];
   /** Word → stem, shared by every sentence of one retrieval. */
@@ -197,15 +202,21 @@ function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): Sent
   const names = ctx.named.filter((n) => n.terms.some((t) => mentions(lower, t)));
   if (names.length) {
     score += 3;
-    why.push(`names ${names.map((n) => n.entity.name).join(', ')}`);
+    why.push(`names ${names.map((n) => n.name).join(', ')}`);
     const related = ctx.others.find((o) => o.terms.some((t) => mentions(lower, t)));
     if (related) {
       score += 2;
-      why.push(`relates to ${related.entity.name}`);
+      why.push(`relates to ${related.name}`);
     }
     if (/["“][^"”]{2,40}["”]|\d/.test(sentence)) {
       score += 2;
       why.push('quotes a word or number');
+    }
+    // A proper name the story has no entity for ("a cat named Pickle", "at Kestrel Tower") is usually a fact's object.
+    const proper = properNouns(sentence).find((w) => !ctx.named.some((n) => n.terms.some((t) => t.includes(w))) && !ctx.others.some((o) => o.terms.some((t) => t.includes(w))));
+    if (proper && !related) {
+      score += 1;
+      why.push(`names ${proper}`);
     }
   }
   const fact = facts.find((f) => f.value.length >= 3 && lower.includes(f.value.toLowerCase().slice(0, 40)));
@@ -219,6 +230,12 @@ function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): Sent
   return { score, why };
 }
 const WORD = /[\p{L}\p{N}_]+/gu;
+const CAPITALISED = /(?<=[\p{L},;:]\s+)\p{Lu}[\p{Ll}'’-]+/gu;
+
+/** Capitalised words after the sentence's first, lower-cased: names the sentence mentions. */
+function properNouns(sentence: string): string[] {
+  return [...sentence.matchAll(CAPITALISED)].map((m) => m[0].toLowerCase().replace(/['’]s$/, ''));
+}
 
 export function splitSentences(text: string): string[] {
   return text.split(/(?<=[.!?…]["”’)]?)\s+(?=["“(]?\p{Lu})/u).map((s) => s.trim()).filter(Boolean);
