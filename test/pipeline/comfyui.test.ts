@@ -47,7 +47,7 @@ async function setup(replies: { status: number; body: unknown }[]) {
       preprocessor: { model: 'scribe' },
       strategist: { model: 'planner' },
       writer: { model: 'scribe' },
-      dreamer: { model: 'scribe', arcEvery: 50, comfyui: { url: comfy.url, workflow } },
+      dreamer: { model: 'scribe', arcEvery: 50, extractFacts: false, comfyui: { url: comfy.url, workflow } },
     },
   });
   const story = await fx.store.createStory({ title: 'Harbour', premise: 'Maren keeps the light' });
