@@ -8,7 +8,8 @@ import { SqlMemory } from '../sql/memory.js';
  * Full-text search over the generated tsvector (GIN-indexed). Each sanitized, stopword-free term and each
  * adjacent-word phrase (the same ones SQLite's FTS5 query uses; plainto_tsquery/phraseto_tsquery, so no user
  * text can form tsquery syntax) is looked up on its own, and a turn scores the sum of the IDF of what it
- * matches, ln((N+1)/df) over the story's N turns: like BM25 without term frequency, so a rare word or a
+ * matches, ln((N+1)/df), N the story's deepest turn (one probe of turns_story, about its turn count; a
+ * count(*) read every row): like BM25 without term frequency, so a rare word or a
  * phrase outweighs a common one (ts_rank_cd has no IDF, and ranking every match with it read each row's
  * tsvector). One index scan per term; no row is read for single words.
  */
@@ -18,7 +19,8 @@ const SEARCH_SQL = `
                             UNION ALL SELECT p, phraseto_tsquery('english', p) FROM unnest($4::text[]) AS p) x
          WHERE numnode(tq) > 0),
        hits AS MATERIALIZED (SELECT q.w, h.id, h.seq FROM q, LATERAL (SELECT t.id, t.seq FROM turns t WHERE t.story_id = $1 AND t.tsv @@ q.tq) h),
-       idf AS MATERIALIZED (SELECT w, ln(((SELECT count(*) FROM turns WHERE story_id = $1) + 1.0) / count(*)) AS v FROM hits GROUP BY w)
+       n AS MATERIALIZED (SELECT coalesce(max(depth), 1) AS n FROM turns WHERE story_id = $1),
+       idf AS MATERIALIZED (SELECT w, ln((greatest((SELECT n FROM n), count(*)) + 1.0) / count(*)) AS v FROM hits GROUP BY w)
   SELECT h.id AS turn_id, sum(idf.v) AS rank
   FROM hits h JOIN idf ON idf.w = h.w
   GROUP BY h.id, h.seq
