@@ -2,7 +2,7 @@ import type { ContextConfig } from '../config/schema.js';
 import type { Entity, Fact, PipelineStore, Story, Turn } from '../store/types.js';
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
-import { branchSet, currentFacts, entitiesInPlay, latestOnBranch, renderEntitySheet } from './memory.js';
+import { branchIndex, branchSet, currentFacts, entitiesInPlay, latestOnBranch, renderEntitySheet } from './memory.js';
 import { namedInAction, retrievePassages } from './retrieval.js';
 import { describeTrigger, matchLore, type LoreTrigger } from './lore-match.js';
 
@@ -102,8 +102,8 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const retrieved = searching
     ? await retrievePassages({ store, storyId: story.id, action: input.action, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits,
       nextOnBranch: (id) => {
-        const i = branchIds.lastIndexOf(id);
-        return i >= 0 ? branchIds[i + 1] : undefined;
+        const i = branchIndex(branchIds).get(id);
+        return i === undefined ? undefined : branchIds[i + 1];
       } })
     : { passages: [], named: namedInAction(entities, visibleEntity, input.action), bm25Hits: 0, query: input.action };
 

@@ -82,7 +82,18 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const queryStems = searchTerms(action).filter((t) => !nameWords.has(t)).map(stem);
 
   const stems = new Map<string, string>();
-  const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, others: otherTerms, stems };
+  // Other entities by each word of their names, so a sentence is checked against the few its words could name.
+  const othersByWord = new Map<string, { name: string; terms: string[] }[]>();
+  for (const o of otherTerms) {
+    for (const w of new Set(o.terms.flatMap((t) => t.match(WORD) ?? []))) {
+      if (w.length < 3 || w === 'the') continue;
+      const list = othersByWord.get(w);
+      if (list) list.push(o);
+      else othersByWord.set(w, [o]);
+    }
+  }
+  const namedWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.match(WORD) ?? [])));
+  const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, othersByWord, namedWords, stems };
   const bar = queryStems.length ? MIN_SENTENCE : MIN_SENTENCE - 1;
   const passages: Passage[] = [];
   const needParent: { passage: Passage; parentId: string }[] = [];
@@ -106,9 +117,9 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
       const passage: Passage = { turnId: turn.id, depth: turn.depth, text: run.map((i) => sentences[i]!).join(' '), score, why };
       passages.push(passage);
       if (run[0] === 0 && PRONOUN_START.test(sentences[0]!) && turn.parentId) needParent.push({ passage, parentId: turn.parentId });
-      const child = input.nextOnBranch?.(turn.id);
       // Near the end of its turn, a strong passage may go on at the start of the next one.
-      if (run.at(-1)! >= sentences.length - 2 && child && score >= bar + 1) needChild.push({ passage, childId: child });
+      const child = run.at(-1)! >= sentences.length - 2 && score >= bar + 1 ? input.nextOnBranch?.(turn.id) : undefined;
+      if (child) needChild.push({ passage, childId: child });
     }
   }
   // A fact told across two turns: a pronoun's referent is the previous turn's last sentence, and a passage
@@ -165,7 +176,8 @@ interface SentenceScore { score: number; why: string[] }
 interface ScoreContext {
   queryStems: string[];
   named: { name: string; terms: string[] }[];
-  others: { name: string; terms: string[] }[];
+  othersByWord: Map<string, { name: string; terms: string[] }[]>;
+  namedWords: Set<string>;
   /** Adjacent content-word pairs of the action. */
   phrases: string[];
   /** Word → stem, shared by every sentence of one retrieval. */
@@ -203,7 +215,12 @@ function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): Sent
   if (names.length) {
     score += 3;
     why.push(`names ${names.map((n) => n.name).join(', ')}`);
-    const related = ctx.others.find((o) => o.terms.some((t) => mentions(lower, t)));
+    const tokens = new Set(lower.match(WORD) ?? []);
+    let related: { name: string } | undefined;
+    for (const w of tokens) {
+      related = ctx.othersByWord.get(w)?.find((o) => o.terms.some((t) => mentions(lower, t)));
+      if (related) break;
+    }
     if (related) {
       score += 2;
       why.push(`relates to ${related.name}`);
@@ -213,7 +230,7 @@ function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): Sent
       why.push('quotes a word or number');
     }
     // A proper name the story has no entity for ("a cat named Pickle", "at Kestrel Tower") is usually a fact's object.
-    const proper = properNouns(sentence).find((w) => !ctx.named.some((n) => n.terms.some((t) => t.includes(w))) && !ctx.others.some((o) => o.terms.some((t) => t.includes(w))));
+    const proper = properNouns(sentence).find((w) => !ctx.namedWords.has(w) && !ctx.othersByWord.has(w));
     if (proper && !related) {
       score += 1;
       why.push(`names ${proper}`);
