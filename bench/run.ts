@@ -12,7 +12,7 @@ const outDir = path.join(root, 'bench', 'results');
 
 const wanted = process.argv.slice(2);
 const modules = readdirSync(here)
-  .filter((f) => f.endsWith('.js') && !['run.js', 'story-gen.js', 'instant-models.js', 'prng.js', 'pg-admin.js'].includes(f))
+  .filter((f) => f.endsWith('.js') && !['run.js', 'story-gen.js', 'recall-gen.js', 'instant-models.js', 'prng.js', 'pg-admin.js'].includes(f))
   .map((f) => f.replace(/\.js$/, ''))
   .filter((n) => !wanted.length || wanted.includes(n))
   .sort();

@@ -90,6 +90,8 @@ export const agentsSchema = z.strictObject({
     imagePrompts: z.boolean().default(true),
     /** Queue the entity/fact changes the pipeline and the Dreamer would write for the player (`luna memory review`). */
     review: z.boolean().default(false),
+    /** Read each turn's prose for entity facts, relations and aliases (schema-constrained JSON), kept with their source turn. */
+    extractFacts: z.boolean().default(true),
     /** Submit each image prompt to a ComfyUI server (its /prompt API) with your API-format workflow. */
     comfyui: z
       .strictObject({

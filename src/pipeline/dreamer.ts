@@ -4,6 +4,7 @@ import type { JobOutcome, JobQueue, RunTally } from '../queue/types.js';
 import type { Job, Story } from '../store/types.js';
 import type { LedgerCall, PipelineDeps } from './deps.js';
 import { writeDreamerMemory } from './dreamer-memory.js';
+import { extractFactsRequest, extractionChanges, extractionMaxTokens, parseExtraction } from './extract-facts.js';
 import { currentFacts } from './memory.js';
 import { arcSummaryRequest, entitySheetRequest, imagePromptRequest } from './prompts.js';
 
@@ -57,9 +58,12 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
   const record = async (calls: LedgerCall[]) => {
     if (calls.length) await deps.store.recordCalls(calls.map((c) => ({ ...c, accountId: story.accountId, storyId: story.id, turnId: job.turnId })));
   };
-  const call = async (req: Parameters<DreamerDeps['callAgent']>[1]) => {
+  // agents.dreamer.maxTokens wins; a reply of bounded size (a schema's worst case) never gets more than it needs.
+  const call = async (req: Parameters<DreamerDeps['callAgent']>[1], opts: { bounded?: boolean } = {}) => {
+    const configured = deps.config.agents.dreamer.maxTokens;
+    const maxTokens = opts.bounded && req.maxTokens !== undefined ? Math.min(configured ?? req.maxTokens, req.maxTokens) : (configured ?? req.maxTokens);
     try {
-      const res = await deps.callAgent('dreamer', { ...req, maxTokens: deps.config.agents.dreamer.maxTokens ?? req.maxTokens, signal: deps.signal }, { signal: deps.signal });
+      const res = await deps.callAgent('dreamer', { ...req, maxTokens, signal: deps.signal }, { signal: deps.signal });
       await record(res.calls);
       return res.text.trim();
     } catch (err) {
@@ -84,6 +88,16 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
     case 'entity-sheet': {
       if (!turn) return;
       await updateSheets(story, turn.id, deps, call);
+      return;
+    }
+    case 'extract-facts': {
+      if (!turn || !turn.prose.trim()) return;
+      const known = await deps.store.listEntities(story.id);
+      const text = await call(extractFactsRequest(turn.prose, known.map((e) => e.name), extractionMaxTokens()), { bounded: true });
+      const extraction = parseExtraction(text);
+      // Unreadable output is not retried: the same model on the same prose would answer the same.
+      // The player's review (agents.dreamer.review) and fact history apply to what is read from prose as to any Dreamer change.
+      if (extraction) await writeDreamerMemory(deps.store, story.id, turn.id, extractionChanges(extraction, known), { review: deps.config.agents.dreamer.review, origin: 'dreamer' });
       return;
     }
     case 'image-prompt': {

@@ -26,7 +26,15 @@ export interface CuratedContext {
   compression: number;
   /** Names of entities judged in play (for the side panel). */
   entitiesInPlay: string[];
-  retrieval: { bm25Hits: number; vectorHits: number; usedVectors: boolean };
+  retrieval: {
+    bm25Hits: number;
+    vectorHits: number;
+    usedVectors: boolean;
+    /** Entities the action names (by name, part of it, or alias): their other names joined the search. */
+    named?: { name: string; via: string }[];
+    /** Retrieved passages, best first: turn depth, score, why chosen, and whether it fit the budget. */
+    passages?: { turn: number; score: number; why: string; included: boolean }[];
+  };
   /** Every lore entry the matcher triggered, why, and whether it fit the budget; and those that lost their probability roll. */
   lore?: LoreTriggerView[];
   /** The Author's Note and this turn's note as placed (absent when there is neither). */

@@ -11,6 +11,15 @@ export function branchSet(ids: readonly string[]): Set<string> {
   return set;
 }
 
+const branchIndexes = new WeakMap<readonly string[], Map<string, number>>();
+
+/** Position of each turn id on the branch, built once per branch array (as branchSet). */
+export function branchIndex(ids: readonly string[]): Map<string, number> {
+  let index = branchIndexes.get(ids);
+  if (!index) branchIndexes.set(ids, (index = new Map(ids.map((id, i) => [id, i]))));
+  return index;
+}
+
 export function mentions(haystackLower: string, term: string): boolean {
   const t = term.trim().toLowerCase();
   if (t.length < 2) return false;

@@ -2,7 +2,8 @@ import type { ContextConfig } from '../config/schema.js';
 import type { Entity, Fact, PipelineStore, Story, Turn } from '../store/types.js';
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
-import { branchSet, currentFacts, entitiesInPlay, fuseHits, latestOnBranch, renderEntitySheet } from './memory.js';
+import { branchIndex, branchSet, currentFacts, entitiesInPlay, latestOnBranch, renderEntitySheet } from './memory.js';
+import { namedInAction, retrievePassages } from './retrieval.js';
 import { describeTrigger, matchLore, type LoreTrigger } from './lore-match.js';
 
 /**
@@ -50,6 +51,8 @@ interface Candidate {
   loreId?: string;
   /** The Author's Note, so the viewer can tell whether it fit. */
   note?: boolean;
+  /** p<rank> of a retrieved passage, for the same reason. */
+  passageId?: string;
 }
 
 type SectionName = 'premise' | 'story-summary' | 'arc' | 'lore' | 'entities' | 'lore-after' | 'relevant' | 'lore-recent' | 'recent' | 'author-note';
@@ -91,26 +94,31 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const recentIds = new Set(recent.map((t) => t.id));
   const recentShown = config.recentTurns > 0 ? recent.slice(-config.recentTurns) : [];
 
-  // Retrieval: BM25 (and vectors when configured) over past turns on this branch, outside the recent window.
+  // Retrieval: passages from past turns on this branch, outside the recent window (BM25, vectors when configured).
   const keep = (id: string) => onBranch.has(id) && !recentIds.has(id);
   // A turn without an action (continue) searches with where the story stands: the end of the latest prose.
   const query = input.action || (recent.at(-1)?.prose.slice(-400) ?? '');
-  const bm25 = config.relevantTurns > 0 && branchIds.length > recent.length ? await store.searchTurns(story.id, query, config.relevantTurns * 8) : [];
+  const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
   let vectorHits: Awaited<ReturnType<PipelineStore['searchEmbeddings']>> = [];
   let usedVectors = false;
-  if (input.embed && branchIds.length > recent.length && config.relevantTurns > 0) {
+  const searching = config.relevantTurns > 0 && branchIds.length > recent.length;
+  if (input.embed && searching) {
     const v = await input.embed(query);
     if (v) {
       usedVectors = true;
       vectorHits = await store.searchEmbeddings(story.id, v, config.relevantTurns * 8);
     }
   }
-  const fused = fuseHits([bm25, vectorHits], keep, config.relevantTurns);
-  const relevant = (await Promise.all(fused.map((h) => store.getTurn(h.turnId)))).filter((t): t is Turn => t !== null);
+  const retrieved = searching
+    ? await retrievePassages({ store, storyId: story.id, action: query, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits,
+      nextOnBranch: (id) => {
+        const i = branchIndex(branchIds).get(id);
+        return i === undefined ? undefined : branchIds[i + 1];
+      } })
+    : { passages: [], named: namedInAction(entities, visibleEntity, input.action), bm25Hits: 0, query };
 
   const recentText = recentShown.map((t) => `${t.action}\n${t.prose}`).join('\n');
-  const relevantText = relevant.map((t) => `${t.action}\n${t.prose}`).join('\n');
-  const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
+  const relevantText = retrieved.passages.map((p) => p.text).join('\n');
   const inPlay = entitiesInPlay(entities, visibleEntity, { action: input.action, recent: recentText, relevant: relevantText }).slice(0, config.maxEntities);
   const factViews = currentFacts(facts, (f: Fact) => f.turnId === null || onBranch.has(f.turnId));
   const loreMatch = matchLore(lore, {
@@ -126,8 +134,8 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const budget = config.budgetTokens;
   const candidates: Candidate[] = [];
   let order = 0;
-  const add = (section: SectionName, priority: number, text: string, capShare: number, loreId?: string) => {
-    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++, tokens: estimateTokens(text), loreId });
+  const add = (section: SectionName, priority: number, text: string, capShare: number, loreId?: string, passageId?: string) => {
+    if (text.trim()) candidates.push({ section, priority, text, cap: Math.max(40, Math.floor(budget * capShare)), order: order++, tokens: estimateTokens(text), loreId, passageId });
   };
   add('premise', 100, `${story.title}: ${story.premise}${story.style ? `\nStyle: ${story.style}` : ''}`, 0.12);
   if (storySummary) add('story-summary', 76, storySummary.summary, 0.12);
@@ -141,10 +149,13 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     const sheet = renderEntitySheet(s.entity, factViews.get(s.entity.id) ?? []);
     add('entities', s.via === 'action' ? 91 : s.via === 'recent' ? 72 : 55, sheet, 0.1);
   }
-  fused.forEach((h, i) => {
-    const t = relevant.find((r) => r.id === h.turnId);
-    if (t) add('relevant', 68 - i * 2, turnText(t), 0.1);
+  // Passages are shown in story order (order = depth), packed best first.
+  const passageOrder = order;
+  retrieved.passages.forEach((p, i) => {
+    add('relevant', 70 - i, `[turn ${p.depth}] ${p.text}`, 0.1, undefined, `p${i}`);
+    candidates.at(-1)!.order = passageOrder + p.depth / 1e7;
   });
+  order = passageOrder + 1;
   const recentOrders: number[] = [];
   recentShown.forEach((t, i, arr) => {
     const fromEnd = arr.length - 1 - i;
@@ -166,7 +177,11 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
       historyTokens,
       compression: historyTokens > 0 ? Math.max(0, 1 - totalTokens / historyTokens) : 0,
       entitiesInPlay: inPlay.map((s) => s.entity.name),
-      retrieval: { bm25Hits: bm25.length, vectorHits: vectorHits.length, usedVectors },
+      retrieval: {
+        bm25Hits: retrieved.bm25Hits, vectorHits: vectorHits.length, usedVectors,
+        named: retrieved.named.map((n) => ({ name: n.entity.name, via: n.via })),
+        passages: retrieved.passages.map((p, i) => ({ turn: p.depth, score: Math.round(p.score * 10) / 10, why: p.why.join('; '), included: full.passageIds.has(`p${i}`) })),
+      },
       lore: loreViews(loreMatch.triggered, loreMatch.missed, full.loreIds),
       ...(note ? { authorNote: { depth: config.authorNoteDepth, placement: note.placement, text: note.text, tokens: estimateTokens(note.text), included: full.noteIncluded } } : {}),
       ms: now() - t0,
@@ -218,7 +233,7 @@ function loreViews(triggered: LoreTrigger[], missed: ReturnType<typeof matchLore
   ];
 }
 
-function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number; loreIds: Set<string>; noteIncluded: boolean } {
+function render(candidates: Candidate[], budget: number): { sections: ContextSection[]; text: string; totalTokens: number; loreIds: Set<string>; passageIds: Set<string>; noteIncluded: boolean } {
   const chosen = pack(candidates, budget);
   const sections: ContextSection[] = [];
   for (const name of READING_ORDER) {
@@ -234,7 +249,8 @@ function render(candidates: Candidate[], budget: number): { sections: ContextSec
   const text = sections.filter((s) => s.text).map((s) => `## ${s.title}\n${s.text}`).join('\n\n');
   const loreIds = new Set(chosen.flatMap((c) => (c.loreId ? [c.loreId] : [])));
   const noteIncluded = chosen.some((c) => c.note);
-  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0), loreIds, noteIncluded };
+  const passageIds = new Set(chosen.flatMap((c) => (c.passageId ? [c.passageId] : [])));
+  return { sections, text, totalTokens: sections.reduce((n, s) => n + s.tokens, 0), loreIds, passageIds, noteIncluded };
 }
 
 /** Greedy by priority; an item over its cap or the remaining budget is truncated rather than dropped when enough room remains. */

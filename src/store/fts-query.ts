@@ -7,7 +7,22 @@
  */
 export function toFtsQuery(text: string, maxTerms = 32): string | null {
   const terms = searchTerms(text, maxTerms);
-  return terms.length ? terms.map((t) => `"${t}"`).join(' OR ') : null;
+  // Adjacent word pairs are phrases too: a turn saying "the copper key" outranks turns saying "copper" and "key" apart.
+  const phrases = searchPhrases(text).map((p) => `"${p}"`);
+  return terms.length ? [...terms.map((t) => `"${t}"`), ...phrases].join(' OR ') : null;
+}
+
+/** Pairs of content words that stand next to each other in the text (no stopword or punctuation between). */
+export function searchPhrases(text: string, max = 12): string[] {
+  const out = new Set<string>();
+  for (const chunk of text.toLowerCase().split(/[^\p{L}\p{N}_\s]+/u)) {
+    const words = chunk.split(/\s+/).filter(Boolean);
+    for (let i = 0; i + 1 < words.length && out.size < max; i++) {
+      const [a, b] = [words[i]!, words[i + 1]!];
+      if (!STOPWORDS.has(a) && !STOPWORDS.has(b) && a.length > 1 && b.length > 1) out.add(`${a} ${b}`);
+    }
+  }
+  return [...out];
 }
 
 /** Distinct lower-case words of the text without stopwords (or all words, if only stopwords remain). */

@@ -30,7 +30,7 @@ async function setup(fake: FakeComfyOptions, comfyCfg: Record<string, unknown> =
       preprocessor: { model: 'scribe' },
       strategist: { model: 'planner' },
       writer: { model: 'scribe' },
-      dreamer: { model: 'scribe', arcEvery: 50, comfyui: { url: comfy.url, workflow, gpuHourUsd: 3.6, retryBackoffMs: 10, pollMs: 50, ...comfyCfg } },
+      dreamer: { model: 'scribe', arcEvery: 50, extractFacts: false, comfyui: { url: comfy.url, workflow, gpuHourUsd: 3.6, retryBackoffMs: 10, pollMs: 50, ...comfyCfg } },
     },
   });
   const story = await fx.store.createStory({ title: 'Harbour', premise: 'Maren keeps the light' });

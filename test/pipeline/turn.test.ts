@@ -44,7 +44,7 @@ describe('runTurn over the OpenAI wire protocol', () => {
     expect(calls.map((c) => c.agent).sort()).toEqual(['strategist', 'writer']);
     expect(calls.every((c) => c.turnId === done.turn.id)).toBe(true);
     const jobs = await fx.store.listJobs({ storyId: story.id });
-    expect(jobs.map((j) => j.kind).sort()).toEqual(['entity-sheet', 'image-prompt']);
+    expect(jobs.map((j) => j.kind).sort()).toEqual(['entity-sheet', 'extract-facts', 'image-prompt']);
 
     // The Strategist asked for schema-constrained JSON; the Writer's prompt carries the plan.
     const stratReq = fx.strategist.requests.find((r) => r.path.endsWith('/chat/completions'))!;

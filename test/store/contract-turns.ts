@@ -29,6 +29,18 @@ export function turnContract({ store }: ContractContext): void {
       await expect(s.createStory({ accountId: 'nobody', title: 'x', premise: 'y' })).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('reads several turns of one story by id in one call, in the order asked, skipping unknown ids and other stories', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const other = await s.createStory({ title: 'O', premise: 'P' });
+      const turns = await chain(s, st.id, 4);
+      const foreign = await chain(s, other.id, 1);
+      const got = await s.getTurns(st.id, [turns[3]!.id, 'nope', turns[0]!.id, foreign[0]!.id, turns[3]!.id]);
+      expect(got.map((t) => t.id)).toEqual([turns[3]!.id, turns[0]!.id]);
+      expect(got[0]).toEqual(await s.getTurn(turns[3]!.id));
+      expect(await s.getTurns(st.id, [])).toEqual([]);
+    });
+
     it('commits a line of turns with depths, moving the head, and walks the branch oldest first', async () => {
       const s = store();
       const st = await s.createStory({ title: 'T', premise: 'P' });

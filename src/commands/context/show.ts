@@ -12,6 +12,14 @@ export async function run(ref: string, opts: { action: string; note?: string; fu
     const curated = await curateContext({ store, story, headId: story.headTurnId, action: opts.action, notes: { story: story.authorNote, turn: opts.note ?? '' }, config: loaded.config.context });
     const c = curated.context;
     if (g.json) return printJson({ storyId: story.id, action: opts.action, ...c, strategistTokens: curated.strategistTokens, text: curated.text, strategistText: curated.strategistText });
+    const named = c.retrieval.named ?? [];
+    if (named.length) process.stdout.write(`named in the action: ${named.map((n) => `${terminalLine(n.name)} (as ${JSON.stringify(terminalLine(n.via))})`).join(', ')}\n`);
+    const passages = c.retrieval.passages ?? [];
+    if (passages.length) {
+      // Why each earlier passage was chosen, best first: the question asked when a fact is missing from the context.
+      const lines = passages.map((p) => `  ${(p.included ? 'in' : 'cut').padEnd(4)} turn ${String(p.turn).padEnd(6)} ${p.score.toFixed(1).padStart(5)}  ${terminalLine(p.why)}`);
+      process.stdout.write(`passages (in = in the context; cut = over the budget):\n${lines.join('\n')}\n`);
+    }
     await printTable(
       ['section', 'tokens', 'items', 'candidates'],
       [...c.sections.map((s) => [s.title, s.tokens, s.items, s.candidates]), ['total', c.totalTokens, '', '']],

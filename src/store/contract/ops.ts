@@ -1,7 +1,7 @@
 /** Operational records: Dreamer jobs, rented burst instances, schema migrations. */
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
-export type JobKind = 'arc-summary' | 'entity-sheet' | 'embed-turn' | 'image-prompt' | 'story-summary';
+export type JobKind = 'arc-summary' | 'entity-sheet' | 'embed-turn' | 'image-prompt' | 'story-summary' | 'extract-facts';
 
 export interface Job {
   id: string;

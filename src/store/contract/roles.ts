@@ -53,6 +53,8 @@ export interface StoryStore {
 
 export interface TurnStore {
   getTurn(id: string): Promise<Turn | null>;
+  /** The story's turns with these exact ids (unknown ids and other stories' turns are skipped), in the order asked. */
+  getTurns(storyId: string, ids: readonly string[]): Promise<Turn[]>;
   /** The turns from the root to `headTurnId` inclusive, oldest first. `limit` keeps only the last N. */
   getBranch(storyId: string, headTurnId: string | null, opts?: { limit?: number }): Promise<Turn[]>;
   /** Ids of the turns on the branch ending at headTurnId (cheap; for filtering retrieval). */
@@ -191,7 +193,7 @@ export type QueueStore = Pick<StoreLifecycle, 'dialect'> & JobStore;
  */
 export type PipelineStore = QueueStore
   & Pick<StoryStore, 'getStory'>
-  & Pick<TurnStore, 'getTurn' | 'getBranch' | 'getBranchIds' | 'commitTurn'>
+  & Pick<TurnStore, 'getTurn' | 'getTurns' | 'getBranch' | 'getBranchIds' | 'commitTurn'>
   & Pick<MemoryStore, 'listEntities' | 'listFacts' | 'upsertEntities' | 'listLore' | 'addArcSummary' | 'listArcSummaries' | 'searchTurns'
     | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'saveImagePrompt' | 'getImagePrompts'>
   & Pick<MemoryEditStore, 'addProposals'>

@@ -28,7 +28,7 @@ const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close'>, RoleName> = {
   ensureAccount: 'accounts', getAccount: 'accounts', listAccounts: 'accounts', createAccount: 'accounts', createApiKey: 'accounts',
   listApiKeys: 'accounts', revokeApiKey: 'accounts', resolveApiKey: 'accounts',
   createStory: 'stories', getStory: 'stories', listStories: 'stories', deleteStory: 'stories', setHead: 'stories', importStory: 'stories', setAuthorNote: 'stories',
-  getTurn: 'turns', getBranch: 'turns', getBranchIds: 'turns', getChildren: 'turns', listLeaves: 'turns', countTurns: 'turns', commitTurn: 'turns', editTurnProse: 'turns',
+  getTurn: 'turns', getTurns: 'turns', getBranch: 'turns', getBranchIds: 'turns', getChildren: 'turns', listLeaves: 'turns', countTurns: 'turns', commitTurn: 'turns', editTurnProse: 'turns',
   listEntities: 'memory', listFacts: 'memory', upsertEntities: 'memory', listLore: 'memory', addLore: 'memory', addArcSummary: 'memory',
   listArcSummaries: 'memory', searchTurns: 'memory', putEmbedding: 'memory', searchEmbeddings: 'memory', historySize: 'memory',
   saveImagePrompt: 'memory', getImagePrompts: 'memory',

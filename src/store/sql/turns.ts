@@ -18,6 +18,17 @@ export class SqlTurns implements TurnStore {
     return r ? this.c.rows.toTurn(r) : null;
   }
 
+  /** The story's turns among `ids` (others are skipped), in id order of the request. One query, however many ids. */
+  async getTurns(storyId: string, ids: readonly string[]): Promise<Turn[]> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return [];
+    const list = this.c.d.inList('id', unique);
+    // By primary key only (a story_id condition tempts SQLite into walking the story's index); the story is checked here.
+    const rows = await this.c.db.all(`SELECT ${TURN_COLS} FROM turns WHERE ${list.sql}`, [list.param]);
+    const byId = new Map(rows.filter((r) => r.story_id === storyId).map((r) => [r.id as string, this.c.rows.toTurn(r)]));
+    return unique.flatMap((id) => byId.get(id) ?? []);
+  }
+
   async getBranch(storyId: string, headTurnId: string | null, opts: { limit?: number } = {}): Promise<Turn[]> {
     if (headTurnId === null) return [];
     const limit = opts.limit !== undefined ? Math.max(0, Math.floor(opts.limit)) : undefined;

@@ -10,9 +10,11 @@ export class SqliteMemory extends SqlMemory {
     const fts = toFtsQuery(query);
     if (!fts || limit <= 0) return [];
     // The story filter runs inside the index (story_id is an FTS column, weight 0 so it does not rank).
-    const rows = await this.c.db.all<Row>(`SELECT t.id AS turn_id, bm25(turns_fts, 0.0, 1.0, 1.0) AS rank
-                                           FROM turns_fts JOIN turns t ON t.seq = turns_fts.rowid
-                                           WHERE turns_fts MATCH ? ORDER BY rank LIMIT ?`,
+    // Ranked and cut inside the index first, so only the kept rows are joined to turns (a common word can match thousands).
+    const rows = await this.c.db.all<Row>(`SELECT t.id AS turn_id, f.rank FROM
+                                             (SELECT rowid, bm25(turns_fts, 0.0, 1.0, 1.0) AS rank FROM turns_fts
+                                              WHERE turns_fts MATCH ? ORDER BY rank LIMIT ?) f
+                                           JOIN turns t ON t.seq = f.rowid ORDER BY f.rank`,
     [`story_id:"${storyId.replaceAll('"', '""')}" AND (${fts})`, Math.floor(limit)]);
     return rows.map((r) => ({ turnId: r.turn_id as string, score: -Number(r.rank) }));
   }

@@ -1,0 +1,289 @@
+import { searchPhrases, searchTerms } from '../store/fts-query.js';
+import type { Entity, Fact, PipelineStore, SearchHit, Turn } from '../store/types.js';
+import { entityTerms, fuseHits, mentions } from './memory.js';
+
+/**
+ * Passage retrieval for the Preprocessor: sentences around the matches rather than whole turns, so the budget
+ * holds many facts instead of a few turns of filler. Entities named in the action (by name, first name or alias)
+ * expand the query with their other names, and the turns where their facts were established join the candidates.
+ * Passages are re-ranked so that those carrying a fact (the question's words, a relation to another entity,
+ * a quoted word) beat passing mentions of a name. Every passage says why it was chosen.
+ */
+
+export interface Passage {
+  turnId: string;
+  depth: number;
+  text: string;
+  score: number;
+  /** Why it was chosen, for `luna context`. */
+  why: string[];
+}
+
+export interface RetrieveInput {
+  store: PipelineStore;
+  storyId: string;
+  action: string;
+  entities: Entity[];
+  facts: Fact[];
+  /** On this branch and outside the recent window. */
+  keep: (turnId: string) => boolean;
+  visible: (e: Entity) => boolean;
+  /** Most passages returned (the packer decides how many fit). */
+  maxPassages: number;
+  /** The next turn on this branch after a turn, for facts told across two turns. */
+  nextOnBranch?: (turnId: string) => string | undefined;
+  /** Vector hits for the action, when an embedding model is configured. */
+  vectorHits?: SearchHit[];
+}
+
+export interface Retrieved {
+  passages: Passage[];
+  /** Entities the action names, and by which term. */
+  named: { entity: Entity; via: string }[];
+  bm25Hits: number;
+  query: string;
+}
+
+/** Candidate turns read per question: enough to reach past the passing mentions of a name. */
+const CANDIDATE_TURNS = 24;
+const PRONOUN_START = /^(?:later|then|afterwards|there|so|and|but)?[,\s]*(?:she|he|they|it|her|his|their|its|this|that)\b/i;
+
+export async function retrievePassages(input: RetrieveInput): Promise<Retrieved> {
+  const { store, storyId, action, entities } = input;
+  const named = namedInAction(entities, input.visible, action);
+  const actionLower = action.toLowerCase();
+  // Alias and name expansion: the passage that states a fact names the person, not the epithet the player used.
+  const expansion = named.flatMap(({ entity }) => [entity.name, ...entity.aliases]).filter((t) => !mentions(actionLower, t));
+  const query = [action, ...expansion].join(' ');
+  const bm25 = await store.searchTurns(storyId, query, CANDIDATE_TURNS * 3);
+  const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, CANDIDATE_TURNS);
+  // The turns where the named entities' facts were established.
+  const namedIds = new Set(named.map((n) => n.entity.id));
+  const factTurns = new Map<string, Fact[]>();
+  for (const f of input.facts) {
+    if (!namedIds.has(f.entityId) || f.turnId === null || !input.keep(f.turnId)) continue;
+    const list = factTurns.get(f.turnId);
+    if (list) list.push(f);
+    else factTurns.set(f.turnId, [f]);
+  }
+  const factIds = [...factTurns.keys()].slice(-CANDIDATE_TURNS);
+  const ids = [...new Set([...fused.map((h) => h.turnId), ...factIds])];
+  if (!ids.length) return { passages: [], named, bm25Hits: bm25.length, query };
+  const turns = await store.getTurns(storyId, ids);
+  const rank = new Map(fused.map((h, i) => [h.turnId, i]));
+
+  const namedTerms = named.map((n) => ({ name: n.entity.name, terms: entityTerms(n.entity).map((t) => t.toLowerCase()) }));
+  const otherTerms = entities.filter((e) => !namedIds.has(e.id) && input.visible(e)).map((e) => ({ name: e.name, terms: entityTerms(e).map((t) => t.toLowerCase()) }));
+  // A capitalised word of the action the story has no entity for is still a name ("Lune" before anyone recorded her).
+  for (const w of properNouns(action)) {
+    if (!namedTerms.some((n) => n.terms.some((t) => t.split(/\s+/).includes(w))) && !otherTerms.some((o) => o.terms.includes(w))) namedTerms.push({ name: w, terms: [w] });
+  }
+  const nameWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.split(/\s+/))));
+  const queryStems = searchTerms(action).filter((t) => !nameWords.has(t)).map(stem);
+
+  const stems = new Map<string, string>();
+  // Other entities by each word of their names, so a sentence is checked against the few its words could name.
+  const othersByWord = new Map<string, { name: string; terms: string[] }[]>();
+  for (const o of otherTerms) {
+    for (const w of new Set(o.terms.flatMap((t) => t.match(WORD) ?? []))) {
+      if (w.length < 3 || w === 'the') continue;
+      const list = othersByWord.get(w);
+      if (list) list.push(o);
+      else othersByWord.set(w, [o]);
+    }
+  }
+  const namedWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.match(WORD) ?? [])));
+  const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, othersByWord, namedWords, stems };
+  const bar = queryStems.length ? MIN_SENTENCE : MIN_SENTENCE - 1;
+  const passages: Passage[] = [];
+  const needParent: { passage: Passage; parentId: string }[] = [];
+  const needChild: { passage: Passage; childId: string }[] = [];
+  for (const turn of turns) {
+    const sentences = splitSentences(turn.prose);
+    const facts = factTurns.get(turn.id) ?? [];
+    const scored = sentences.map((s) => scoreSentence(s, ctx, facts));
+    // A window around each sentence worth showing; a pronoun-led sentence takes the one before it (its referent).
+    const picked = new Set<number>();
+    scored.forEach((sc, i) => {
+      const pronoun = PRONOUN_START.test(sentences[i]!);
+      if (sc.score < bar && !(pronoun && i === 0 && sc.score >= 2)) return;
+      picked.add(i);
+      if (i > 0 && pronoun) picked.add(i - 1);
+      if (i + 1 < sentences.length && PRONOUN_START.test(sentences[i + 1]!) && sc.score >= bar + 1) picked.add(i + 1);
+    });
+    for (const run of runs([...picked].sort((a, b) => a - b))) {
+      const why = [...new Set(run.flatMap((i) => scored[i]!.why))];
+      const score = Math.max(...run.map((i) => scored[i]!.score)) + run.reduce((n, i) => n + scored[i]!.score, 0) * 0.1 + bm25Bonus(rank.get(turn.id));
+      const passage: Passage = { turnId: turn.id, depth: turn.depth, text: run.map((i) => sentences[i]!).join(' '), score, why };
+      passages.push(passage);
+      if (run[0] === 0 && PRONOUN_START.test(sentences[0]!) && turn.parentId) needParent.push({ passage, parentId: turn.parentId });
+      // Near the end of its turn, a strong passage may go on at the start of the next one.
+      const child = run.at(-1)! >= sentences.length - 2 && score >= bar + 1 ? input.nextOnBranch?.(turn.id) : undefined;
+      if (child) needChild.push({ passage, childId: child });
+    }
+  }
+  // A fact told across two turns: a pronoun's referent is the previous turn's last sentence, and a passage
+  // ending a turn may go on in the next one's pronoun-led first sentence. One more read for both.
+  needChild.sort((a, b) => b.passage.score - a.passage.score).splice(8);
+  const extra = needParent.length + needChild.length
+    ? new Map((await store.getTurns(storyId, [...needParent.map((n) => n.parentId), ...needChild.map((n) => n.childId)])).map((t) => [t.id, t]))
+    : new Map<string, Turn>();
+  for (const { passage, parentId } of needParent) {
+    // The referent is near the end of the previous turn: the best of its last sentences, else the last.
+    const tail = splitSentences(extra.get(parentId)?.prose ?? '').slice(-3);
+    const last = tail.reduce<{ s?: string; n: number }>((best, s) => {
+      const n = scoreSentence(s, ctx, []).score;
+      return n > best.n ? { s, n } : best;
+    }, { s: tail.at(-1), n: 0 }).s;
+    if (!last) continue;
+    passage.text = `${last} ${passage.text}`;
+    const sc = scoreSentence(last, ctx, []);
+    passage.score += sc.score * 0.8;
+    passage.why = [...new Set([...passage.why, ...sc.why, 'continues the previous turn'])];
+  }
+  for (const { passage, childId } of needChild) {
+    const first = splitSentences(extra.get(childId)?.prose ?? '')[0];
+    if (!first || !PRONOUN_START.test(first) || passages.some((p) => p.turnId === childId && p.text.includes(first))) continue;
+    passage.text = `${passage.text} ${first}`;
+    passage.score += scoreSentence(first, ctx, []).score * 0.5;
+    passage.why = [...passage.why, 'goes on in the next turn'];
+  }
+  // Best first; among equals the later turn, since a newer statement of a fact supersedes an older one.
+  passages.sort((a, b) => b.score - a.score || b.depth - a.depth);
+  return { passages: passages.slice(0, input.maxPassages), named, bm25Hits: bm25.length, query };
+}
+
+/** A name alone (3) is a passing mention: under the bar, unless the action asks about nothing but the name. */
+const MIN_SENTENCE = 4;
+
+/** Entities the action names, by full name, a capitalised part of it, or an alias; and the term that matched. */
+export function namedInAction(entities: Entity[], visible: (e: Entity) => boolean, action: string): Retrieved['named'] {
+  const lower = action.toLowerCase();
+  const out: Retrieved['named'] = [];
+  for (const e of entities) {
+    if (!visible(e)) continue;
+    const term = entityTerms(e).find((t) => mentions(lower, t));
+    if (term) out.push({ entity: e, via: term });
+  }
+  return out;
+}
+
+function bm25Bonus(rank: number | undefined): number {
+  return rank === undefined ? 0 : Math.max(0, 1.5 - rank * 0.1);
+}
+
+interface SentenceScore { score: number; why: string[] }
+interface ScoreContext {
+  queryStems: string[];
+  named: { name: string; terms: string[] }[];
+  othersByWord: Map<string, { name: string; terms: string[] }[]>;
+  namedWords: Set<string>;
+  /** Adjacent content-word pairs of the action. */
+  phrases: string[];
+  /** Word → stem, shared by every sentence of one retrieval. */
+  stems: Map<string, string>;
+}
+
+/**
+ * A sentence earns points for the question's own words (2 each), for naming an entity the action names (3),
+ * for carrying a fact about it: another entity in the same sentence (a relation), a quoted word or number (2),
+ * or the value of one of its recorded facts (4). A name alone, a passing mention, stays under the bar (MIN_SENTENCE).
+ */
+function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): SentenceScore {
+  const lower = sentence.toLowerCase();
+  const why: string[] = [];
+  let score = 0;
+  if (ctx.queryStems.length) {
+    const words: string[] = [];
+    for (const m of lower.matchAll(WORD)) {
+      let st = ctx.stems.get(m[0]);
+      if (st === undefined) ctx.stems.set(m[0], (st = stem(m[0])));
+      words.push(st);
+    }
+    const hits = ctx.queryStems.filter((q) => words.some((w) => sameStem(q, w)));
+    if (hits.length) {
+      score += 2 * hits.length;
+      why.push(`matches ${hits.join(', ')}`);
+    }
+    const phrase = ctx.phrases.find((p) => lower.includes(p));
+    if (phrase) {
+      score += 2;
+      why.push(`says "${phrase}"`);
+    }
+  }
+  const names = ctx.named.filter((n) => n.terms.some((t) => mentions(lower, t)));
+  if (names.length) {
+    score += 3;
+    why.push(`names ${names.map((n) => n.name).join(', ')}`);
+    const tokens = new Set(lower.match(WORD) ?? []);
+    let related: { name: string } | undefined;
+    for (const w of tokens) {
+      related = ctx.othersByWord.get(w)?.find((o) => o.terms.some((t) => mentions(lower, t)));
+      if (related) break;
+    }
+    if (related) {
+      score += 2;
+      why.push(`relates to ${related.name}`);
+    }
+    if (/["“][^"”]{2,40}["”]|\d/.test(sentence)) {
+      score += 2;
+      why.push('quotes a word or number');
+    }
+    // A proper name the story has no entity for ("a cat named Pickle", "at Kestrel Tower") is usually a fact's object.
+    const proper = properNouns(sentence).find((w) => !ctx.namedWords.has(w) && !ctx.othersByWord.has(w));
+    if (proper && !related) {
+      score += 1;
+      why.push(`names ${proper}`);
+    }
+  }
+  const fact = facts.find((f) => f.value.length >= 3 && lower.includes(f.value.toLowerCase().slice(0, 40)));
+  if (fact) {
+    score += 4;
+    why.push(`established ${fact.key}`);
+  } else if (facts.length && names.length) {
+    score += 1;
+    why.push('a turn where its facts were recorded');
+  }
+  return { score, why };
+}
+const WORD = /[\p{L}\p{N}_]+/gu;
+const CAPITALISED = /(?<=[\p{L},;:]\s+)\p{Lu}[\p{Ll}'’-]+/gu;
+
+/** Capitalised words after the sentence's first, lower-cased: names the sentence mentions. */
+function properNouns(sentence: string): string[] {
+  return [...sentence.matchAll(CAPITALISED)].map((m) => m[0].toLowerCase().replace(/['’]s$/, ''));
+}
+
+export function splitSentences(text: string): string[] {
+  return text.split(/(?<=[.!?…]["”’)]?)\s+(?=["“(]?\p{Lu})/u).map((s) => s.trim()).filter(Boolean);
+}
+
+function runs(sorted: number[]): number[][] {
+  const out: number[][] = [];
+  for (const i of sorted) {
+    const last = out.at(-1);
+    if (last && last.at(-1)! + 1 === i) last.push(i);
+    else out.push([i]);
+  }
+  return out;
+}
+
+/** A light stemmer: enough to match hide/hides/hid, bury/buries, move/moved; compared by prefix (sameStem). */
+export function stem(word: string): string {
+  let w = word.toLowerCase();
+  if (w.length > 4 && w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
+  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) w = w.slice(0, -1);
+  if (w.length > 5 && w.endsWith('ing')) w = w.slice(0, -3);
+  else if (w.length > 4 && w.endsWith('ed')) w = w.slice(0, -2);
+  return w;
+}
+
+/** Same word up to an ending: a shared prefix of 3+ letters that leaves at most one letter of the shorter. */
+function sameStem(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [s, l] = a.length <= b.length ? [a, b] : [b, a];
+  if (s.length < 3 || l.length - s.length > 3) return false;
+  let k = 0;
+  while (k < s.length && s[k] === l[k]) k++;
+  return k >= 3 && k >= s.length - 1;
+}

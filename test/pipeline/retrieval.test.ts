@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextSchema } from '../../src/config/schema.js';
+import { curateContext } from '../../src/pipeline/preprocessor.js';
+import { splitSentences, stem } from '../../src/pipeline/retrieval.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store, Story, StoryBundle } from '../../src/store/types.js';
+import { luna, tempHome } from '../helpers/cli.js';
+
+const FILLER = 'The crew mends sails and trades rumours about smugglers. Gulls wheel above the masts while the cook argues over salt pork. The coastline slides past, grey cliffs broken by coves.';
+const config = contextSchema.parse({});
+
+/** Sixty turns of filler; Ilsa is mentioned in passing in many, and states her one fact once, long before the recent window. */
+function bundle(): StoryBundle {
+  const turns = Array.from({ length: 60 }, (_, i) => ({ action: 'I look around the harbour', prose: `${FILLER} Day ${i + 1} passes.` }));
+  for (const i of [3, 9, 17, 22, 31, 40, 47]) turns[i]!.prose += ' Ilsa Carrow nods to the ferryman and says nothing.';
+  for (const i of [5, 28]) turns[i]!.prose += ' Sailors tell tall tales about the Salt Widow over their ale.';
+  turns[12]!.prose += ' Ilsa Carrow hides the brass key behind the rain barrel at Kestrel Tower.';
+  // A fact told across two turns: the second half names no one.
+  turns[20]!.prose += ' Bram Hale picks up the jade compass at the Ember Market.';
+  turns[21]!.prose = `Later he seals it inside the cold chimney at Gravenmoor. ${turns[21]!.prose}`;
+  return {
+    title: 'Harbour', premise: 'Maren listens to everyone on the quay.',
+    entities: [
+      { name: 'Ilsa Carrow', kind: 'character', aliases: ['the Salt Widow'] },
+      { name: 'Bram Hale', kind: 'character' },
+    ],
+    turns,
+  };
+}
+
+let dir: string;
+let store: Store;
+let story: Story;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-'));
+  store = await openStore({ url: `sqlite:${path.join(dir, 'r.db')}`, poolSize: 1 }, dir, { autoMigrateSqlite: true });
+  story = await store.importStory(bundle());
+});
+afterAll(async () => {
+  await store.close();
+});
+
+const curate = (action: string) => curateContext({ store, story, headId: story.headTurnId, action, config });
+
+describe('passage retrieval on a real SQLite store', () => {
+  it('an alias-only question pulls the passage that states the fact under the real name, not the passing mentions', async () => {
+    const c = await curate('What did the Salt Widow hide?');
+    expect(c.text).toContain('Ilsa Carrow hides the brass key behind the rain barrel at Kestrel Tower.');
+    expect(c.context.retrieval.named).toEqual([{ name: 'Ilsa Carrow', via: 'the Salt Widow' }]);
+    const best = c.context.retrieval.passages![0]!;
+    expect(best).toMatchObject({ turn: 13, included: true });
+    expect(best.why).toContain('names Ilsa Carrow');
+    expect(best.why).toContain('matches hide');
+    // A passage, not the whole turn: the turn's filler stays out of the relevant section.
+    const relevant = c.context.sections.find((s) => s.name === 'relevant')!;
+    expect(relevant.text).toContain('[turn 13] Ilsa Carrow hides the brass key');
+    expect(relevant.text).not.toContain('Day 13 passes');
+    // Passing mentions carry no fact and stay under the bar.
+    expect(relevant.text).not.toContain('nods to the ferryman');
+  });
+
+  it('a question naming only the object finds it; a fact told across two turns comes with its referent', async () => {
+    expect((await curate('Where is the brass key?')).text).toContain('behind the rain barrel at Kestrel Tower');
+    const c = await curate('Where was the jade compass sealed away?');
+    expect(c.text).toContain('Bram Hale picks up the jade compass at the Ember Market. Later he seals it inside the cold chimney at Gravenmoor.');
+  });
+
+  it('without a matching turn the relevant section stays empty rather than filling the budget with noise', async () => {
+    const c = await curate('What about the dragon?');
+    expect(c.context.sections.find((s) => s.name === 'relevant')?.items ?? 0).toBe(0);
+  });
+
+  it('luna context shows which passages were chosen and why', async () => {
+    const home = tempHome('luna-retrieval-cli-');
+    const file = path.join(home, 'story.json');
+    writeFileSync(file, JSON.stringify(bundle()));
+    const imported = await luna(['story', 'import', file, '--json'], { home });
+    expect(imported.exitCode, imported.stderr).toBe(0);
+    const id = JSON.parse(imported.stdout).story.id as string;
+    const r = await luna(['context', id, '--action', 'What did the Salt Widow hide?'], { home });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('named in the action: Ilsa Carrow (as "the Salt Widow")');
+    expect(r.stdout).toMatch(/in {3}turn 13 +[\d.]+ {2}matches hide; names Ilsa Carrow/);
+  });
+});
+
+describe('sentence splitting and stemming', () => {
+  it('splits on sentence ends before a capital, keeping quotes with their sentence', () => {
+    expect(splitSentences('She said "Go." Then he left. e.g. this stays')).toEqual(['She said "Go."', 'Then he left. e.g. this stays']);
+  });
+  it('reduces common endings so hides/hide/hid and buries/bury meet', () => {
+    expect([stem('hides'), stem('buries'), stem('moved'), stem('sealing')]).toEqual(['hide', 'bury', 'mov', 'seal']);
+  });
+});
