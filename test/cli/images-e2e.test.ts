@@ -28,7 +28,7 @@ beforeAll(async () => {
     models: { loop: { provider: 'openai-compatible', baseUrl: server.baseUrl, model: 'loop-1', maxRetries: 0, price: { inputPerMTok: 0, outputPerMTok: 0 } } },
     agents: {
       preprocessor: { model: 'loop' }, strategist: { model: 'loop' }, writer: { model: 'loop' },
-      dreamer: { model: 'loop', arcEvery: 50, comfyui: { url: comfy.url, workflow: './workflow_api.json', gpuHourUsd: 0.9 } },
+      dreamer: { model: 'loop', arcEvery: 50, extractFacts: false, comfyui: { url: comfy.url, workflow: './workflow_api.json', gpuHourUsd: 0.9 } },
     },
   }));
 });

@@ -10,7 +10,7 @@ afterEach(async () => {
   fx = null;
 });
 
-const AGENTS = { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false, imagePrompts: false } };
+const AGENTS = { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false, imagePrompts: false, extractFacts: false } };
 
 it('in review mode the entity-sheet job queues its new summaries instead of writing them', async () => {
   fx = await pipelineFixture({ agents: AGENTS });

@@ -96,3 +96,20 @@ it('an unreadable reply stores nothing and does not fail the job', async () => {
   expect([r.done, r.failed]).toEqual([1, 0]);
   expect(await fx.store.listFacts(story.id)).toEqual([]);
 });
+
+it('in review mode what the Dreamer reads from the prose waits for the player instead of being written', async () => {
+  fx = await pipelineFixture({
+    agents: { preprocessor: { model: 'scribe' }, strategist: { model: 'planner' }, writer: { model: 'scribe' }, dreamer: { model: 'scribe', inProcess: false, imagePrompts: false, review: true } },
+  });
+  const story = await fx.store.createStory({ title: 'Harbour', premise: 'Maren listens on the quay.' });
+  fx.strategist.script({ kind: 'json', value: planJson(quiet) });
+  fx.writer.script({ kind: 'text', chunks: ['Ilsa Carrow hides the brass key behind the rain barrel.'] });
+  const done = (await fx.play({ storyId: story.id, action: 'I watch the quay' })).at(-1) as { type: 'done'; turn: { id: string } };
+  fx.writer.script({ kind: 'json', value: { entities: [{ name: 'Ilsa Carrow', kind: 'character', aliases: [] }], facts: [{ entity: 'Ilsa Carrow', key: 'hidden item', value: 'the brass key' }], relations: [] } });
+  expect((await drainJobs(fx.session.deps, { workerId: 't' })).done).toBe(1);
+  expect(await fx.store.listFacts(story.id)).toEqual([]);
+  const pending = await fx.store.listProposals(story.id, { state: 'pending' });
+  expect(pending.map((p) => [p.change, p.origin, p.turnId])).toContainEqual([{ op: 'fact', entity: 'Ilsa Carrow', key: 'hidden item', value: 'the brass key' }, 'dreamer', done.turn.id]);
+  await fx.store.decideProposals(story.id, 'all', true);
+  expect((await fx.store.listFacts(story.id)).map((f) => [f.key, f.value, f.turnId])).toEqual([['hidden item', 'the brass key', done.turn.id]]);
+});
