@@ -19,6 +19,18 @@ export interface TerminalModes {
 }
 
 /**
+ * Call before Ink is first imported, for a full-screen app on a terminal. Ink renders only a final frame when
+ * CI or CONTINUOUS_INTEGRATION is set (read once, at import): with both ends a TTY a person is watching, so the
+ * screen stays live even inside a CI job's terminal (luna top showed a blank screen there). React's production
+ * build loads and renders faster than the development one; no dev tooling runs here.
+ */
+export function prepareLiveScreen(env: NodeJS.ProcessEnv = process.env): void {
+  delete env.CI;
+  delete env.CONTINUOUS_INTEGRATION;
+  env.NODE_ENV ??= 'production';
+}
+
+/**
  * Enters the alternate screen with bracketed paste (and mouse reporting when `mouse`), and arranges for
  * `restore` to run before the process exits however it exits. Uncaught errors restore first, so their message
  * is printed on the normal screen, where it stays readable.

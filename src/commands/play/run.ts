@@ -5,6 +5,7 @@ import { debugLog, type GlobalOptions, loadCliConfig } from '../../cli/context.j
 import type { LoadedConfig } from '../../config/load.js';
 import { ConfigError, LunaError, UsageError } from '../../errors.js';
 import { findStory } from '../../story/find.js';
+import { prepareLiveScreen } from '../../tui/terminal.js';
 import { SIGNAL_EXIT_CODES, type StopSignal } from '../../util/signals.js';
 
 interface PlayOpts {
@@ -25,12 +26,7 @@ export async function run(ref: string | undefined, opts: PlayOpts, g: GlobalOpti
   if (opts.new && ref) throw new UsageError('give either a story or --new, not both');
   // The checks every new story passes (src/story/ops.ts), before the terminal switches screens.
   if (opts.new) checkNewStory({ title: opts.title!, premise: opts.premise! }, (name) => `--${name}`);
-  // Ink renders only a final frame when CI/CONTINUOUS_INTEGRATION is set (read once, at import). Both ends
-  // are a TTY here, so a person is watching: keep the screen live even inside a CI job's terminal.
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
-  // React's production builds load and render faster than the development ones; no dev tooling runs here.
-  process.env.NODE_ENV ??= 'production';
+  prepareLiveScreen();
   // Loading Ink and React dominates start-up; start it now so it overlaps config, store and session setup.
   const launching = loadTui();
   launching.catch(() => undefined);

@@ -4,6 +4,7 @@ import { outputWidth, printJson } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { TopCollector } from '../../top/collector.js';
+import { prepareLiveScreen } from '../../tui/terminal.js';
 import type { TopOptions } from './index.js';
 
 /** Opens the store on first use and keeps it; a failed open is retried on the next store refresh. */
@@ -62,6 +63,7 @@ export async function runTop(g: GlobalOptions, o: TopOptions): Promise<void> {
       process.stdout.write(plainText(snap, outputWidth() ?? 100));
       return;
     }
+    prepareLiveScreen();
     const [{ runTopScreen }, { topActions }] = await Promise.all([loadConsole(), import('./actions.js')]);
     await runTopScreen({ collector, intervalMs: interval, loaded, actions: topActions(loaded, store.get) });
   } finally {
