@@ -1,5 +1,6 @@
 import type { StoryBundle } from '../src/store/types.js';
 import { prng } from './prng.js';
+import { FILLER, FIRST, PLACES, VERBS, WEATHER } from './story-gen.js';
 
 /**
  * Stories for the recall benchmark: filler turns with planted facts of six kinds, every planted name (and alias
@@ -28,30 +29,14 @@ export interface RecallStory {
   questions: RecallQuestion[];
 }
 
-const FIRST = ['Tobias', 'Ilsa', 'Corwin', 'Mirela', 'Aldric', 'Senna', 'Bram', 'Yeva', 'Osric', 'Lune', 'Dagny', 'Fenwick', 'Orla', 'Piet', 'Rhosyn', 'Quill', 'Hestia', 'Joren', 'Kaia', 'Marek', 'Nell', 'Isolde', 'Ruairi', 'Saoirse', 'Tamsin', 'Ulric', 'Vesna', 'Wystan', 'Xanthe', 'Yorick', 'Zelda', 'Anselm', 'Beatrix', 'Cyprian', 'Delphine', 'Emrys', 'Fiora', 'Gideon', 'Honora', 'Ivo'];
 const LAST = ['Ashdown', 'Blackwood', 'Carrow', 'Dunmore', 'Everly', 'Fairholt', 'Greaves', 'Hale', 'Ingram', 'Jessop', 'Kettering'];
 const EPITHET_ADJ = ['Grey', 'Silent', 'Crooked', 'Lantern', 'Salt', 'Hollow', 'Tallow', 'Copper', 'Midnight', 'Drowned'];
 const EPITHET_NOUN = ['Widow', 'Ferryman', 'Magpie', 'Abbot', 'Heron', 'Tinker', 'Warden', 'Fiddler'];
 const MATERIALS = ['brass', 'silver', 'ivory', 'copper', 'obsidian', 'jade', 'pewter', 'amber', 'bone', 'glass', 'iron', 'coral'];
 const ITEMS = ['compass', 'key', 'locket', 'spyglass', 'thimble', 'music box', 'seal', 'hourglass', 'astrolabe', 'snuffbox', 'chess knight', 'lantern', 'dagger', 'bell', 'mask', 'figurine'];
-const PLACES = ['Gravenmoor', 'Saltmarsh Quay', 'the Hollow Library', 'Kestrel Tower', 'the Ember Market', 'Old Vell', 'the Drowned Chapel', 'Thornfield', 'the Glass Orchard', 'Wrenhaven'];
 const SPOTS = ['behind the rain barrel', 'under the third flagstone', 'inside the cold chimney', 'beneath the rotten jetty', 'in the hollow of the yew', 'under the altar cloth', 'inside the broken clock', 'in the eaves above the forge'];
 const RELATIONS = ['half-sister', 'sworn enemy', 'secret creditor', 'estranged father', 'former apprentice', 'blackmailer', 'twin brother', 'godmother'];
 const SYLLABLES = ['sal', 'thorn', 'wick', 'mer', 'dun', 'vel', 'ost', 'kra', 'lio', 'bry', 'zen', 'quar', 'fen', 'gal', 'rho', 'tam'];
-const VERBS = ['walks along', 'searches', 'argues near', 'waits outside', 'sketches', 'listens at', 'hurries past', 'rests beside'];
-const FILLER = [
-  'The crew mends sails and trades rumours about the smugglers who work these waters at night.',
-  'Gulls wheel above the masts, and somewhere below deck someone is singing an old harbour song off-key.',
-  'Lanterns sway in the rigging while the cook argues with the quartermaster over the last barrel of salt pork.',
-  'The coastline slides past, grey cliffs broken by coves where wrecks lie half-buried in the shingle.',
-  'A fisherman on the quay swears he saw lights moving on the water where no boat should be.',
-  'Charts are spread across the table and weighed down with tin cups, every inlet marked in faded ink.',
-  'The bosun counts the coils of rope twice, mutters, and counts them again.',
-  'Children chase each other along the harbour wall, daring one another to touch the chapel bell.',
-  'Tar and wet wool and woodsmoke: the whole town smells of winter coming early.',
-  'A merchant offers a bargain on lamp oil, too good a price to be honest, and is sent away.',
-];
-const WEATHER = ['Rain hammers the shutters.', 'Fog rolls in from the sea.', 'The wind smells of salt and smoke.', 'A pale sun breaks through.', 'Snow begins to fall.'];
 const PASSING = [
   (n: string) => `${n} nods to the ferryman and says nothing.`,
   (n: string) => `${n} laughs at a joke about the weather.`,

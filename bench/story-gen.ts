@@ -27,13 +27,14 @@ export interface GeneratedStory {
   facts: PlantedFact[];
 }
 
-const FIRST = ['Tobias', 'Ilsa', 'Corwin', 'Mirela', 'Aldric', 'Senna', 'Bram', 'Yeva', 'Osric', 'Lune', 'Dagny', 'Fenwick', 'Orla', 'Piet', 'Rhosyn', 'Quill', 'Hestia', 'Joren', 'Kaia', 'Marek', 'Nell', 'Isolde', 'Ruairi', 'Saoirse', 'Tamsin', 'Ulric', 'Vesna', 'Wystan', 'Xanthe', 'Yorick', 'Zelda', 'Anselm', 'Beatrix', 'Cyprian', 'Delphine', 'Emrys', 'Fiora', 'Gideon', 'Honora', 'Ivo'];
+export const FIRST = ['Tobias', 'Ilsa', 'Corwin', 'Mirela', 'Aldric', 'Senna', 'Bram', 'Yeva', 'Osric', 'Lune', 'Dagny', 'Fenwick', 'Orla', 'Piet', 'Rhosyn', 'Quill', 'Hestia', 'Joren', 'Kaia', 'Marek', 'Nell', 'Isolde', 'Ruairi', 'Saoirse', 'Tamsin', 'Ulric', 'Vesna', 'Wystan', 'Xanthe', 'Yorick', 'Zelda', 'Anselm', 'Beatrix', 'Cyprian', 'Delphine', 'Emrys', 'Fiora', 'Gideon', 'Honora', 'Ivo'];
 const LAST = ['Ashdown', 'Blackwood', 'Carrow', 'Dunmore', 'Everly', 'Fairholt', 'Greaves', 'Hale', 'Ingram', 'Jessop'];
-const PLACES = ['Gravenmoor', 'Saltmarsh Quay', 'the Hollow Library', 'Kestrel Tower', 'the Ember Market', 'Old Vell', 'the Drowned Chapel', 'Thornfield', 'the Glass Orchard', 'Wrenhaven'];
+/** Shared with recall-gen.ts: the same world, so both benches' stories read alike. */
+export const PLACES = ['Gravenmoor', 'Saltmarsh Quay', 'the Hollow Library', 'Kestrel Tower', 'the Ember Market', 'Old Vell', 'the Drowned Chapel', 'Thornfield', 'the Glass Orchard', 'Wrenhaven'];
 const ITEMS = ['a brass compass', 'a silver key', 'a cracked lantern', 'a map of the tides', 'a bone whistle', 'a sealed letter', 'a copper ring', 'a raven feather', 'an iron locket', 'a jade seal'];
 const PETS = ['a one-eyed cat named Pickle', 'a grey heron called Sorrow', 'a lame greyhound, Biscuit', 'a tortoise named Admiral', 'a jackdaw called Flint'];
-const VERBS = ['walks along', 'searches', 'argues near', 'waits outside', 'sketches', 'listens at', 'hurries past', 'rests beside'];
-const FILLER = [
+export const VERBS = ['walks along', 'searches', 'argues near', 'waits outside', 'sketches', 'listens at', 'hurries past', 'rests beside'];
+export const FILLER = [
   'The crew mends sails and trades rumours about the smugglers who work these waters at night.',
   'Gulls wheel above the masts, and somewhere below deck someone is singing an old harbour song off-key.',
   'Lanterns sway in the rigging while the cook argues with the quartermaster over the last barrel of salt pork.',
@@ -45,7 +46,7 @@ const FILLER = [
   'Tar and wet wool and woodsmoke: the whole town smells of winter coming early.',
   'A merchant offers a bargain on lamp oil, too good a price to be honest, and is sent away.',
 ];
-const WEATHER = ['Rain hammers the shutters.', 'Fog rolls in from the sea.', 'The wind smells of salt and smoke.', 'A pale sun breaks through.', 'Snow begins to fall.'];
+export const WEATHER = ['Rain hammers the shutters.', 'Fog rolls in from the sea.', 'The wind smells of salt and smoke.', 'A pale sun breaks through.', 'Snow begins to fall.'];
 
 
 export function generateStory(opts: { turns: number; facts: { turn: number; structured?: boolean; change?: number }[]; seed?: number }): GeneratedStory {

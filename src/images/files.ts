@@ -3,16 +3,10 @@ import path from 'node:path';
 import { LunaError, UsageError } from '../errors.js';
 import { ensureDir } from '../util/ensure-dir.js';
 import { writeError } from '../util/safe-write.js';
+import type { TurnImage } from '../store/types.js';
 import { imageInfo } from './image-info.js';
 
-export interface StoredImage {
-  n: number;
-  path: string;
-  mime: string;
-  width: number | null;
-  height: number | null;
-  bytes: number;
-}
+export type StoredImage = Pick<TurnImage, 'n' | 'path' | 'mime' | 'width' | 'height' | 'bytes'>;
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
