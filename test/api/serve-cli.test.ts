@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, tempHome } from '../helpers/cli.js';
+import { BIN, ROOT, startApiServe, tempHome } from '../helpers/cli.js';
 
 let child: ReturnType<typeof execa> | undefined;
 afterEach(() => {
@@ -12,16 +12,9 @@ afterEach(() => {
 describe('luna api serve (the built CLI)', () => {
   it('listens, prints its URL, answers /healthz, writes JSON access logs with request ids and stops on SIGTERM', async () => {
     const home = tempHome();
-    child = execa('node', [BIN, 'api', 'serve', '--port', '0'], { cwd: ROOT, reject: false, env: { LUNA_HOME: home, NO_COLOR: '1' }, extendEnv: true });
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', (d: Buffer) => {
-        stderr += String(d);
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      void child!.then(() => reject(new Error(`exited early: ${stderr}`)));
-    });
+    const served = await startApiServe(home);
+    child = served.child;
+    const url = served.url;
     const res = await fetch(`${url}/healthz`, { headers: { 'x-request-id': 'cli-req-1' } });
     expect(await res.json()).toEqual({ ok: true });
     // The default config's demo model is not downloaded in this home: not ready to play, and it says why.

@@ -28,3 +28,18 @@ export async function luna(args: string[], opts: { home: string; env?: Record<st
   });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
+
+/** `luna api serve --port 0` as a child process, resolved once it prints the URL it listens on. */
+export async function startApiServe(home: string, env: Record<string, string> = {}): Promise<{ child: ReturnType<typeof execa>; url: string }> {
+  const child = execa('node', [BIN, 'api', 'serve', '--port', '0'], { cwd: ROOT, reject: false, env: { LUNA_HOME: home, NO_COLOR: '1', ...env }, extendEnv: true });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += String(d);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    void child.then(() => reject(new Error(`exited early: ${stderr}`)));
+  });
+  return { child, url };
+}

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execa } from 'execa';
+import type { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { BIN, luna, ROOT, tempHome } from '../helpers/cli.js';
+import { luna, startApiServe, tempHome } from '../helpers/cli.js';
 import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
 import { startOtlpCollector, type OtlpCollector } from '../helpers/otlp-collector.js';
 import { planJson } from '../helpers/pipeline-fixture.js';
@@ -38,16 +38,9 @@ describe('luna api serve (the built CLI) with tracing on', () => {
     const accountId = JSON.parse(acct.stdout).id as string;
     const key = JSON.parse((await luna(['account', 'keys', 'create', accountId, '--json'], { home, env: NO_OTEL })).stdout).secret as string;
 
-    child = execa('node', [BIN, 'api', 'serve', '--port', '0'], { cwd: ROOT, reject: false, env: { LUNA_HOME: home, NO_COLOR: '1', ...NO_OTEL }, extendEnv: true });
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', (d: Buffer) => {
-        stderr += String(d);
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      void child!.then(() => reject(new Error(`exited early: ${stderr}`)));
-    });
+    const served = await startApiServe(home, NO_OTEL);
+    child = served.child;
+    const url = served.url;
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const story = await (await fetch(`${url}/v1/stories`, { method: 'POST', headers, body: JSON.stringify({ title: 'Served', premise: 'Maren keeps the light' }) })).json() as { id: string };
     const traceId = randomBytes(16).toString('hex');
