@@ -13,8 +13,8 @@ export async function listBranches(store: Store, story: Story): Promise<BranchIn
 }
 
 /**
- * A turn of the story named by its id or a unique prefix of it (`root` = before the first turn: null), for
- * `luna turn --to/--from`. `luna story show` lists every branch's tip id.
+ * A turn of the story named by its id, a unique prefix of it, or its number on the current branch (1–999;
+ * `root` = before the first turn: null), for `luna turn --to/--from/--at`. `luna story show` lists every branch's tip id.
  */
 export async function findTurn(store: Store, story: Story, ref: string): Promise<Turn | null> {
   checkRef(ref, 'turn');
@@ -22,6 +22,13 @@ export async function findTurn(store: Store, story: Story, ref: string): Promise
   const direct = await store.getTurn(ref);
   if (direct && direct.storyId === story.id) return direct;
   const hint = `luna story show ${story.id.slice(0, 8)} lists the branches with their turn ids ("root" is the start)`;
+  // Too short to be an id prefix, a number is a turn's position on the current branch, as `[N]` in story show.
+  if (/^\d{1,3}$/.test(ref)) {
+    const ids = story.headTurnId ? await store.getBranchIds(story.id, story.headTurnId) : [];
+    const at = ids[Number(ref) - 1];
+    if (!at) throw new NotFoundError(`no turn ${ref} on the current branch (it has ${ids.length})`, { hint });
+    return store.getTurn(at);
+  }
   if (ref.length < 4) throw new UsageError(`turn "${ref}": give at least 4 characters of the turn id`, { hint });
   const ids = new Set<string>();
   for (const leaf of await store.listLeaves(story.id)) {

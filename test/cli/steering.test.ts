@@ -191,6 +191,10 @@ describe('takes (swipes) on any turn', () => {
     const bad = await luna(['turn', id, '--take', '5', '--at', t2.id], { home });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('there is no take 5: this turn has 2 takes');
+    // A number is the turn's position on the current branch, as story show prints it ([3] after switching back).
+    expect(JSON.parse(await ok(['turn', id, '--takes', '--at', '2', '--json'])).takes.map((t: { turnId: string }) => t.turnId)).toEqual([t2.id, retake.turn.id]);
+    const beyond = await luna(['turn', id, '--takes', '--at', '9'], { home });
+    expect([beyond.exitCode, beyond.stderr.split('\n')[0]]).toEqual([4, 'luna: no turn 9 on the current branch (it has 3)']);
   });
 });
 

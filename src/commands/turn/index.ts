@@ -11,7 +11,7 @@ export function registerTurn(program: Command): void {
     .option('--ooc <text>', 'an out-of-character instruction to the Strategist for this turn (shapes the plan; not an action); alone it continues the story')
     .option('--undo', 'step back: move the story head to the previous turn (the undone turn stays as a branch)')
     .option('--retry', 'another take of the last turn (or of --at TURN) as a sibling branch; reuses its action unless you give one')
-    .option('--at <turn>', 'the turn --retry, --takes and --take work on (an id or unique prefix; default: the last turn)')
+    .option('--at <turn>', 'the turn --retry, --takes and --take work on (an id, a unique prefix, or its number on the current branch; default: the last turn)')
     .option('--takes', 'list the takes (sibling versions) of the last turn or of --at TURN')
     .option('--take <n>', 'switch the story to take N of the last turn or of --at TURN')
     .option('--edit [turn]', 'replace the prose of a turn (default: the last) with --text or stdin')
