@@ -2,7 +2,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { writeDreamerMemory } from '../pipeline/dreamer-memory.js';
 import { factRowsByKey } from '../pipeline/memory.js';
 import { describeChange } from '../store/memory-changes.js';
-import type { Entity, EntityKind, EntityPatch, Fact, FactOrigin, MemoryProposal, Store, Story, Turn } from '../store/types.js';
+import { ENTITY_KINDS, type Entity, type EntityKind, type EntityPatch, type Fact, type FactOrigin, type MemoryProposal, type Store, type Story, type Turn } from '../store/types.js';
 
 /**
  * Seeing and correcting what a story believes (docs/memory.md): the operations every front end shares (CLI,
@@ -12,7 +12,6 @@ import type { Entity, EntityKind, EntityPatch, Fact, FactOrigin, MemoryProposal,
 export type MemoryOpsStore = Pick<Store, 'getBranch' | 'listEntities' | 'listFacts' | 'upsertEntities' | 'addProposals' | 'editEntity' | 'mergeEntities'
   | 'listProposals' | 'decideProposals'>;
 
-export const ENTITY_KINDS: readonly EntityKind[] = ['character', 'place', 'item', 'faction', 'other'];
 
 /** One row of a fact's history as shown: the turn numbers are positions on the current branch (0 = the whole story). */
 export interface FactRow {
@@ -145,7 +144,7 @@ export async function editEntity(store: MemoryOpsStore, story: Story, entity: En
     p.name = patch.name.trim();
   }
   if (patch.kind !== undefined) {
-    if (!ENTITY_KINDS.includes(patch.kind)) throw new UsageError(`--kind must be one of ${ENTITY_KINDS.join(', ')}, found "${patch.kind}"`, { hint: 'e.g. --kind character' });
+    if (!(ENTITY_KINDS as readonly string[]).includes(patch.kind)) throw new UsageError(`--kind must be one of ${ENTITY_KINDS.join(', ')}, found "${patch.kind}"`, { hint: 'e.g. --kind character' });
     p.kind = patch.kind;
   }
   if (patch.description !== undefined) p.description = patch.description.trim();

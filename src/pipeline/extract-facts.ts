@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { GenerateRequest, JsonSchema } from '../models/types.js';
-import type { Entity, EntityKind, MemoryChange } from '../store/types.js';
+import { ENTITY_KINDS, type Entity, type EntityKind, type MemoryChange } from '../store/types.js';
 import { entityTerms } from './memory.js';
-import { repairJson, schemaMaxChars } from './plan.js';
+import { repairJson, schemaMaxChars, str } from './plan.js';
 
 /**
  * Facts from the prose: the Dreamer reads one turn's prose and names the entities in it, their facts,
@@ -13,8 +13,6 @@ import { repairJson, schemaMaxChars } from './plan.js';
  */
 
 export const EXTRACT_LIMITS = { name: 40, alias: 40, aliases: 3, entities: 6, key: 32, value: 100, facts: 8, relation: 32, relations: 4 } as const;
-const KINDS = ['character', 'place', 'item', 'faction', 'other'] as const;
-const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
 
 export const extractionJsonSchema: JsonSchema = {
   type: 'object',
@@ -32,7 +30,7 @@ export const extractionJsonSchema: JsonSchema = {
         required: ['name', 'kind', 'aliases'],
         properties: {
           name: str(EXTRACT_LIMITS.name),
-          kind: { type: 'string', enum: [...KINDS] },
+          kind: { type: 'string', enum: [...ENTITY_KINDS] },
           aliases: { type: 'array', maxItems: EXTRACT_LIMITS.aliases, items: str(EXTRACT_LIMITS.alias) },
         },
       },
@@ -66,7 +64,7 @@ const named = clip(EXTRACT_LIMITS.name).pipe(z.string().min(1));
 export const extractionSchema = z.object({
   entities: z.array(z.unknown()).default([]).transform((xs) => pickValid(xs, z.object({
     name: named,
-    kind: z.string().transform((k): EntityKind => ((KINDS as readonly string[]).includes(k) ? (k as EntityKind) : 'other')).catch('other'),
+    kind: z.string().transform((k): EntityKind => ((ENTITY_KINDS as readonly string[]).includes(k) ? (k as EntityKind) : 'other')).catch('other'),
     aliases: z.array(z.unknown()).default([]).transform((a) => pickValid(a, named).slice(0, EXTRACT_LIMITS.aliases)),
   })).slice(0, EXTRACT_LIMITS.entities)),
   facts: z.array(z.unknown()).default([]).transform((xs) => pickValid(xs, z.object({ entity: named, key: clip(EXTRACT_LIMITS.key).pipe(z.string().min(1)), value: clip(EXTRACT_LIMITS.value).pipe(z.string().min(1)) })).slice(0, EXTRACT_LIMITS.facts)),

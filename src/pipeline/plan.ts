@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JsonSchema } from '../models/types.js';
+import { ENTITY_KINDS } from '../store/types.js';
 
 /** The Strategist's beat plan. Small on purpose: every field costs output tokens on every turn. */
 export const beatPlanSchema = z.object({
@@ -7,7 +8,7 @@ export const beatPlanSchema = z.object({
   tone: z.string().max(80).default('neutral'),
   beats: z.array(z.string().min(1).max(300)).min(1).max(6),
   entities: z
-    .array(z.object({ name: z.string().min(1).max(60), kind: z.enum(['character', 'place', 'item', 'faction', 'other']).default('other') }))
+    .array(z.object({ name: z.string().min(1).max(60), kind: z.enum(ENTITY_KINDS).default('other') }))
     .max(8)
     .default([]),
   factChanges: z
@@ -35,7 +36,8 @@ export const PLAN_LIMITS = {
   factChanges: 4,
 } as const;
 
-const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
+/** A bounded JSON-schema string: bounds are what let a grammar force the JSON to close (issue 18). */
+export const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
 
 /**
  * Hand-written JSON Schema mirror of beatPlanSchema: providers (OpenAI strict mode, Anthropic tools,
@@ -56,7 +58,7 @@ export const beatPlanJsonSchema: JsonSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'kind'],
-        properties: { name: str(PLAN_LIMITS.entityName), kind: { type: 'string', enum: ['character', 'place', 'item', 'faction', 'other'] } },
+        properties: { name: str(PLAN_LIMITS.entityName), kind: { type: 'string', enum: [...ENTITY_KINDS] } },
       },
     },
     factChanges: {
@@ -147,7 +149,7 @@ function tryParse(text: string, fallbackBeat?: string): { ok: true; plan: BeatPl
   return { ok: true, plan: res.data, filled };
 }
 
-const ENTITY_KINDS = new Set(['character', 'place', 'item', 'faction', 'other']);
+const KIND_SET: ReadonlySet<string> = new Set(ENTITY_KINDS);
 
 /** Over-long strings and lists are trimmed rather than rejected: a verbose model should not fail a turn. */
 function clipStrings(data: unknown): unknown {
@@ -163,7 +165,7 @@ function clipStrings(data: unknown): unknown {
     d.entities = d.entities
       .filter((e): e is { name: string; kind?: unknown } => Boolean(e) && typeof e === 'object' && isStr((e as { name?: unknown }).name))
       .slice(0, 8)
-      .map((e) => ({ name: clip(e.name, 60), kind: ENTITY_KINDS.has(e.kind as string) ? e.kind : 'other' }));
+      .map((e) => ({ name: clip(e.name, 60), kind: KIND_SET.has(e.kind as string) ? e.kind : 'other' }));
   }
   if (Array.isArray(d.factChanges)) {
     d.factChanges = d.factChanges

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BundleTurn, Store, StoryBundle, Turn } from '../store/types.js';
+import { ENTITY_KINDS, FACT_ORIGINS, type BundleTurn, type Store, type StoryBundle, type Turn } from '../store/types.js';
 import { plural } from '../util/plural.js';
 import { titleProblem } from './title.js';
 import { exportLore, LORE_LIMITS, newLoreSchema } from '../lore/schema.js';
@@ -35,12 +35,12 @@ export const storyBundleSchema = z.strictObject({
     .array(
       z.strictObject({
         name: z.string().min(1),
-        kind: z.enum(['character', 'place', 'item', 'faction', 'other']).optional(),
+        kind: z.enum(ENTITY_KINDS).optional(),
         aliases: z.array(z.string()).optional(),
         description: z.string().optional(),
         facts: z.array(z.strictObject({
           key: z.string().min(1), value: z.string(), turn: z.number().int().min(0).optional(),
-          origin: z.enum(['plan', 'dreamer', 'player', 'import']).optional(), removed: z.boolean().optional(),
+          origin: z.enum(FACT_ORIGINS).optional(), removed: z.boolean().optional(),
         })).optional(),
       }),
     )

@@ -63,7 +63,8 @@ export interface Turn {
   createdAt: string;
 }
 
-export type EntityKind = 'character' | 'place' | 'item' | 'faction' | 'other';
+export const ENTITY_KINDS = ['character', 'place', 'item', 'faction', 'other'] as const;
+export type EntityKind = (typeof ENTITY_KINDS)[number];
 
 export interface Entity {
   id: string;
@@ -96,8 +97,8 @@ export interface Fact {
 }
 
 /** Where a fact came from: a turn's plan, the Dreamer, a player's edit, or an import. */
-export type FactOrigin = 'plan' | 'dreamer' | 'player' | 'import';
-export const FACT_ORIGINS: readonly FactOrigin[] = ['plan', 'dreamer', 'player', 'import'];
+export const FACT_ORIGINS = ['plan', 'dreamer', 'player', 'import'] as const;
+export type FactOrigin = (typeof FACT_ORIGINS)[number];
 
 /** One change to story memory, as the pipeline, the Dreamer or a player proposes it (src/pipeline/dreamer-memory.ts). */
 export type MemoryChange =
