@@ -324,7 +324,8 @@ export const topSchema = z.strictObject({
   }).prefault({}),
 });
 
-const httpUrl = z.string().url().refine((u) => /^https?:\/\//i.test(u), 'expected an http:// or https:// URL');
+// One check, one message: a string URL check and a protocol check both failed on "not-a-url" (the path was named twice).
+const httpUrl = z.string().refine((u) => /^https?:\/\/[^\s/]/i.test(u) && URL.canParse(u), 'expected an http:// or https:// URL');
 
 /** OpenTelemetry tracing of turns (src/telemetry); off unless an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT. */
 export const telemetrySchema = z.strictObject({

@@ -241,5 +241,9 @@ describe('luna turn with telemetry.otlp.endpoint', () => {
     const r = await luna(['story', 'list'], { home: dir, env: NO_OTEL });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/telemetry\.otlp\.endpoint: expected an http:\/\/ or https:\/\/ URL, found "ftp:\/\/collector:4318"/);
+    // Not a URL at all: still one line for the path, not one per failed check.
+    const junk = await luna(['story', 'list'], { home: home({ otlp: { endpoint: 'not-a-url' } }), env: NO_OTEL });
+    expect(junk.exitCode).toBe(3);
+    expect(junk.stderr.match(/telemetry\.otlp\.endpoint/g)).toHaveLength(1);
   });
 });
