@@ -31,25 +31,29 @@ export async function setAuthorNote(store: Store, story: Story, note: string | n
   return store.setAuthorNote(story.id, text);
 }
 
-/** The Dreamer work a turn's new prose calls for: its embedding and its image prompt describe the old text. */
+/** The Dreamer work a turn's new prose calls for: its embedding, the facts read from it and its image prompt describe the old text. */
 export function jobsAfterEdit(config: LunaConfig): { kind: JobKind }[] {
   const jobs: { kind: JobKind }[] = [];
   if (config.agents.preprocessor.embeddingModel) jobs.push({ kind: 'embed-turn' });
+  if (config.agents.dreamer.extractFacts) jobs.push({ kind: 'extract-facts' });
   if (config.agents.dreamer.imagePrompts) jobs.push({ kind: 'image-prompt' });
   return jobs;
 }
 
 /**
  * Replaces the prose of a turn (`ref`: an id, a unique prefix; undefined = the head). The search index follows
- * in the same transaction, the turn's embedding is dropped and re-queued; entities and facts stay, since they
- * come from the turn's plan, which an edit does not change (docs/play.md).
+ * in the same transaction; the turn's embedding and the facts the Dreamer read from its prose are dropped and
+ * re-queued (`forgotten`: how many facts went); the plan's entities and facts stay, since an edit does not
+ * change the plan (docs/play.md).
  */
-export async function editProse(store: Store, config: LunaConfig, story: Story, ref: string | undefined, prose: string, flag = '--text'): Promise<{ turn: Turn; previous: string }> {
+export async function editProse(store: Store, config: LunaConfig, story: Story, ref: string | undefined, prose: string, flag = '--text'): Promise<{ turn: Turn; previous: string; forgotten: number; rereading: boolean }> {
   const turn = await turnAt(store, story, ref);
   const text = checkText(prose, 'new prose', MAX_PROSE_CHARS, flag);
   if (!text) throw new UsageError('the new prose is empty', { hint: `give the text with ${flag} or on stdin; to drop the turn, use --undo` });
-  const edited = await store.editTurnProse(story.id, turn.id, text, jobsAfterEdit(config));
-  return { turn: edited, previous: turn.prose };
+  const forgotten = (await store.listFacts(story.id)).filter((f) => f.turnId === turn.id && f.origin === 'dreamer').length;
+  const jobs = jobsAfterEdit(config);
+  const edited = await store.editTurnProse(story.id, turn.id, text, jobs);
+  return { turn: edited, previous: turn.prose, forgotten, rereading: jobs.some((j) => j.kind === 'extract-facts') };
 }
 
 /** A turn named by `ref`, or the head; a story without turns has none to name. */

@@ -260,9 +260,12 @@ export function createPlayController(opts: PlayControllerOptions) {
       if (!story) return;
       await settled();
       const s = await refreshStory();
-      const { turn } = await editProse(store, loaded.config, s, turnId, prose);
+      const { turn, forgotten, rereading } = await editProse(store, loaded.config, s, turnId, prose);
       await loadStory(s.id);
-      dispatch({ type: 'notice', notice: { level: 'info', text: `turn ${turn.depth} edited (${turn.prose.length} characters); the search index follows` } });
+      const facts = forgotten ? `; ${forgotten} fact${forgotten === 1 ? '' : 's'} read from the old prose forgotten` : '';
+      dispatch({ type: 'notice', notice: { level: 'info', text: `turn ${turn.depth} edited (${turn.prose.length} characters); the search index follows${facts}${rereading ? ', the Dreamer rereads it' : ''}` } });
+      // The new prose's embedding and facts are queued: the in-process Dreamer picks them up now, not after the next turn.
+      if (loaded.config.agents.dreamer.inProcess) startDreamer();
     },
     /** Switches to take `n` of turn `depth` of this branch (the head when undefined). */
     async switchTake(depth: number | undefined, n: number): Promise<void> {

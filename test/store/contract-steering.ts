@@ -56,6 +56,25 @@ export function steeringContract({ store }: ContractContext): void {
       await expect(s.editTurnProse(other.id, t2!.id, 'x')).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('an edit forgets what the Dreamer read from the old prose, keeps the plan\'s facts and older values', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'Reread', premise: 'p' });
+      const [t1, t2] = await chain(s, st.id, 2, 'walk');
+      await s.upsertEntities(st.id, t1!.id, [{ name: 'Maren', kind: 'character' }], [{ entityName: 'Maren', key: 'hides', value: 'the brass key' }], { origin: 'dreamer' });
+      await s.upsertEntities(st.id, t2!.id, [], [{ entityName: 'Maren', key: 'hides', value: 'the copper key' }], { origin: 'dreamer' });
+      await s.upsertEntities(st.id, t2!.id, [], [{ entityName: 'Maren', key: 'mood', value: 'wary' }], { origin: 'plan' });
+      await s.addProposals(st.id, t2!.id, 'dreamer', [{ op: 'fact', entity: 'Maren', key: 'owes', value: 'a debt' }]);
+      await s.addProposals(st.id, t1!.id, 'dreamer', [{ op: 'fact', entity: 'Maren', key: 'sings', value: 'at dusk' }]);
+      await s.editTurnProse(st.id, t2!.id, 'Maren shrugs and says nothing.', [{ kind: 'extract-facts' }]);
+      const facts = await s.listFacts(st.id);
+      expect(facts.map((f) => [f.key, f.value, f.origin, f.turnId])).toEqual([
+        ['hides', 'the brass key', 'dreamer', t1!.id],
+        ['mood', 'wary', 'plan', t2!.id],
+      ]);
+      expect((await s.listProposals(st.id, { state: 'pending' })).map((p) => p.turnId)).toEqual([t1!.id]);
+      expect((await s.listJobs({ storyId: st.id })).filter((j) => j.turnId === t2!.id).map((j) => j.kind)).toContain('extract-facts');
+    });
+
     it('a story file carries the Author\'s Note and each turn\'s steering, both ways', async () => {
       const s = store();
       const st = await s.importStory({

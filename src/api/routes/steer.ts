@@ -37,7 +37,7 @@ export function registerSteerRoutes(app: FastifyInstance, ctx: ApiContext): void
     '/v1/stories/:id/turns/:turnId/prose',
     {
       schema: {
-        summary: "Replace a turn's prose (\"head\" for the current turn): the search index follows, its embedding is redone; entities and facts stay (they come from the plan)",
+        summary: "Replace a turn's prose (\"head\" for the current turn): the search index follows; its embedding and the facts the Dreamer read from it are redone (queued); the plan's entities and facts stay",
         tags: ['steering'],
         params: turnParams,
         body: { type: 'object', properties: { prose: { type: 'string', maxLength: 200_000 } }, required: ['prose'], additionalProperties: false },

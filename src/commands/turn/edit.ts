@@ -11,9 +11,16 @@ export async function run(ref: string, opts: TurnFlags, g: GlobalOptions): Promi
   await withStore(g, async (store, loaded) => {
     const story = await findStory(store, ref);
     const at = typeof opts.edit === 'string' ? opts.edit : undefined;
-    const { turn, previous } = await editProse(store, loaded.config, story, at, text);
-    if (g.json) return printJson({ turn: { id: turn.id, storyId: turn.storyId, depth: turn.depth, action: turn.action, prose: turn.prose, editedAt: turn.editedAt }, previousChars: previous.length });
+    const { turn, previous, forgotten, rereading } = await editProse(store, loaded.config, story, at, text);
+    if (g.json) {
+      return printJson({ turn: { id: turn.id, storyId: turn.storyId, depth: turn.depth, action: turn.action, prose: turn.prose, editedAt: turn.editedAt },
+        previousChars: previous.length, factsForgotten: forgotten, factsRereadQueued: rereading });
+    }
     process.stdout.write(`turn ${turn.depth} (${turn.id}) edited: ${previous.length} → ${turn.prose.length} characters\n`);
+    if (forgotten || rereading) {
+      const what = forgotten ? `${forgotten} fact${forgotten === 1 ? '' : 's'} read from the old prose forgotten` : 'no facts had been read from the old prose';
+      process.stdout.write(`${what}${rereading ? '; the Dreamer reads the new prose (luna dream)' : ''}\n`);
+    }
   });
 }
 
