@@ -208,6 +208,8 @@ describe('editing a turn', () => {
     const edited = JSON.parse(await ok(['turn', id, '--edit', t2.id.slice(0, 8), '--text', 'The lamp flares green; a heron cries below.', '--json']));
     expect(edited.turn).toMatchObject({ id: t2.id, prose: 'The lamp flares green; a heron cries below.' });
     expect(edited.turn.editedAt).toEqual(expect.any(String));
+    // extract-facts is on by default: the new prose is queued to be read again.
+    expect(edited).toMatchObject({ factsForgotten: expect.any(Number), factsRereadQueued: true });
     const ctx = await ok(['context', id, '--action', 'I follow the heron', '--full']);
     expect(ctx).toContain('[turn 2] > I light the lamp\nThe lamp flares green; a heron cries below.');
 
