@@ -81,8 +81,7 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const nameWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.split(/\s+/))));
   const queryStems = searchTerms(action).filter((t) => !nameWords.has(t)).map(stem);
 
-  const stems = new Map<string, string>();
-  // Other entities by each word of their names, so a sentence is checked against the few its words could name.
+    // Other entities by each word of their names, so a sentence is checked against the few its words could name.
   const othersByWord = new Map<string, { name: string; terms: string[] }[]>();
   for (const o of otherTerms) {
     for (const w of new Set(o.terms.flatMap((t) => t.match(WORD) ?? []))) {
@@ -93,7 +92,7 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
     }
   }
   const namedWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.match(WORD) ?? [])));
-  const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, othersByWord, namedWords, stems };
+  const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, othersByWord, namedWords, wordHits: new Map() };
   const bar = queryStems.length ? MIN_SENTENCE : MIN_SENTENCE - 1;
   const passages: Passage[] = [];
   const needParent: { passage: Passage; parentId: string }[] = [];
@@ -180,8 +179,8 @@ interface ScoreContext {
   namedWords: Set<string>;
   /** Adjacent content-word pairs of the action. */
   phrases: string[];
-  /** Word → stem, shared by every sentence of one retrieval. */
-  stems: Map<string, string>;
+  /** Word → the query stems it matches, shared by every sentence of one retrieval. */
+  wordHits: Map<string, readonly string[]>;
 }
 
 /**
@@ -191,19 +190,16 @@ interface ScoreContext {
  */
 function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): SentenceScore {
   const lower = sentence.toLowerCase();
+  const tokens = lower.match(WORD) ?? [];
   const why: string[] = [];
   let score = 0;
   if (ctx.queryStems.length) {
-    const words: string[] = [];
-    for (const m of lower.matchAll(WORD)) {
-      let st = ctx.stems.get(m[0]);
-      if (st === undefined) ctx.stems.set(m[0], (st = stem(m[0])));
-      words.push(st);
-    }
-    const hits = ctx.queryStems.filter((q) => words.some((w) => sameStem(q, w)));
-    if (hits.length) {
-      score += 2 * hits.length;
-      why.push(`matches ${hits.join(', ')}`);
+    const hits = new Set<string>();
+    for (const w of tokens) for (const q of queryHitsOf(w, ctx)) hits.add(q);
+    if (hits.size) {
+      const matched = ctx.queryStems.filter((q) => hits.has(q));
+      score += 2 * matched.length;
+      why.push(`matches ${matched.join(', ')}`);
     }
     const phrase = ctx.phrases.find((p) => lower.includes(p));
     if (phrase) {
@@ -215,7 +211,6 @@ function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): Sent
   if (names.length) {
     score += 3;
     why.push(`names ${names.map((n) => n.name).join(', ')}`);
-    const tokens = new Set(lower.match(WORD) ?? []);
     let related: { name: string } | undefined;
     for (const w of tokens) {
       related = ctx.othersByWord.get(w)?.find((o) => o.terms.some((t) => mentions(lower, t)));
@@ -246,6 +241,18 @@ function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): Sent
   }
   return { score, why };
 }
+
+/** The query stems a word matches, worked out once per distinct word of a retrieval (its prose repeats words). */
+function queryHitsOf(word: string, ctx: ScoreContext): readonly string[] {
+  let hits = ctx.wordHits.get(word);
+  if (hits === undefined) {
+    const st = stem(word);
+    hits = ctx.queryStems.filter((q) => sameStem(q, st));
+    ctx.wordHits.set(word, hits.length ? hits : NONE);
+  }
+  return hits;
+}
+const NONE: readonly string[] = Object.freeze([]);
 const WORD = /[\p{L}\p{N}_]+/gu;
 const CAPITALISED = /(?<=[\p{L},;:]\s+)\p{Lu}[\p{Ll}'’-]+/gu;
 
