@@ -1,7 +1,16 @@
-import { PNG } from 'pngjs';
-// The encoder's own module: the package's index also loads the WebAssembly decoder, which drawing never needs.
-import { toRGBA8888 } from 'sixel/lib/Colors.js';
-import { FINALIZER, image2sixel, introducer, sixelEncode } from 'sixel/lib/SixelEncoder.js';
+import { createRequire } from 'node:module';
+import type * as Pngjs from 'pngjs';
+import type * as Colors from 'sixel/lib/Colors.js';
+import type * as Encoder from 'sixel/lib/SixelEncoder.js';
+
+// Loaded on the first sixel picture, not with `luna play` (~30 ms at start-up for a terminal that may never
+// need them). The encoder's own modules: the package's index also loads the WebAssembly decoder, never needed here.
+const require = createRequire(import.meta.url);
+let libs: { PNG: typeof Pngjs.PNG; toRGBA8888: typeof Colors.toRGBA8888 } & typeof Encoder;
+function load(): typeof libs {
+  libs ??= { PNG: (require('pngjs') as typeof Pngjs).PNG, toRGBA8888: (require('sixel/lib/Colors.js') as typeof Colors).toRGBA8888, ...(require('sixel/lib/SixelEncoder.js') as typeof Encoder) };
+  return libs;
+}
 
 /** A terminal cell's size in pixels when the terminal has not told us (most fonts at 96 dpi are 8–10 × 16–20). */
 export const DEFAULT_CELL_PX = { width: 10, height: 20 };
@@ -17,6 +26,7 @@ const MAX_COLORS = 256;
  * render is not sent as a megapixel sixel when the panel has room for a tenth of that).
  */
 export function sixelImage(png: Buffer, cells: { cols: number; rows: number }, cellPx = DEFAULT_CELL_PX): string | null {
+  const { PNG, image2sixel, introducer, sixelEncode, FINALIZER } = load();
   let src: { width: number; height: number; data: Buffer };
   try {
     src = PNG.sync.read(png);
@@ -45,6 +55,7 @@ function fewColours(rgba: Uint8Array): number[] | null {
     seen.add((rgba[i]! << 16) | (rgba[i + 1]! << 8) | rgba[i + 2]!);
     if (seen.size > MAX_COLORS) return null;
   }
+  const { toRGBA8888 } = load();
   return [...seen].map((c) => toRGBA8888(c >> 16, (c >> 8) & 255, c & 255));
 }
 
