@@ -42,7 +42,10 @@ for (const [entry, out] of bundles) await build({
   sourcemap: false,
   define: { 'process.env.NODE_ENV': '"production"' },
   // Node packages with native parts or heavy SDKs stay outside; the TUI only imports ink, react and LUNA code.
-  external: ['better-sqlite3', 'node-llama-cpp', 'pg', 'sqlite-vec', 'openai', '@anthropic-ai/sdk', 'bullmq', 'ioredis', 'execa', 'cli-table3', 'ora', 'systeminformation', 'yaml', 'zod', 'commander'],
+  // sixel's quantiser (upng.js) assigns an undeclared global, which throws in the bundle's strict-mode ESM: it
+  // and the PNG decoder it works with load from node_modules as the CommonJS they are (src/tui/sixel.ts
+  // requires them on the first sixel picture).
+  external: ['sixel', 'pngjs', 'better-sqlite3', 'node-llama-cpp', 'pg', 'sqlite-vec', 'openai', '@anthropic-ai/sdk', 'bullmq', 'ioredis', 'execa', 'cli-table3', 'ora', 'systeminformation', 'yaml', 'zod', 'commander'],
   banner: { js: "import { createRequire as __lunaCreateRequire } from 'module'; const require = __lunaCreateRequire(import.meta.url);" },
   plugins: [keepLunaModulesExternal],
   logLevel: 'warning',

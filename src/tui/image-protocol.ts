@@ -1,27 +1,37 @@
+import { sixelImage } from './sixel.js';
+
 /**
- * Inline images in the terminal, for the two protocols that take a PNG as it is (no decoding, no library):
- * kitty's graphics protocol (kitty, WezTerm, Ghostty, Konsole) and iTerm2's inline images (iTerm2, WezTerm,
- * mintty). Sixel would need the PNG decoded and quantised, so a sixel-only terminal gets the path instead.
+ * Inline images in the terminal: kitty's graphics protocol (kitty, WezTerm, Ghostty, Konsole) and iTerm2's
+ * inline images (iTerm2, WezTerm, mintty) take the PNG as it is; sixel (foot, mlterm, Windows Terminal,
+ * contour, xterm started with it) takes pixels, so the PNG is decoded, scaled and quantised (src/tui/sixel.ts).
  */
 
-export type ImageProtocol = 'kitty' | 'iterm2';
+export type ImageProtocol = 'kitty' | 'iterm2' | 'sixel';
 
 /**
  * Which protocol the terminal speaks, from what it tells its programs; null: none we know, or output is not
  * a terminal at all (a pipe, a file, a test): escapes must never reach those. LUNA_INLINE_IMAGES=0 turns it
- * off, =kitty / =iterm2 forces one (a terminal that speaks it but does not say so, e.g. inside tmux).
- * NO_COLOR is about colour, not pictures, so it does not change this.
+ * off, =kitty / =iterm2 / =sixel forces one (a terminal that speaks it but does not say so: tmux with
+ * passthrough, xterm started with sixel, which no variable reveals). NO_COLOR is about colour, not pictures.
+ *
+ * Only the environment is read, never a query such as DA1 (`ESC [ c`, whose reply lists 4 for sixel): the reply
+ * comes back on stdin, which Ink reads, so a reply that arrives late (ssh, a busy terminal) or never would
+ * reach the prompt as typed keys, or stall start-up waiting for it.
  */
 export function detectImageProtocol(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }): ImageProtocol | null {
   if (!stream.isTTY) return null;
   const force = env.LUNA_INLINE_IMAGES?.toLowerCase();
   if (force === '0' || force === 'off' || force === 'false' || force === 'no') return null;
-  if (force === 'kitty' || force === 'iterm2') return force;
+  if (force === 'kitty' || force === 'iterm2' || force === 'sixel') return force;
   if (env.TERM === 'dumb') return null;
   // tmux and screen swallow both protocols unless passthrough is set up: the path is the safe answer there.
   if (env.TMUX || env.TERM?.startsWith('screen') || env.TERM?.startsWith('tmux')) return null;
   if (env.KITTY_WINDOW_ID || env.TERM === 'xterm-kitty' || env.TERM === 'xterm-ghostty' || env.TERM_PROGRAM === 'ghostty') return 'kitty';
+  // WezTerm and mintty speak sixel too, but iTerm2's protocol sends the PNG as it is and lets them scale it.
   if (env.TERM_PROGRAM === 'iTerm.app' || env.LC_TERMINAL === 'iTerm2' || env.TERM_PROGRAM === 'WezTerm' || env.TERM_PROGRAM === 'mintty') return 'iterm2';
+  // foot (TERM=foot, foot-direct), mlterm (MLTERM holds its version), contour, Windows Terminal (WT_SESSION, 1.22+)
+  const term = env.TERM ?? '';
+  if (term.startsWith('foot') || term.startsWith('mlterm') || env.MLTERM || term.startsWith('contour') || env.TERM_PROGRAM?.toLowerCase() === 'contour' || env.WT_SESSION) return 'sixel';
   return null;
 }
 
@@ -58,8 +68,11 @@ export function iterm2Image(png: Buffer, cells: { cols: number; rows: number }, 
   return `\x1b]1337;File=name=${n};inline=1;size=${png.length};width=${cells.cols};height=${cells.rows};preserveAspectRatio=1:${png.toString('base64')}\x07`;
 }
 
-export function encodeImage(protocol: ImageProtocol, png: Buffer, cells: { cols: number; rows: number }): string {
-  return protocol === 'kitty' ? kittyImage(png, cells) : iterm2Image(png, cells);
+/** The escape that draws the PNG in that many cells; null when it cannot be drawn (sixel: not a PNG it can decode). */
+export function encodeImage(protocol: ImageProtocol, png: Buffer, cells: { cols: number; rows: number }): string | null {
+  if (protocol === 'kitty') return kittyImage(png, cells);
+  if (protocol === 'iterm2') return iterm2Image(png, cells);
+  return sixelImage(png, cells);
 }
 
 /**

@@ -42,7 +42,7 @@ describe('terminal image protocols', () => {
     expect(fitCells(null, null, 30, 8)).toEqual({ cols: 30, rows: 8 });
   });
 
-  it('detects the protocol from the environment, and never for a pipe, dumb terminal, tmux, or LUNA_INLINE_IMAGES=0', () => {
+  it('detects the protocol (kitty, iTerm2, sixel) from the environment, and never for a pipe, dumb terminal, tmux, or LUNA_INLINE_IMAGES=0', () => {
     expect(detectImageProtocol({ KITTY_WINDOW_ID: '1' }, tty)).toBe('kitty');
     expect(detectImageProtocol({ TERM: 'xterm-kitty' }, tty)).toBe('kitty');
     expect(detectImageProtocol({ TERM_PROGRAM: 'iTerm.app' }, tty)).toBe('iterm2');
@@ -55,6 +55,23 @@ describe('terminal image protocols', () => {
     expect(detectImageProtocol({ TERM_PROGRAM: 'iTerm.app', LUNA_INLINE_IMAGES: '0' }, tty)).toBeNull();
     expect(detectImageProtocol({ TERM: 'screen', LUNA_INLINE_IMAGES: 'kitty' }, tty)).toBe('kitty');
     expect(detectImageProtocol({ LUNA_INLINE_IMAGES: 'iterm2' }, { isTTY: false })).toBeNull();
+    // sixel: foot, mlterm, contour, Windows Terminal; WezTerm and mintty speak it too but keep iTerm2's PNG
+    expect(detectImageProtocol({ TERM: 'foot' }, tty)).toBe('sixel');
+    expect(detectImageProtocol({ TERM: 'foot-extra' }, tty)).toBe('sixel');
+    expect(detectImageProtocol({ TERM: 'mlterm' }, tty)).toBe('sixel');
+    expect(detectImageProtocol({ TERM: 'xterm', MLTERM: '3.9.3' }, tty)).toBe('sixel');
+    expect(detectImageProtocol({ TERM: 'contour' }, tty)).toBe('sixel');
+    expect(detectImageProtocol({ TERM: 'xterm-256color', WT_SESSION: '0f7c2e2a-1b9e-4a52-9d6e-5d0f6b1f0c11' }, tty)).toBe('sixel');
+    expect(detectImageProtocol({ TERM_PROGRAM: 'WezTerm', TERM: 'xterm-256color', WT_SESSION: 'x' }, tty)).toBe('iterm2');
+    expect(detectImageProtocol({ TERM_PROGRAM: 'mintty', TERM: 'xterm' }, tty)).toBe('iterm2');
+    // xterm says nothing about having been started with sixel: only the override turns it on
+    expect(detectImageProtocol({ TERM: 'xterm' }, tty)).toBeNull();
+    expect(detectImageProtocol({ TERM: 'xterm', LUNA_INLINE_IMAGES: 'SIXEL' }, tty)).toBe('sixel');
+    // tmux 3.3 has no sixel: the path, unless forced (tmux 3.4 built with sixel)
+    expect(detectImageProtocol({ TERM: 'foot', TMUX: '/tmp/tmux-1/default,1,0' }, tty)).toBeNull();
+    expect(detectImageProtocol({ TERM: 'tmux-256color', TMUX: '/tmp/tmux-1/default,1,0', LUNA_INLINE_IMAGES: 'sixel' }, tty)).toBe('sixel');
+    expect(detectImageProtocol({ TERM: 'foot', LUNA_INLINE_IMAGES: 'off' }, tty)).toBeNull();
+    expect(detectImageProtocol({ TERM: 'foot' }, { isTTY: false })).toBeNull();
     // colour preferences do not decide pictures
     expect(detectImageProtocol({ KITTY_WINDOW_ID: '1', NO_COLOR: '1' }, tty)).toBe('kitty');
   });

@@ -1,27 +1,29 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { decode } from 'sixel';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/open.js';
 import { makePng } from '../helpers/comfyui-fake.js';
+import { killSession, tmux } from '../helpers/tmux.js';
 import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
 import { addTurn } from '../store/fixtures.js';
 import { waitFor } from './helpers.js';
 
 /**
  * /image in `luna play` in a real terminal (tmux). tmux's pipe-pane records the raw bytes the app writes, so
- * the test sees the escapes themselves: none inside tmux by default (it would swallow them), and iTerm2's
- * OSC 1337 with the PNG when forced with LUNA_INLINE_IMAGES (tmux with passthrough, say).
+ * the test sees the escapes themselves: none inside tmux by default (it would swallow them), iTerm2's
+ * OSC 1337 with the PNG when forced with LUNA_INLINE_IMAGES (tmux with passthrough, say), and a sixel DCS
+ * when the environment is a sixel terminal's (foot's TERM, no TMUX): tmux 3.3 cannot show it, but the bytes
+ * the app wrote to its real terminal are what is checked.
  */
 const ROOT = path.resolve(__dirname, '../..');
 const LUNA = path.join(ROOT, 'bin/luna');
 const sessions: string[] = [];
 let model: LoopbackServer;
 
-const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
 const capture = (name: string) => tmux('capture-pane', '-p', '-J', '-t', name);
 
 beforeAll(async () => {
@@ -31,7 +33,7 @@ afterAll(async () => {
   await model.close();
 });
 afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', ['kill-session', '-t', s]);
+  for (const s of sessions.splice(0)) killSession(s);
 });
 
 async function homeWithImage() {
@@ -53,7 +55,8 @@ async function homeWithImage() {
   return { home, story, file, png };
 }
 
-async function playAndOpenImage(what: string, env: string, expectPicture: boolean, flags = '') {
+/** `pictureEnd`: how the placed picture's bytes end (the escape's terminator, then restore-cursor); null: no picture expected. */
+async function playAndOpenImage(what: string, env: string, pictureEnd: string | null, flags = '') {
   const { home, story, file, png } = await homeWithImage();
   const name = `luna-img-${what}-${process.pid}-${Date.now()}`;
   const raw = path.join(home, 'raw.out');
@@ -67,7 +70,7 @@ async function playAndOpenImage(what: string, env: string, expectPicture: boolea
   const panel = capture(name);
   const recorded = () => (existsSync(raw) ? readFileSync(raw, 'latin1') : '');
   // The picture is drawn a moment after the frame; without a protocol, give it the same chance to (wrongly) appear.
-  if (expectPicture) await waitFor(() => recorded().includes('\x07\x1b8'), 'the picture written', 20_000);
+  if (pictureEnd) await waitFor(() => recorded().includes(pictureEnd), 'the picture written', 20_000);
   else await new Promise((r) => setTimeout(r, 1500));
   tmux('send-keys', '-t', name, 'Escape');
   // A key right behind a lone Esc would read as Alt+key: let the Esc stand alone first.
@@ -81,26 +84,39 @@ async function playAndOpenImage(what: string, env: string, expectPicture: boolea
 
 describe('/image in a real terminal', () => {
   it('inside tmux (no image protocol): the panel shows the path, and no image escape is ever written', async () => {
-    const r = await playAndOpenImage('plain', '', false);
+    const r = await playAndOpenImage('plain', '', null);
     expect(r.bytes).toContain('\x1b[?1049h'); // the recording works: it has the app's own escapes
     expect(r.screen).toContain(r.file);
     expect(r.bytes).not.toContain('\x1b]1337;File=');
     expect(r.bytes).not.toContain('\x1b_G');
+    expect(r.bytes).not.toMatch(/\x1bP[0-9;]*q/);
   }, 90_000);
 
   it('--no-images wins over a forced protocol: the path only', async () => {
-    const r = await playAndOpenImage('noimages', 'LUNA_INLINE_IMAGES=iterm2', false, '--no-images');
+    const r = await playAndOpenImage('noimages', 'LUNA_INLINE_IMAGES=iterm2', null, '--no-images');
     expect(r.bytes).toContain('\x1b[?1049h');
     expect(r.screen).toContain(r.file);
     expect(r.bytes).not.toContain('\x1b]1337;File=');
   }, 90_000);
 
   it('LUNA_INLINE_IMAGES=iterm2: the PNG goes out as one OSC 1337 sequence, placed with the cursor saved and restored', async () => {
-    const r = await playAndOpenImage('iterm2', 'LUNA_INLINE_IMAGES=iterm2', true);
+    const r = await playAndOpenImage('iterm2', 'LUNA_INLINE_IMAGES=iterm2', '\x07\x1b8');
     const m = /\x1b7\x1b\[(\d+);1H\x1b\]1337;File=name=[^;]*;inline=1;size=(\d+);width=(\d+);height=(\d+);preserveAspectRatio=1:([A-Za-z0-9+/=]+)\x07\x1b8/.exec(r.bytes);
     expect(m, 'an OSC 1337 image placed under the panel text').not.toBeNull();
     expect(Number(m![2])).toBe(r.png.length);
     expect(Buffer.from(m![5]!, 'base64').equals(r.png)).toBe(true);
     expect(r.screen).not.toContain(r.png.toString('base64').slice(0, 40));
+  }, 90_000);
+
+  it('a terminal that reports sixel (TERM=foot, not in tmux): the picture goes out as one sixel DCS, decoded, resized and placed', async () => {
+    const r = await playAndOpenImage('sixel', 'TMUX= TERM=foot', '\x1b\\\x1b8');
+    const m = /\x1b7\x1b\[(\d+);1H\x1bP0;0;q([^\x1b]*)\x1b\\\x1b8/.exec(r.bytes);
+    expect(m, 'a sixel image placed under the panel text').not.toBeNull();
+    const img = decode(m![2]!);
+    // the 48x24 PNG scaled up to its cells at 10x20 px each, keeping its 2:1 shape
+    expect(img.width).toBe(img.height * 2);
+    expect(img.width).toBeGreaterThan(48);
+    expect(r.screen).toContain(r.file);
+    expect(r.bytes).not.toContain('\x1b]1337;File=');
   }, 90_000);
 });
