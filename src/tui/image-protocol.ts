@@ -26,9 +26,11 @@ export function detectImageProtocol(env: NodeJS.ProcessEnv, stream: { isTTY?: bo
   if (env.TERM === 'dumb') return null;
   // tmux and screen swallow both protocols unless passthrough is set up: the path is the safe answer there.
   if (env.TMUX || env.TERM?.startsWith('screen') || env.TERM?.startsWith('tmux')) return null;
-  if (env.KITTY_WINDOW_ID || env.TERM === 'xterm-kitty' || env.TERM === 'xterm-ghostty' || env.TERM_PROGRAM === 'ghostty') return 'kitty';
+  if (env.KITTY_WINDOW_ID || env.KITTY_PID || env.TERM === 'xterm-kitty' || env.TERM === 'xterm-ghostty' || env.TERM_PROGRAM === 'ghostty' || env.GHOSTTY_RESOURCES_DIR) return 'kitty';
+  // Konsole speaks kitty's protocol (PNG payloads) from 22.04 on (KONSOLE_VERSION 220400).
+  if (Number(env.KONSOLE_VERSION) >= 220400) return 'kitty';
   // WezTerm and mintty speak sixel too, but iTerm2's protocol sends the PNG as it is and lets them scale it.
-  if (env.TERM_PROGRAM === 'iTerm.app' || env.LC_TERMINAL === 'iTerm2' || env.TERM_PROGRAM === 'WezTerm' || env.TERM_PROGRAM === 'mintty') return 'iterm2';
+  if (env.TERM_PROGRAM === 'iTerm.app' || env.LC_TERMINAL === 'iTerm2' || env.TERM_PROGRAM === 'WezTerm' || env.WEZTERM_PANE || env.TERM_PROGRAM === 'mintty') return 'iterm2';
   // foot (TERM=foot, foot-direct), mlterm (MLTERM holds its version), contour, Windows Terminal (WT_SESSION, 1.22+)
   const term = env.TERM ?? '';
   if (term.startsWith('foot') || term.startsWith('mlterm') || env.MLTERM || term.startsWith('contour') || env.TERM_PROGRAM?.toLowerCase() === 'contour' || env.WT_SESSION) return 'sixel';

@@ -45,6 +45,10 @@ describe('terminal image protocols', () => {
   it('detects the protocol (kitty, iTerm2, sixel) from the environment, and never for a pipe, dumb terminal, tmux, or LUNA_INLINE_IMAGES=0', () => {
     expect(detectImageProtocol({ KITTY_WINDOW_ID: '1' }, tty)).toBe('kitty');
     expect(detectImageProtocol({ TERM: 'xterm-kitty' }, tty)).toBe('kitty');
+    expect(detectImageProtocol({ KONSOLE_VERSION: '230805', TERM: 'xterm-256color' }, tty)).toBe('kitty');
+    expect(detectImageProtocol({ KONSOLE_VERSION: '211200', TERM: 'xterm-256color' }, tty)).toBeNull();
+    expect(detectImageProtocol({ GHOSTTY_RESOURCES_DIR: '/usr/share/ghostty', TERM: 'xterm-256color' }, tty)).toBe('kitty');
+    expect(detectImageProtocol({ WEZTERM_PANE: '0', TERM: 'xterm-256color' }, tty)).toBe('iterm2');
     expect(detectImageProtocol({ TERM_PROGRAM: 'iTerm.app' }, tty)).toBe('iterm2');
     expect(detectImageProtocol({ LC_TERMINAL: 'iTerm2' }, tty)).toBe('iterm2');
     expect(detectImageProtocol({ TERM_PROGRAM: 'WezTerm' }, tty)).toBe('iterm2');
