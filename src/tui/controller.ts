@@ -5,8 +5,8 @@ import type { TurnEvent } from '../pipeline/events.js';
 import type { Session } from '../runtime/session.js';
 import type { Store, Story, Turn } from '../store/types.js';
 import { terminalLine } from '../util/terminal-text.js';
-import { afterCommit, retryAction, switchHead, undo } from '../story/ops.js';
-import { editProse, retryAt, switchTake } from '../story/steer.js';
+import { afterCommit } from '../story/ops.js';
+import { steeringActions } from './controller-steer.js';
 import type { ShownTurn, TuiAction } from './state.js';
 import { currentArc } from './views.js';
 
@@ -217,6 +217,8 @@ export function createPlayController(opts: PlayControllerOptions) {
     return running;
   };
 
+  const steering = steeringActions({ store, loaded, dispatch, story: () => story, settled, refreshStory, loadStory, play, startDreamer });
+
   return {
     get story(): Story | null {
       return story;
@@ -229,80 +231,7 @@ export function createPlayController(opts: PlayControllerOptions) {
     loadEarlier,
     refreshQueue,
     play,
-    /** Another take of the head turn (a sibling branch). */
-    async retry(): Promise<void> {
-      if (!story) return;
-      await settled();
-      const s = await refreshStory();
-      const action = await retryAction(store, s).catch((err: Error) => {
-        dispatch({ type: 'notice', notice: { level: 'info', text: err.message } });
-        return null;
-      });
-      if (action === null) return;
-      // The retake keeps the head's steering: a continue stays a continue, its note and ooc go again.
-      const r = await retryAt(store, s, undefined);
-      await play(r.continued ? '' : action, 'retry', { continue: r.continued, note: r.note, ooc: r.ooc });
-    },
-    /** Another take of turn `depth` of this branch (a sibling of it), with its action and steering. */
-    async retryAt(depth: number): Promise<void> {
-      if (!story) return;
-      await settled();
-      const s = await refreshStory();
-      const turn = (await store.getBranch(s.id, s.headTurnId))[depth - 1];
-      if (!turn) return dispatch({ type: 'notice', notice: { level: 'error', text: `no turn ${depth} on this branch` } });
-      if (turn.id === s.headTurnId) return this.retry();
-      const r = await retryAt(store, s, turn.id);
-      dispatch({ type: 'notice', notice: { level: 'info', text: `another take of turn ${depth}; the old one stays (/takes at ${depth})` } });
-      await play(r.continued ? '' : r.action, 'continue', { fromTurnId: r.parentId, continue: r.continued, note: r.note, ooc: r.ooc });
-    },
-    /** Replaces a turn's prose (src/story/steer.ts) and shows the branch again. */
-    async editProse(turnId: string, prose: string): Promise<void> {
-      if (!story) return;
-      await settled();
-      const s = await refreshStory();
-      const { turn, forgotten, rereading } = await editProse(store, loaded.config, s, turnId, prose);
-      await loadStory(s.id);
-      const facts = forgotten ? `; ${forgotten} fact${forgotten === 1 ? '' : 's'} read from the old prose forgotten` : '';
-      dispatch({ type: 'notice', notice: { level: 'info', text: `turn ${turn.depth} edited (${turn.prose.length} characters); the search index follows${facts}${rereading ? ', the Dreamer rereads it' : ''}` } });
-      // The new prose's embedding and facts are queued: the in-process Dreamer picks them up now, not after the next turn.
-      if (loaded.config.agents.dreamer.inProcess) startDreamer();
-    },
-    /** Switches to take `n` of turn `depth` of this branch (the head when undefined). */
-    async switchTake(depth: number | undefined, n: number): Promise<void> {
-      if (!story) return;
-      await settled();
-      const s = await refreshStory();
-      const ref = depth === undefined ? undefined : (await store.getBranch(s.id, s.headTurnId))[depth - 1]?.id ?? `no turn ${depth}`;
-      const { take, head } = await switchTake(store, s, ref, n);
-      await loadStory(s.id);
-      dispatch({ type: 'notice', notice: { level: 'info', text: `on take ${take.n} of turn ${take.turn.depth}; the story continues from turn ${head.depth}` } });
-    },
-    /** Reloads the story after a change made outside a turn (an edit, a take switch). */
-    async reload(): Promise<void> {
-      if (story) await loadStory(story.id);
-    },
-    /** Moves the head back one turn; the undone turn stays as a branch. Returns the undone turn, for the caller to announce. */
-    async undo(): Promise<{ action: string; depth: number } | null> {
-      if (!story) return null;
-      await settled();
-      const s = await refreshStory();
-      const done = await undo(store, s).catch((err: Error) => {
-        dispatch({ type: 'notice', notice: { level: 'info', text: err.message } });
-        return null;
-      });
-      if (!done) return null;
-      await loadStory(s.id);
-      return { action: done.undone.action, depth: done.undone.depth };
-    },
-    /** Switches to the branch ending at `ref` (a turn id or "root"). */
-    async moveHead(ref: string, note: string): Promise<void> {
-      if (!story) return;
-      await settled();
-      const s = await refreshStory();
-      await switchHead(store, s, ref);
-      await loadStory(s.id);
-      dispatch({ type: 'notice', notice: { level: 'info', text: note } });
-    },
+    ...steering,
     cancel(): boolean {
       if (!turnCtrl) return false;
       turnCtrl.abort();
