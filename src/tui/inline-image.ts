@@ -11,6 +11,11 @@ export interface InlineImages {
 const MAX_INLINE_BYTES = 8 * 1024 * 1024;
 let cached: { path: string; bytes: Buffer | null } | null = null;
 
+/** Bytes both protocols take as they are: a PNG small enough to send; else null. */
+function sendable(b: Buffer): Buffer | null {
+  return b.length <= MAX_INLINE_BYTES && b.length >= 4 && b.readUInt32BE(0) === 0x89504e47 ? b : null;
+}
+
 /** The file's bytes when it is a PNG small enough to send (both protocols take PNG as it is); else null. */
 function pngBytes(path: string): Buffer | null {
   if (cached?.path === path) return cached.bytes;
@@ -31,7 +36,7 @@ function pngBytes(path: string): Buffer | null {
  */
 export function drawImage(protocol: ImageProtocol, img: OverlayImage, box: { row: number; col: number; cols: number; rows: number }): string {
   if (img.mime !== 'image/png' || box.rows < 2 || box.cols < 4) return '';
-  const png = pngBytes(img.path);
+  const png = img.bytes ? sendable(img.bytes) : pngBytes(img.path);
   if (!png) return '';
   const cells = fitCells(img.width, img.height, box.cols, box.rows);
   return (protocol === 'kitty' ? KITTY_DELETE_ALL : '') + placeAt(box.row, box.col, encodeImage(protocol, png, cells));
