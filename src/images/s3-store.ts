@@ -19,6 +19,9 @@ const REQUEST_TIMEOUT_MS = 60_000;
  * SDK's own defaults (AWS_REGION, AWS_ENDPOINT_URL_S3) decide.
  */
 export function createS3Store(cfg: ImagesStoreConfig | undefined): S3Store {
+  // The SDK warns on every process that Node 20 support ends in 2027: the project's concern (its engines
+  // field), not the player's, and it would land in the middle of `luna turn`'s output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const region = cfg?.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const client = new S3Client({
     region,
