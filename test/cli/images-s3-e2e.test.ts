@@ -101,4 +101,15 @@ describe('images in an S3 bucket, end to end through bin/luna', () => {
     expect(del.exitCode, del.stderr).toBe(0);
     expect(s3.objects.size).toBe(0);
   });
+
+  it('luna doctor writes, reads and deletes a probe object; with a wrong secret it fails naming the cause, never the secret', async () => {
+    const ok = JSON.parse((await luna(['doctor', '--json'], { home, env })).stdout).checks.find((c: { check: string }) => c.check === 'images store');
+    expect(ok).toMatchObject({ status: 'pass', detail: `s3://luna-images/prod at ${s3.url}: writes, reads and deletes` });
+    expect(s3.requests.slice(-3).map((r) => r.split(' ')[0])).toEqual(['PUT', 'GET', 'DELETE']);
+    const wrong = 'wrong-secret-0000000000000000000000000000';
+    const r = await luna(['doctor', '--json'], { home, env: { ...env, AWS_SECRET_ACCESS_KEY: wrong } });
+    const bad = JSON.parse(r.stdout).checks.find((c: { check: string }) => c.check === 'images store');
+    expect(bad).toMatchObject({ status: 'fail', detail: expect.stringContaining('the secret key does not match the access key (SignatureDoesNotMatch'), fix: expect.stringContaining('AWS_SECRET_ACCESS_KEY') });
+    expect(r.stdout + r.stderr).not.toContain(wrong);
+  });
 });
