@@ -117,6 +117,12 @@ export class BurstError extends LunaError {
     this.retryable = opts.retryable ?? false;
   }
 }
+/** The images folder or bucket could not store or give back a picture (unreachable, refused, no such bucket). */
+export class ImageStoreError extends LunaError {
+  constructor(message: string, opts: LunaErrorOptions = {}) {
+    super(message, ExitCode.failure, opts);
+  }
+}
 export class NotImplementedError extends LunaError {
   constructor(what: string, issue?: string) {
     super(`${what} is not implemented yet`, ExitCode.notImplemented, {

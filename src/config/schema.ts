@@ -73,6 +73,21 @@ const agentBase = {
   temperature: z.number().min(0).max(2).optional(),
 };
 
+/** S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit. */
+const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()\/-]*)?$/;
+
+export const imagesStoreSchema = z.strictObject({
+  /** s3://BUCKET or s3://BUCKET/PREFIX: objects are <prefix>/<story>/<turn>-<n>.<ext>. */
+  url: z.string().regex(S3_URL, 'expected s3://BUCKET or s3://BUCKET/PREFIX (a bucket name in lowercase letters, digits, dots and hyphens)'),
+  /** An S3-compatible endpoint (MinIO, Cloudflare R2, Ceph RGW…); unset: AWS S3 (or AWS_ENDPOINT_URL_S3). */
+  endpoint: z.string().refine((u) => /^https?:\/\/[^\s/]/i.test(u) && URL.canParse(u) && !new URL(u).username && !new URL(u).password, 'expected an http:// or https:// URL without credentials').optional(),
+  /** Unset: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1 (what MinIO and R2 accept). */
+  region: z.string().min(1).optional(),
+  /** Address the bucket as ENDPOINT/BUCKET/KEY instead of BUCKET.ENDPOINT/KEY; default true with an endpoint (MinIO, Ceph need it). */
+  forcePathStyle: z.boolean().optional(),
+});
+export type ImagesStoreConfig = z.infer<typeof imagesStoreSchema>;
+
 export const agentsSchema = z.strictObject({
   preprocessor: z.strictObject({
     ...agentBase,
@@ -110,10 +125,16 @@ export const agentsSchema = z.strictObject({
         /** How to learn that a run finished: the /ws websocket (auto: when this Node has one), or polling /history. */
         transport: z.enum(['auto', 'websocket', 'poll']).default('auto'),
         pollMs: z.number().int().positive().default(1000),
-        /** Where images are written (<imagesDir>/<story>/<turn>-<n>.png); default <home>/images. In production, a directory every worker and API shares (NFS, or an object-store bucket mounted with gcsfuse/s3fs). */
+        /** Where images are written (<imagesDir>/<story>/<turn>-<n>.png); default <home>/images. In production, a directory every worker and API shares (NFS), or imagesStore. */
         imagesDir: z.string().min(1).optional(),
+        /** Images in an S3-compatible bucket instead of imagesDir (docs/images.md); credentials come only from the AWS chain (env, profile, role). */
+        imagesStore: imagesStoreSchema.optional(),
         /** What an hour of the ComfyUI GPU costs; unset: cost.selfHosted's GPU hour (0 when none is configured). */
         gpuHourUsd: z.number().nonnegative().optional(),
+      })
+      .superRefine((c, ctx) => {
+        // Two places to write would leave readers guessing which one a new picture went to.
+        if (c.imagesDir !== undefined && c.imagesStore !== undefined) ctx.addIssue({ code: 'custom', path: ['imagesDir'], input: c.imagesDir, message: 'expected imagesDir or imagesStore, not both' });
       })
       .optional(),
   }),

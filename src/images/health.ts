@@ -31,3 +31,24 @@ export async function checkComfyUi(config: LunaConfig, signal: AbortSignal): Pro
     return { ok: false, detail: `${cfg.url} did not answer: ${(err as Error).message}`, fix: 'start ComfyUI, or fix agents.dreamer.comfyui.url' };
   }
 }
+
+/**
+ * `luna doctor` with an imagesStore: writes, reads back and deletes one small probe object, so a missing bucket,
+ * a refusing policy, wrong credentials or a dead endpoint show up before a rendered picture has nowhere to go.
+ */
+export async function checkImageStore(config: LunaConfig, home: string): Promise<ComfyCheck | null> {
+  const cfg = config.agents.dreamer.comfyui;
+  if (!cfg?.imagesStore) return null;
+  const { openImageStore } = await import('./store.js');
+  const store = openImageStore(cfg, home);
+  try {
+    const probe = Buffer.from(`luna doctor ${new Date().toISOString()}\n`);
+    const location = await store.put('.luna-doctor-probe', probe, 'text/plain');
+    const back = await store.get(location);
+    await store.remove([location]);
+    if (!back?.equals(probe)) return { ok: false, detail: `${store.describe()}: the probe object read back differently`, fix: 'check the endpoint is an S3-compatible service (agents.dreamer.comfyui.imagesStore.endpoint)' };
+    return { ok: true, detail: `${store.describe()}: writes, reads and deletes` };
+  } catch (err) {
+    return { ok: false, detail: (err as Error).message, fix: err instanceof LunaError ? err.hint : undefined };
+  }
+}

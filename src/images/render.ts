@@ -4,16 +4,17 @@ import { isAbortError } from '../errors.js';
 import { selfHostedHourUsd } from '../models/pricing.js';
 import type { LedgerCall, RenderImages } from '../pipeline/deps.js';
 import { createComfyUiClient, type ComfyUiConfig } from './comfyui.js';
-import { writeTurnImages } from './files.js';
+import { storeTurnImages } from './files.js';
+import { openImageStore, type ImageStoreTarget } from './store.js';
 
 /**
  * The Dreamer's image step as an injected dependency: run the prompt on ComfyUI, write the images under
- * imagesDir, and price the run like other self-hosted work (GPU-seconds x $/GPU-hour). A failure carries its
+ * imagesDir or into the imagesStore bucket, and price the run like other self-hosted work (GPU-seconds x $/GPU-hour). A failure carries its
  * ledger row in `calls` (as model calls do), so a run the server did spend time on is never lost from cost.
  */
-export function createImageRenderer(comfy: ComfyUiConfig & { imagesDir?: string; gpuHourUsd?: number }, config: LunaConfig, home: string): RenderImages {
+export function createImageRenderer(comfy: ComfyUiConfig & ImageStoreTarget & { gpuHourUsd?: number }, config: LunaConfig, home: string): RenderImages {
   const client = createComfyUiClient(comfy);
-  const dir = comfy.imagesDir ?? path.join(home, 'images');
+  const images = openImageStore(comfy, home);
   const hourUsd = comfy.gpuHourUsd ?? selfHostedHourUsd(config.cost.selfHosted);
   const model = path.basename(comfy.workflow).replace(/\.json$/i, '') || 'workflow';
   const row = (outcome: LedgerCall['outcome'], gpuMs: number): LedgerCall => ({
@@ -26,8 +27,9 @@ export function createImageRenderer(comfy: ComfyUiConfig & { imagesDir?: string;
     let accepted = false;
     try {
       const run = await client.run(prompt, meta, signal, () => { accepted = true; });
-      const images = writeTurnImages(dir, meta.storyId, meta.turnId, run.images);
-      return { images, calls: [row('ok', run.gpuMs)], gpuSeconds: run.gpuMs / 1000, transport: run.transport };
+      // A store that fails (bucket down, access denied) fails the attempt: the queue retries the job, the turn stays.
+      const stored = await storeTurnImages(images, meta.storyId, meta.turnId, run.images);
+      return { images: stored, calls: [row('ok', run.gpuMs)], gpuSeconds: run.gpuMs / 1000, transport: run.transport };
     } catch (err) {
       // Refused or unreachable before ComfyUI took the prompt: no GPU time. Accepted, then failed or timed out:
       // the GPU may have worked the whole time, so the wall time is charged (an upper bound, never a silent 0).

@@ -1,6 +1,10 @@
-import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isS3Location } from '../images/s3-location.js';
+import type { ImageBlobStore } from '../images/store.js';
 import type { Store, TurnImage } from '../store/types.js';
+import { ensureDir } from '../util/ensure-dir.js';
+import { writeUserFile } from '../util/safe-write.js';
 
 export async function listStoryImages(store: Pick<Store, 'listTurnImages'>, storyId: string, turnIds?: string[]): Promise<TurnImage[]> {
   return store.listTurnImages(storyId, turnIds ? { turnIds } : undefined);
@@ -28,48 +32,60 @@ export function markdownImageLink(imagePath: string, outFile: string | null): st
  * The image links a Markdown export puts under each turn. `link`: a path relative to the output file (absolute
  * when printing to stdout); `inline`: a data: URI, so the document stands alone (it grows by 4/3 of each image).
  * `api`: the image's URL on the HTTP API (GET /v1/stories/:id/export?format=markdown), no server paths.
- * An image whose file is gone is left out, with a warning, rather than leaving a broken link.
+ * An image that is gone is left out, with a warning, rather than leaving a broken link. A picture kept in an S3
+ * bucket has no path to link: with an output file it is downloaded into `<file>.images/` beside it (the
+ * document and its folder move together, as with local pictures); printed to stdout it is linked by its s3:// URI.
  */
 export async function markdownImages(
-  store: Pick<Store, 'listTurnImages'>, storyId: string, ids: { main: string[]; branches: string[][] }, opts: { mode: 'link' | 'inline' | 'api'; outFile: string | null },
+  store: Pick<Store, 'listTurnImages'>, files: ImageBlobStore, storyId: string, ids: { main: string[]; branches: string[][] }, opts: { mode: 'link' | 'inline' | 'api'; outFile: string | null },
 ): Promise<{ main: string[][]; branches: string[][][]; warnings: string[] }> {
   const byTurn = imagesByTurn(await store.listTurnImages(storyId));
   const warnings: string[] = [];
-  const dests = (turnId: string): string[] => (byTurn.get(turnId) ?? []).flatMap((img) => {
-    if (!existsSync(img.path)) {
-      warnings.push(`image ${img.path} (turn ${turnId}) is missing; left out of the export`);
-      return [];
+  const missing = (img: TurnImage): null => {
+    warnings.push(`image ${img.path} (turn ${img.turnId}) is missing; left out of the export`);
+    return null;
+  };
+  const dest = async (img: TurnImage): Promise<string | null> => {
+    if (opts.mode === 'api') {
+      if (!(await files.exists(img.path).catch(() => true))) return missing(img);
+      return `</v1/stories/${storyId}/images/${img.id}>`;
     }
-    if (opts.mode === 'api') return [`</v1/stories/${storyId}/images/${img.id}>`];
-    if (opts.mode === 'inline') return [`data:${img.mime};base64,${readFileSync(img.path).toString('base64')}`];
-    return [markdownImageLink(img.path, opts.outFile)];
-  });
-  return { main: ids.main.map(dests), branches: ids.branches.map((b) => b.map(dests)), warnings };
+    const remote = isS3Location(img.path);
+    if (opts.mode === 'link' && !(remote && opts.outFile)) {
+      if (!remote && !existsSync(img.path)) return missing(img);
+      return remote ? `<${img.path}>` : markdownImageLink(img.path, opts.outFile);
+    }
+    const bytes = await files.get(img.path);
+    if (!bytes) return missing(img);
+    if (opts.mode === 'inline') return `data:${img.mime};base64,${bytes.toString('base64')}`;
+    const copy = path.join(`${path.resolve(opts.outFile!)}.images`, path.posix.basename(img.path));
+    ensureDir(path.dirname(copy), { what: 'the export\'s images folder' });
+    writeUserFile(copy, bytes, { what: 'exported image' });
+    return markdownImageLink(copy, opts.outFile);
+  };
+  const dests = async (turnId: string): Promise<string[]> => {
+    const out: string[] = [];
+    for (const img of byTurn.get(turnId) ?? []) {
+      const d = await dest(img);
+      if (d) out.push(d);
+    }
+    return out;
+  };
+  const each = async (turnIds: string[]) => {
+    const out: string[][] = [];
+    for (const id of turnIds) out.push(await dests(id));
+    return out;
+  };
+  const branches: string[][][] = [];
+  for (const b of ids.branches) branches.push(await each(b));
+  return { main: await each(ids.main), branches, warnings };
 }
 
 /**
- * Deleting a story removes its rows; this removes the picture files they pointed at, and the story's folder
- * when that leaves it empty. Only files the story's own rows named are touched, read before the delete.
- * Best effort: a file already gone or on a read-only share is not an error (the story is deleted either way).
+ * Deleting a story removes its rows; this removes the pictures they pointed at (files, and the story's folder
+ * when that leaves it empty; or objects in the bucket). Only what the story's own rows named is touched, read
+ * before the delete. Best effort: a picture already gone or on a read-only share is not an error.
  */
-export function removeImageFiles(paths: string[]): number {
-  let removed = 0;
-  const dirs = new Set<string>();
-  for (const p of paths) {
-    try {
-      rmSync(p);
-      removed++;
-      dirs.add(path.dirname(p));
-    } catch {
-      // gone already, or not ours to remove
-    }
-  }
-  for (const d of dirs) {
-    try {
-      rmdirSync(d); // only succeeds when empty
-    } catch {
-      // other files are still there
-    }
-  }
-  return removed;
+export function removeImages(files: ImageBlobStore, locations: string[]): Promise<number> {
+  return files.remove(locations);
 }

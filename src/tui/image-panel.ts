@@ -1,4 +1,6 @@
 import { UsageError } from '../errors.js';
+import { isS3Location } from '../images/s3-location.js';
+import type { ImageBlobStore } from '../images/store.js';
 import type { Store, Story, TurnImage } from '../store/types.js';
 import { terminalLine } from '../util/terminal-text.js';
 import type { Overlay } from './state.js';
@@ -8,7 +10,7 @@ import type { Overlay } from './state.js';
  * names the file; where the terminal speaks an image protocol the app draws the picture under the text
  * (src/tui/image-protocol.ts).
  */
-export async function imagePanel(store: Store, story: Story, args: string[]): Promise<Omit<Overlay, 'scroll'>> {
+export async function imagePanel(store: Store, story: Story, args: string[], files?: ImageBlobStore): Promise<Omit<Overlay, 'scroll'>> {
   const branch = await store.getBranchIds(story.id, story.headTurnId);
   const images = await store.listTurnImages(story.id, { turnIds: branch });
   if (!images.length) {
@@ -31,5 +33,7 @@ export async function imagePanel(store: Store, story: Story, args: string[]): Pr
     terminalLine(img.path),
     `prompt: ${terminalLine(img.prompt.replace(/\s+/g, ' ').slice(0, 200))}`,
   ];
-  return { title: `image · turn ${img.depth}`, lines, image: { path: img.path, mime: img.mime, width: img.width, height: img.height } };
+  // A picture in a bucket is fetched now, off the render path; the panel names it even when the fetch fails.
+  const bytes = files && isS3Location(img.path) && img.mime === 'image/png' ? await files.get(img.path).catch(() => null) : null;
+  return { title: `image · turn ${img.depth}`, lines, image: { path: img.path, mime: img.mime, width: img.width, height: img.height, ...(bytes ? { bytes } : {}) } };
 }

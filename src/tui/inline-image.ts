@@ -11,13 +11,17 @@ export interface InlineImages {
 const MAX_INLINE_BYTES = 8 * 1024 * 1024;
 let cached: { path: string; bytes: Buffer | null } | null = null;
 
-/** The file's bytes when it is a PNG small enough to send (kitty and iTerm2 take PNG as it is, sixel decodes it); else null. */
+/** Bytes every protocol can take: a PNG small enough to send (kitty and iTerm2 take it as it is, sixel decodes it); else null. */
+function sendable(b: Buffer): Buffer | null {
+  return b.length <= MAX_INLINE_BYTES && b.length >= 4 && b.readUInt32BE(0) === 0x89504e47 ? b : null;
+}
+
+/** The file's bytes when sendable; else null. */
 function pngBytes(path: string): Buffer | null {
   if (cached?.path === path) return cached.bytes;
   let bytes: Buffer | null = null;
   try {
-    const b = readFileSync(path);
-    if (b.length <= MAX_INLINE_BYTES && b.readUInt32BE(0) === 0x89504e47) bytes = b;
+    bytes = sendable(readFileSync(path));
   } catch {
     bytes = null; // gone since it was listed: the panel still names the path
   }
@@ -35,7 +39,7 @@ let encoded: { key: string; escape: string | null } | null = null;
  */
 export function drawImage(protocol: ImageProtocol, img: OverlayImage, box: { row: number; col: number; cols: number; rows: number }): string {
   if (img.mime !== 'image/png' || box.rows < 2 || box.cols < 4) return '';
-  const png = pngBytes(img.path);
+  const png = img.bytes ? sendable(img.bytes) : pngBytes(img.path);
   if (!png) return '';
   const cells = fitCells(img.width, img.height, box.cols, box.rows);
   const key = `${protocol}\0${img.path}\0${png.length}\0${cells.cols}x${cells.rows}`;

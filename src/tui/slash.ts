@@ -8,6 +8,7 @@ import type { PlayController } from './controller.js';
 import type { TuiAction } from './state.js';
 import { listBranches } from '../story/branches.js';
 import { imagePanel } from './image-panel.js';
+import { imageStoreFor } from '../images/store.js';
 import { loreCommand, lorePanel } from './lore-panel.js';
 import { entityPanel, factCommand, reviewCommand, reviewPanel } from './memory-edit-panel.js';
 import { branchPanel, contextPanel, costPanel, exportStory, jobsPanel, memoryPanel, takesPanel } from './views.js';
@@ -121,9 +122,9 @@ export async function runSlash(name: SlashName, args: string[], ctx: SlashContex
       case 'jobs':
         return dispatch({ type: 'overlay', overlay: await jobsPanel(store, fresh) });
       case 'image':
-        return dispatch({ type: 'overlay', overlay: await imagePanel(store, fresh, args) });
+        return dispatch({ type: 'overlay', overlay: await imagePanel(store, fresh, args, imageStoreFor(ctx.loaded)) });
       case 'export': {
-        const out = await exportStory(store, fresh, ctx.loaded.home);
+        const out = await exportStory(store, fresh, ctx.loaded.home, imageStoreFor(ctx.loaded));
         return info(`exported ${plural(out.turns, 'turn')} to ${out.json} and ${out.md}`);
       }
     }

@@ -56,6 +56,8 @@ export interface OverlayImage {
   mime: string;
   width: number | null;
   height: number | null;
+  /** Fetched already (a picture in an S3 bucket); else read from `path` when drawn. */
+  bytes?: Buffer;
 }
 
 export interface TuiState {

@@ -10,6 +10,7 @@ import { curateContext } from '../pipeline/preprocessor.js';
 import type { BranchInfo } from '../story/branches.js';
 import type { Take } from '../story/steer.js';
 import { bundleToMarkdown, exportBundleWithIds } from '../story/bundle.js';
+import type { ImageBlobStore } from '../images/store.js';
 import { markdownImages } from '../story/images.js';
 import type { LedgerAggregateRow, Store, Story, Turn } from '../store/types.js';
 
@@ -111,7 +112,7 @@ export function branchPanel(story: Story, branches: BranchInfo[], headDepth: num
   return { title: 'branches', lines };
 }
 
-export async function exportStory(store: Store, story: Story, home: string): Promise<{ json: string; md: string; turns: number }> {
+export async function exportStory(store: Store, story: Story, home: string, files: ImageBlobStore): Promise<{ json: string; md: string; turns: number }> {
   const { bundle, ids } = await exportBundleWithIds(store, story.id);
   const dir = path.join(home, 'exports');
   ensureDir(dir, { what: 'exports folder' });
@@ -122,6 +123,6 @@ export async function exportStory(store: Store, story: Story, home: string): Pro
   const write = (file: string, text: string) => writeUserFile(file, text, { what: 'export' });
   write(`${base}.json`, `${JSON.stringify(bundle, null, 2)}\n`);
   // Pictures are linked relative to the .md, as `luna story export -o` does.
-  write(`${base}.md`, bundleToMarkdown(bundle, { images: await markdownImages(store, story.id, ids, { mode: 'link', outFile: `${base}.md` }) }));
+  write(`${base}.md`, bundleToMarkdown(bundle, { images: await markdownImages(store, files, story.id, ids, { mode: 'link', outFile: `${base}.md` }) }));
   return { json: `${base}.json`, md: `${base}.md`, turns: bundle.turns.length };
 }

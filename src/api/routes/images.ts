@@ -1,6 +1,7 @@
-import { createReadStream, statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../../errors.js';
+import { ImageStoreError, NotFoundError } from '../../errors.js';
+import { imageStoreFor } from '../../images/store.js';
+import { HttpError } from '../errors.js';
 import type { TurnImage } from '../../store/types.js';
 import { callerOf, loadStory } from '../auth.js';
 import { errors, pageQuery, paginate } from '../schemas.js';
@@ -24,7 +25,8 @@ function view(storyId: string, i: TurnImage) {
 }
 
 /** A story's images (docs/images.md): the listing, and each image's bytes with its own content type. */
-export function registerImageRoutes(app: FastifyInstance, _ctx: ApiContext): void {
+export function registerImageRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const files = imageStoreFor(ctx.loaded);
   app.get<{ Params: { id: string }; Querystring: { limit?: string; cursor?: string } }>(
     '/v1/stories/:id/images',
     { schema: { summary: "The story's images, by turn (rendered by the Dreamer on ComfyUI)", tags: ['memory'], params, querystring: pageQuery, response: { 200: { type: 'object', properties: { data: { type: 'array', items: imageSchema }, nextCursor: { type: ['string', 'null'] } } }, ...errors } } },
@@ -43,18 +45,27 @@ export function registerImageRoutes(app: FastifyInstance, _ctx: ApiContext): voi
       const story = await loadStory(caller, req.params.id);
       const img = await caller.store.getTurnImage(story.id, req.params.imageId);
       if (!img) throw new NotFoundError(`no image ${req.params.imageId} in story ${story.id}`, { hint: `GET /v1/stories/${story.id}/images lists them` });
-      let size: number;
+      let bytes: Buffer | null;
       try {
-        size = statSync(img.path).size;
-      } catch {
-        throw new NotFoundError(`image ${img.id} is linked to its turn but its file is gone from the server`, { hint: 'the operator can re-run the image job (luna jobs) or restore agents.dreamer.comfyui.imagesDir' });
+        bytes = await files.get(img.path);
+      } catch (err) {
+        // The bucket or share is down or refuses us: the image is not gone, the server cannot reach it now. The
+        // cause names the bucket and endpoint, which are the operator's: it goes to the log, not to the tenant.
+        if (err instanceof ImageStoreError) {
+          req.log.error({ imageId: img.id, cause: err.message, hint: err.hint }, 'image store unavailable');
+          throw new HttpError(503, 'image_store_unavailable', `image ${img.id} cannot be read from the server's image store right now`, 'try again later; the server log has the cause');
+        }
+        throw err;
+      }
+      if (!bytes) {
+        throw new NotFoundError(`image ${img.id} is linked to its turn but its file is gone from the server`, { hint: 'the operator can re-run the image job (luna jobs) or restore agents.dreamer.comfyui.imagesDir or imagesStore' });
       }
       return reply
         .header('content-type', img.mime)
-        .header('content-length', size)
+        .header('content-length', bytes.length)
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'private, max-age=86400')
-        .send(createReadStream(img.path));
+        .send(bytes);
     },
   );
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { UsageError } from '../../errors.js';
 import { bundleToMarkdown, exportBundleWithIds, storyBundleSchema } from '../../story/bundle.js';
-import { markdownImages, removeImageFiles } from '../../story/images.js';
+import { imageStoreFor } from '../../images/store.js';
+import { markdownImages, removeImages } from '../../story/images.js';
 import { createStory } from '../../story/ops.js';
 import { callerOf, loadStory } from '../auth.js';
 import { errors, errorSchema, pageOf, pageQuery, paginate, storyIdParams, storySchema } from '../schemas.js';
@@ -9,7 +10,8 @@ import type { ApiContext } from '../server.js';
 
 const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 
-export function registerStoryRoutes(app: FastifyInstance, _ctx: ApiContext): void {
+export function registerStoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const files = imageStoreFor(ctx.loaded);
   app.post<{ Body: { title: string; premise?: string; style?: string } }>(
     '/v1/stories',
     {
@@ -53,7 +55,7 @@ export function registerStoryRoutes(app: FastifyInstance, _ctx: ApiContext): voi
     const story = await loadStory(caller, req.params.id);
     const pictures = (await caller.store.listTurnImages(story.id)).map((img) => img.path);
     await caller.store.deleteStory(story.id);
-    removeImageFiles(pictures);
+    await removeImages(files, pictures);
     return { deleted: story.id };
   });
 
@@ -74,7 +76,7 @@ export function registerStoryRoutes(app: FastifyInstance, _ctx: ApiContext): voi
       const { bundle, ids } = await exportBundleWithIds(caller.store, story.id);
       if (req.query.format === 'markdown') {
         // Images link to their API URLs (GET /v1/stories/:id/images/:imageId), never to server paths.
-        const images = await markdownImages(caller.store, story.id, ids, { mode: 'api', outFile: null });
+        const images = await markdownImages(caller.store, files, story.id, ids, { mode: 'api', outFile: null });
         return reply.type('text/markdown; charset=utf-8').send(bundleToMarkdown(bundle, { images }));
       }
       return bundle;

@@ -67,8 +67,11 @@ export async function runChecks(g: GlobalOptions, opts: { models: boolean }): Pr
 
   if (opts.models) out.push(...(await modelChecks(loaded)));
   if (opts.models) {
-    const c = await (await import('../../images/health.js')).checkComfyUi(loaded.config, AbortSignal.timeout(5000));
+    const health = await import('../../images/health.js');
+    const c = await health.checkComfyUi(loaded.config, AbortSignal.timeout(5000));
     if (c) out.push({ check: 'comfyui', status: c.ok ? 'pass' : 'fail', detail: c.detail, fix: c.fix });
+    const s = await health.checkImageStore(loaded.config, loaded.home);
+    if (s) out.push({ check: 'images store', status: s.ok ? 'pass' : 'fail', detail: s.detail, fix: s.fix });
   }
   const tracing = await tracingCheck(loaded);
   if (tracing) out.push(tracing);

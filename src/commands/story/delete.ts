@@ -3,11 +3,12 @@ import { printJson } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
 import { requireConfirmation } from '../../cli/prompt.js';
 import { findStory } from '../../story/find.js';
-import { removeImageFiles } from '../../story/images.js';
+import { imageStoreFor } from '../../images/store.js';
+import { removeImages } from '../../story/images.js';
 import { plural } from '../../util/plural.js';
 
 export async function run(ref: string, opts: { yes?: boolean }, g: GlobalOptions): Promise<void> {
-  await withStore(g, async (store) => {
+  await withStore(g, async (store, loaded) => {
     const story = await findStory(store, ref);
     const turns = await store.countTurns(story.id);
     await requireConfirmation({
@@ -18,7 +19,7 @@ export async function run(ref: string, opts: { yes?: boolean }, g: GlobalOptions
     });
     const pictures = (await store.listTurnImages(story.id)).map((i) => i.path);
     await store.deleteStory(story.id);
-    removeImageFiles(pictures);
+    await removeImages(imageStoreFor(loaded), pictures);
     if (g.json) printJson({ deleted: story.id, turns });
     else process.stdout.write(`deleted ${story.id} (${plural(turns, 'turn')})\n`);
   });
