@@ -22,6 +22,17 @@ async function storyWithImage(png = makePng(64, 32), mime = 'image/png', ext = '
   return { fx, story, file, png };
 }
 
+/** Opens the story, types /image and waits for the panel naming `file`. */
+async function openImagePanel(fx: Awaited<ReturnType<typeof openFixture>>, storyId: string, file: string, protocol: InlineImages['protocol']) {
+  const out = recorder(protocol);
+  const app = renderApp(fx, { kind: 'open', id: storyId }, { columns: 200, rows: 30 }, out);
+  await app.waitFor((f) => f.includes('The lamp swings'), 'the story');
+  await app.type('/image');
+  await app.press(KEY.enter);
+  await app.waitFor((f) => f.includes(file), 'the image panel with the path');
+  return { app, out };
+}
+
 function recorder(protocol: InlineImages['protocol']): InlineImages & { writes: string[] } {
   const writes: string[] = [];
   return { protocol, writes, write: (s) => void writes.push(s) };
@@ -44,12 +55,7 @@ describe('/image in luna play', () => {
 
   it('kitty: draws the PNG under the panel text at a fixed cell, and deletes it when the panel closes', async () => {
     const { fx, story, file, png } = await storyWithImage();
-    const out = recorder('kitty');
-    const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 200, rows: 30 }, out);
-    await app.waitFor((f) => f.includes('The lamp swings'), 'the story');
-    await app.type('/image');
-    await app.press(KEY.enter);
-    await app.waitFor((f) => f.includes(file), 'the image panel with the path');
+    const { app, out } = await openImagePanel(fx, story.id, file, 'kitty');
     await waitFor(() => out.writes.length > 0, 'the picture');
     const drawn = out.writes[0]!;
     // delete old pictures, save cursor, move under the 3 text lines + a blank (row 3 + 3 + 1), draw, restore
@@ -62,12 +68,7 @@ describe('/image in luna play', () => {
 
   it('sixel: draws the decoded, resized picture as one DCS sequence under the panel text, and redraws it after frames', async () => {
     const { fx, story, file } = await storyWithImage();
-    const out = recorder('sixel');
-    const app = renderApp(fx, { kind: 'open', id: story.id }, { columns: 200, rows: 30 }, out);
-    await app.waitFor((f) => f.includes('The lamp swings'), 'the story');
-    await app.type('/image');
-    await app.press(KEY.enter);
-    await app.waitFor((f) => f.includes(file), 'the image panel with the path');
+    const { app, out } = await openImagePanel(fx, story.id, file, 'sixel');
     await waitFor(() => out.writes.length > 0, 'the picture');
     const m = /^\x1b7\x1b\[7;1H\x1bP0;0;q([^\x1b]*)\x1b\\\x1b8$/.exec(out.writes[0]!);
     expect(m, 'save cursor, move under the text, one sixel DCS, restore').not.toBeNull();
