@@ -93,7 +93,7 @@ export function createImageSpool(home: string): ImageSpool {
       } catch {
         // Another worker placed its spool for this turn at the same moment, or the home is not writable.
         rmSync(tmp, { recursive: true, force: true });
-        return read(dir ?? '')?.key === key;
+        return read(dir)?.key === key;
       }
     },
     take(meta, key) {

@@ -106,7 +106,7 @@ describe('Dreamer → ComfyUI → an S3 bucket', () => {
     s3.options.buckets.push('luna-rerun');
     s3.options.denied = ['luna-rerun'];
     const { storyId, turnId } = await setup('luna-rerun');
-    expect(await drainJobs(fx.session.deps, { workerId: 't' })).toMatchObject({ retried: 1 });
+    expect(await drainJobs(fx!.session.deps, { workerId: 't' })).toMatchObject({ retried: 1 });
     expect(existsSync(path.join(spoolOf(storyId), turnId, 'manifest.json'))).toBe(true);
     // The turn's saved prompt changes (as a new prompt would): what was spooled is for another request.
     await fx!.store.saveImagePrompt(turnId, 'a lighthouse at dawn');
