@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, isAbortError, ModelError, redactSecrets } from '../errors.js';
 import { sleep } from '../queue/store-queue.js';
@@ -43,6 +43,8 @@ const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 export interface ComfyUiClient {
   /** `onAccepted`: ComfyUI took the prompt (from then on, the GPU may be spending time on it). */
   run(prompt: string, meta: { storyId: string; turnId: string }, signal?: AbortSignal, onAccepted?: () => void): Promise<ComfyRun>;
+  /** A hash of what `run` submits for this prompt (the workflow with the prompt filled in): same request, same fingerprint. */
+  fingerprint(prompt: string): string;
   readonly url: string;
 }
 
@@ -58,6 +60,7 @@ export function createComfyUiClient(cfg: ComfyUiConfig): ComfyUiClient {
   const http = createHttp(cfg, base);
   return {
     url: cfg.url,
+    fingerprint: (prompt) => createHash('sha256').update(JSON.stringify(fill(workflow, cfg.placeholder, prompt))).digest('hex'),
     async run(prompt, meta, signal, onAccepted) {
       const started = Date.now();
       const clientId = randomUUID();

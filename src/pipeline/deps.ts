@@ -35,6 +35,10 @@ export interface RenderedImages {
   calls: LedgerCall[];
   gpuSeconds: number;
   transport: 'websocket' | 'poll';
+  /** The pictures came from an earlier attempt's spool (rendered and paid for then): no ComfyUI run, no ledger row. */
+  fromSpool?: boolean;
+  /** Call once the images are linked to the turn: drops the copy kept for a retry. Never throws. */
+  release?: () => void;
 }
 
 export type RenderImages = (prompt: string, meta: { storyId: string; turnId: string }, signal?: AbortSignal) => Promise<RenderedImages>;

@@ -109,10 +109,13 @@ export async function runJob(job: Job, deps: DreamerDeps): Promise<void> {
       if (!saved) await deps.store.saveImagePrompt(turn.id, prompt);
       if (!deps.renderImages) return;
       // A failed rendering fails the job, so the queue retries it with backoff; a refused workflow is permanent.
+      // Pictures rendered but not stored wait in the renderer's spool, so that retry does not render them again.
       try {
         const out = await deps.renderImages(prompt, { storyId: story.id, turnId: turn.id }, deps.signal);
         await record(out.calls);
         await deps.store.replaceTurnImages(turn.id, prompt, out.images);
+        // Only once linked: a failed link retries from the kept copy, never from a new render.
+        out.release?.();
       } catch (err) {
         const calls = (err as { calls?: LedgerCall[] }).calls;
         if (calls) await record(calls);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isS3Location } from '../images/s3-location.js';
+import { discardStorySpool } from '../images/spool.js';
 import type { ImageBlobStore } from '../images/store.js';
 import type { Store, TurnImage } from '../store/types.js';
 import { ensureDir } from '../util/ensure-dir.js';
@@ -84,8 +85,11 @@ export async function markdownImages(
 /**
  * Deleting a story removes its rows; this removes the pictures they pointed at (files, and the story's folder
  * when that leaves it empty; or objects in the bucket). Only what the story's own rows named is touched, read
- * before the delete. Best effort: a picture already gone or on a read-only share is not an error.
+ * before the delete, and the story's spool of pictures waiting for a retry. Best effort: a picture already gone
+ * or on a read-only share is not an error.
  */
-export function removeImages(files: ImageBlobStore, locations: string[]): Promise<number> {
+export async function removeImages(files: ImageBlobStore, locations: string[], spool?: { home: string; storyId: string }): Promise<number> {
+  // Pictures rendered but never stored (the store refused them) wait in the home's spool for a retry that will not come now.
+  if (spool) discardStorySpool(spool.home, spool.storyId);
   return files.remove(locations);
 }

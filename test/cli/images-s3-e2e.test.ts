@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,5 +111,24 @@ describe('images in an S3 bucket, end to end through bin/luna', () => {
     const bad = JSON.parse(r.stdout).checks.find((c: { check: string }) => c.check === 'images store');
     expect(bad).toMatchObject({ status: 'fail', detail: expect.stringContaining('the secret key does not match the access key (SignatureDoesNotMatch'), fix: expect.stringContaining('AWS_SECRET_ACCESS_KEY') });
     expect(r.stdout + r.stderr).not.toContain(wrong);
+  });
+
+  it('a picture the bucket refused waits in the home\'s spool (never in the bucket); luna story delete removes it', async () => {
+    const id = JSON.parse((await luna(['story', 'new', '--title', 'Refused', '--premise', 'The bucket is locked', '--json'], { home, env })).stdout).id as string;
+    server.script({ kind: 'json', value: planJson({ factChanges: [], entities: [] }) }, { kind: 'text', chunks: ['The gate is shut.'] }, { kind: 'text', chunks: ['a shut iron gate'] });
+    s3.options.denied = ['luna-images'];
+    try {
+      const turn = await luna(['turn', id, 'I knock', '--json'], { home, env, timeoutMs: 120_000 });
+      expect(turn.exitCode, turn.stderr).toBe(0);
+      const turnId = JSON.parse(turn.stdout).turn.id as string;
+      const spool = path.join(home, 'spool', 'images', id);
+      expect(readdirSync(path.join(spool, turnId)).sort()).toEqual(['1.png', 'manifest.json']);
+      expect([...s3.objects.keys()].filter((k) => k.includes(id))).toEqual([]);
+      const del = await luna(['story', 'delete', id, '--yes'], { home, env });
+      expect(del.exitCode, del.stderr).toBe(0);
+      expect(existsSync(spool)).toBe(false);
+    } finally {
+      s3.options.denied = [];
+    }
   });
 });

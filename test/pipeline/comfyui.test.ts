@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -128,6 +128,28 @@ describe('Dreamer → ComfyUI → images on disk, linked to the turn', () => {
     expect(job!.lastError).toMatch(/saved no image/);
     expect(comfy!.requests).not.toContain('GET /view');
     expect(await fx!.store.listTurnImages(story.id)).toEqual([]);
+  });
+
+  it('an images folder that cannot be written fails the attempt; the retry stores the picture rendered then, without a second run or charge', async () => {
+    // A file where the folder should be: refused even as root, which a read-only mode is not.
+    const imagesDir = path.join(mkdtempSync(path.join(tmpdir(), 'luna-ro-')), 'images');
+    writeFileSync(imagesDir, 'not a folder');
+    const { story, turnId } = await setup({ gpuMs: 2000 }, { imagesDir, transport: 'poll' });
+    expect(await drainJobs(fx!.session.deps, { workerId: 't' })).toMatchObject({ done: 0, retried: 1 });
+    const [job] = await fx!.store.listJobs({});
+    expect(job!.lastError).toContain(imagesDir);
+    const spool = path.join(fx!.home, 'spool', 'images', story.id, turnId);
+    expect(readdirSync(spool).sort()).toEqual(['1.png', 'manifest.json']);
+    rmSync(imagesDir);
+    mkdirSync(imagesDir);
+    await fx!.store.enqueueJobs([{ kind: 'image-prompt', storyId: story.id, turnId }]);
+    expect(await drainJobs(fx!.session.deps, { workerId: 't' })).toMatchObject({ done: 1 });
+    expect(comfy!.bodies).toHaveLength(1);
+    expect(await comfyRows()).toEqual([expect.objectContaining({ outcome: 'ok', latencyMs: 2000 })]);
+    const [img] = await fx!.store.listTurnImages(story.id);
+    expect(img!.path).toBe(path.join(imagesDir, story.id, `${turnId}-1.png`));
+    expect(readFileSync(img!.path).readUInt32BE(16)).toBe(img!.width);
+    expect(existsSync(path.join(fx!.home, 'spool', 'images', story.id))).toBe(false);
   });
 
   it('a re-run replaces the turn\'s images instead of adding more', async () => {

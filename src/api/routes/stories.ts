@@ -55,7 +55,7 @@ export function registerStoryRoutes(app: FastifyInstance, ctx: ApiContext): void
     const story = await loadStory(caller, req.params.id);
     const pictures = (await caller.store.listTurnImages(story.id)).map((img) => img.path);
     await caller.store.deleteStory(story.id);
-    await removeImages(files, pictures);
+    await removeImages(files, pictures, { home: ctx.loaded.home, storyId: story.id });
     return { deleted: story.id };
   });
 

@@ -19,7 +19,7 @@ export async function run(ref: string, opts: { yes?: boolean }, g: GlobalOptions
     });
     const pictures = (await store.listTurnImages(story.id)).map((i) => i.path);
     await store.deleteStory(story.id);
-    await removeImages(imageStoreFor(loaded), pictures);
+    await removeImages(imageStoreFor(loaded), pictures, { home: loaded.home, storyId: story.id });
     if (g.json) printJson({ deleted: story.id, turns });
     else process.stdout.write(`deleted ${story.id} (${plural(turns, 'turn')})\n`);
   });
