@@ -65,6 +65,8 @@ export function steeringContract({ store }: ContractContext): void {
       await s.upsertEntities(st.id, t2!.id, [], [{ entityName: 'Maren', key: 'mood', value: 'wary' }], { origin: 'plan' });
       await s.addProposals(st.id, t2!.id, 'dreamer', [{ op: 'fact', entity: 'Maren', key: 'owes', value: 'a debt' }]);
       await s.addProposals(st.id, t1!.id, 'dreamer', [{ op: 'fact', entity: 'Maren', key: 'sings', value: 'at dusk' }]);
+      await s.saveImagePrompt(t2!.id, 'Maren holding a copper key');
+      await s.saveImagePrompt(t1!.id, 'a brass key on a table');
       await s.editTurnProse(st.id, t2!.id, 'Maren shrugs and says nothing.', [{ kind: 'extract-facts' }]);
       const facts = await s.listFacts(st.id);
       expect(facts.map((f) => [f.key, f.value, f.origin, f.turnId])).toEqual([
@@ -72,6 +74,8 @@ export function steeringContract({ store }: ContractContext): void {
         ['mood', 'wary', 'plan', t2!.id],
       ]);
       expect((await s.listProposals(st.id, { state: 'pending' })).map((p) => p.turnId)).toEqual([t1!.id]);
+      // The image prompt described the old prose; the other turn's stays.
+      expect(await s.getImagePrompts([t1!.id, t2!.id])).toEqual({ [t1!.id]: 'a brass key on a table' });
       expect((await s.listJobs({ storyId: st.id })).filter((j) => j.turnId === t2!.id).map((j) => j.kind)).toContain('extract-facts');
     });
 

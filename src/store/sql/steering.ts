@@ -19,8 +19,8 @@ export function setAuthorNoteIn(c: SqlContext, storyId: string, note: string): P
 /**
  * Replaces a turn's prose in one transaction. The search index follows by itself (SQLite's FTS trigger on
  * prose, PostgreSQL's generated tsvector). What was derived from the old prose goes: the turn's embedding,
- * the facts the Dreamer read from it (origin 'dreamer' at this turn: older values of those keys are current
- * again) and its pending proposals; the plan's facts stay, since an edit does not change the plan. `jobs`
+ * its saved image prompt, the facts the Dreamer read from it (origin 'dreamer' at this turn: older values of
+ * those keys are current again) and its pending proposals; the plan's facts stay, since an edit does not change the plan. `jobs`
  * (a new embedding, fact extraction, image prompt) are queued; the dialect fixes what it keeps per branch.
  */
 export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, prose: string, jobs: { kind: JobKind; payload?: Record<string, unknown> }[]): Promise<Turn> {
@@ -31,6 +31,8 @@ export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, 
     const r = await q.get(`UPDATE turns SET prose = ?, edited_at = ? WHERE id = ? RETURNING ${TURN_COLS}`, [prose, nowIso(), turnId]);
     await c.d.afterProseEdit?.(q, storyId, turnId, [...prose].length - [...(old.prose as string)].length);
     await q.run('DELETE FROM embeddings WHERE turn_id = ?', [turnId]);
+    // The saved image prompt described the old prose: the queued image job must write a new one, not reuse it.
+    await q.run('DELETE FROM image_prompts WHERE turn_id = ?', [turnId]);
     await q.run(`DELETE FROM facts WHERE story_id = ? AND turn_id = ? AND origin = 'dreamer'`, [storyId, turnId]);
     await q.run(`DELETE FROM memory_proposals WHERE story_id = ? AND turn_id = ? AND origin = 'dreamer' AND state = 'pending'`, [storyId, turnId]);
     await insertJobs(c, q, jobs.map((j) => ({ kind: j.kind, storyId, turnId, payload: j.payload })), story.account_id as string);
