@@ -1,4 +1,4 @@
-import { isAbortError, redactSecrets } from '../errors.js';
+import { BusyError, isAbortError, redactSecrets } from '../errors.js';
 import type { QueueStore } from '../store/types.js';
 import { holderId, holderIsGone } from './holder.js';
 import { isPermanentJobError, storeBackoffMs, type JobHandler, type JobQueue, type RunOptions, type RunTally } from './types.js';
@@ -54,12 +54,25 @@ export class StoreJobQueue implements JobQueue {
       if (signal.aborted || !take()) return;
       const job = await this.store.claimJob(opts.workerId, lockMs);
       if (!job) return;
+      const hold = holdWhileRunning(this.store, job.id, opts.workerId, lockMs, signal);
       try {
-        await handler(job, signal);
-        await this.store.completeJob(job.id, opts.workerId);
-        tally.done++;
-        opts.onJob?.(job, 'done');
+        try {
+          await handler(job, hold.signal);
+        } finally {
+          hold.stop();
+        }
+        if (hold.lost) opts.onWarning?.(takenOver(job.id));
+        else {
+          await this.store.completeJob(job.id, opts.workerId);
+          tally.done++;
+          opts.onJob?.(job, 'done');
+        }
       } catch (err) {
+        // Another worker holds the job now: it is theirs to complete or fail, and this worker goes on.
+        if (hold.lost) {
+          opts.onWarning?.(takenOver(job.id));
+          continue;
+        }
         if (isAbortError(err) || signal.aborted) {
           // Leave it claimable again right away rather than waiting out the lock.
           await this.store.failJob(job.id, opts.workerId, 'interrupted', 0).catch(() => undefined);
@@ -79,6 +92,38 @@ export class StoreJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Renews a running job's lock every third of its length, so a job longer than the lock (a ComfyUI render
+ * may run for up to runTimeoutMs, 10 min by default, against a 2 min lock) is not claimed and paid for twice.
+ * A renewal that finds the job taken aborts the handler: only one worker may finish it.
+ */
+const takenOver = (id: string) => `job ${id} was taken over by another worker while it ran (its lock could not be renewed in time); left to that worker`;
+
+function holdWhileRunning(store: QueueStore, id: string, workerId: string, lockMs: number, outer: AbortSignal) {
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(outer.reason);
+  outer.addEventListener('abort', onAbort, { once: true });
+  const state = { lost: false };
+  const timer = setInterval(() => {
+    store.extendJobLock(id, workerId, lockMs).catch((err: unknown) => {
+      if (!(err instanceof BusyError)) return; // a missed renewal is retried at the next tick, well inside the lock
+      state.lost = true;
+      ctrl.abort(err);
+    });
+  }, Math.max(50, Math.floor(lockMs / 3)));
+  timer.unref();
+  return {
+    signal: ctrl.signal,
+    get lost() {
+      return state.lost;
+    },
+    stop: () => {
+      clearInterval(timer);
+      outer.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

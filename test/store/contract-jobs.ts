@@ -120,6 +120,20 @@ export function jobAndBurstContract({ store }: ContractContext): void {
       await s.completeJob(job!.id, 'w2');
       expect((await s.listJobs())[0]!.state).toBe('done');
     });
+
+    it('extends a held job\'s lock for its holder only', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const [job] = await s.enqueueJobs([{ kind: 'image-prompt', storyId: st.id, turnId: null }]);
+      await s.claimJob('w1', 200);
+      await s.extendJobLock(job!.id, 'w1', 60_000);
+      await sleep(250);
+      expect(await s.claimJob('w2', 60_000)).toBeNull();
+      expect(Date.parse((await s.listJobs())[0]!.lockedUntil!)).toBeGreaterThan(Date.now() + 50_000);
+      await expect(s.extendJobLock(job!.id, 'w2', 60_000)).rejects.toBeInstanceOf(LunaError);
+      await s.completeJob(job!.id, 'w1');
+      await expect(s.extendJobLock(job!.id, 'w1', 60_000)).rejects.toBeInstanceOf(LunaError);
+    });
   });
 
   describe('burst instances', () => {

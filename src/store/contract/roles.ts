@@ -149,6 +149,8 @@ export interface JobStore {
   /** Atomically claims the next runnable job (queued, runAfter ≤ now, or a running job whose lock expired). */
   claimJob(workerId: string, lockMs: number, kinds?: JobKind[]): Promise<Job | null>;
   completeJob(id: string, workerId: string): Promise<void>;
+  /** Pushes a held job's lock to now + lockMs (a long job keeps it); BusyError when the worker no longer holds it. */
+  extendJobLock(id: string, workerId: string, lockMs: number): Promise<void>;
   /**
    * Records a failure; requeues with runAfter = now + backoff, or marks failed after maxAttempts, or at once
    * when `final` (a failure no retry can fix, e.g. a workflow ComfyUI refuses).

@@ -84,6 +84,13 @@ export class SqlJobs implements JobStore {
     }, 'completing job');
   }
 
+  extendJobLock(id: string, workerId: string, lockMs: number): Promise<void> {
+    return this.c.db.transaction(async (q) => {
+      await this.held(q, id, workerId);
+      await q.run('UPDATE jobs SET locked_until = ?, updated_at = ? WHERE id = ?', [new Date(Date.now() + lockMs).toISOString(), nowIso(), id]);
+    }, 'extending a job\'s lock');
+  }
+
   failJob(id: string, workerId: string, error: string, backoffMs: number, final = false): Promise<Job> {
     return this.c.db.transaction(async (q) => {
       const job = await this.held(q, id, workerId);

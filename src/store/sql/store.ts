@@ -36,7 +36,7 @@ const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close'>, RoleName> = {
   updateLore: 'lore', deleteLore: 'lore', importLore: 'lore', getStoryCard: 'lore',
   replaceTurnImages: 'images', listTurnImages: 'images', getTurnImage: 'images',
   recordCalls: 'ledger', listCalls: 'ledger', aggregateCalls: 'ledger', checkLedgerRollup: 'ledger', rebuildLedgerRollup: 'ledger',
-  enqueueJobs: 'jobs', claimJob: 'jobs', completeJob: 'jobs', failJob: 'jobs', listJobs: 'jobs', jobCounts: 'jobs', markJobsRelayed: 'jobs', mirrorJob: 'jobs',
+  enqueueJobs: 'jobs', claimJob: 'jobs', completeJob: 'jobs', extendJobLock: 'jobs', failJob: 'jobs', listJobs: 'jobs', jobCounts: 'jobs', markJobsRelayed: 'jobs', mirrorJob: 'jobs',
   saveBurstInstance: 'burst', getBurstInstance: 'burst', listBurstInstances: 'burst',
 };
 
