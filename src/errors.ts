@@ -174,7 +174,8 @@ export function redactSecrets(text: string): string {
     // An sk- key after Bearer is already cut to its prefix above.
     .replace(/(Bearer\s+)(?!sk-)[A-Za-z0-9._~+/=-]+/gi, '$1…')
     .replace(/([A-Za-z0-9_]*?)((?:api[_-]?key|token|password|passwd|secret)["']?\s*[=:]\s*["']?)([^\s"'&,}]+)/gi, redactValue)
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1…@')
+    // A password in any URL's userinfo (postgres://, http://, s3://, redis://): the user name stays, to say which account.
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s/]+@/gi, '$1…@')
     .replace(/\b(luna_[0-9a-z]{8})[0-9a-z]{12,}/g, '$1…')
     // Hugging Face user access tokens (HF_TOKEN for gated models on burst instances).
     .replace(/\bhf_[A-Za-z0-9]{20,}/g, 'hf_…');

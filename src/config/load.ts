@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, redactSecrets } from '../errors.js';
 import { configSchema, type LunaConfig } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -223,6 +223,10 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === 'string') {
+    // Redacted before it is cut: a cut URL loses the '@' that shows where its password ends.
+    const r = redactSecrets(v);
+    return `"${r.length > 40 ? `${r.slice(0, 40)}…` : r}"`;
+  }
   return `${typeof v} ${String(v)}`;
 }

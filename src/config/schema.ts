@@ -2,6 +2,15 @@ import { z } from 'zod';
 
 /** The one schema for luna.yaml. Every key is documented in configs/luna.example.yaml. */
 
+/**
+ * A server's URL with no user:password in it: the SDKs refuse such URLs at request time (after the config
+ * loaded), and every status line that names the server would print the password. Keys go in apiKeyEnv.
+ */
+const serverUrl = z.string().url().refine((u) => {
+  const url = new URL(u);
+  return !url.username && !url.password;
+}, 'expected a URL without user:password (a key goes in apiKeyEnv, never in the URL)');
+
 const price = z.strictObject({
   inputPerMTok: z.number().nonnegative(),
   outputPerMTok: z.number().nonnegative(),
@@ -38,7 +47,7 @@ export const localModelSchema = z.strictObject({
 export const openaiModelSchema = z.strictObject({
   provider: z.literal('openai-compatible'),
   model: z.string().min(1),
-  baseUrl: z.string().url().default('https://api.openai.com/v1'),
+  baseUrl: serverUrl.default('https://api.openai.com/v1'),
   /** Name of the env var holding the key (never put the key itself in a shared file). */
   apiKeyEnv: z.string().default('OPENAI_API_KEY'),
   apiKey: z.string().optional(),
@@ -57,7 +66,7 @@ export const openaiModelSchema = z.strictObject({
 export const anthropicModelSchema = z.strictObject({
   provider: z.literal('anthropic'),
   model: z.string().min(1),
-  baseUrl: z.string().url().optional(),
+  baseUrl: serverUrl.optional(),
   apiKeyEnv: z.string().default('ANTHROPIC_API_KEY'),
   apiKey: z.string().optional(),
   ...modelBase,
@@ -110,7 +119,7 @@ export const agentsSchema = z.strictObject({
     /** Submit each image prompt to a ComfyUI server (its /prompt API) with your API-format workflow. */
     comfyui: z
       .strictObject({
-        url: z.string().url(),
+        url: serverUrl,
         /** Workflow exported with "Save (API Format)"; relative to the config file. */
         workflow: z.string().min(1),
         /** Text in the workflow replaced by the prompt (e.g. in the positive CLIPTextEncode node). */
@@ -209,7 +218,7 @@ export const serveSchema = z.strictObject({
 export const burstProviderSchema = z.strictObject({
   apiKeyEnv: z.string().optional(),
   apiKey: z.string().optional(),
-  baseUrl: z.string().url().optional(),
+  baseUrl: serverUrl.optional(),
   /** Lambda: the account SSH key to install (Lambda's launch call requires exactly one). */
   sshKeyName: z.string().optional(),
   /** Lambda: preferred region; unset = the cheapest region with capacity. */

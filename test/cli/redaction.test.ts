@@ -29,9 +29,30 @@ describe('redactSecrets eats the secret and keeps the sentence', () => {
     ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload', 'eyJhbGciOiJIUzI1NiJ9'],
     ['DB_PASSWORD: Summer', 'Summer'],
     ['connect postgres://luna:s3cret@db/luna failed', 's3cret'],
+    ['request to http://u:SekritPw99@127.0.0.1:1/v1/models failed', 'SekritPw99'],
+    ['bucket s3://AKIAQATESTKEY:SuperSecretQAValue@luna-images/prod', 'SuperSecretQAValue'],
+    ['redis://default:hunter2@cache:6379/0 refused', 'hunter2'],
     ['key sk-abcdefghijklmnopqrstuvwxyz', 'ghijklmnop'],
   ])('still hides the secret in %s', (input, secret) => {
     expect(redactSecrets(input)).not.toContain(secret);
+  });
+});
+
+describe('a password in a configured URL never reaches the screen', () => {
+  it.each([
+    ['a model\'s baseUrl', { models: { fake: { provider: 'openai-compatible', baseUrl: 'http://u:SekritPw99@127.0.0.1:1/v1', model: 'x' } } }, 'models.fake.baseUrl'],
+    ['the ComfyUI url', { agents: { dreamer: { comfyui: { url: 'http://u:SekritPw99@127.0.0.1:1/', workflow: 'w.json', promptText: 'PROMPT' } } } }, 'agents.dreamer.comfyui.url'],
+    ['the image bucket\'s endpoint', { agents: { dreamer: { comfyui: { url: 'http://127.0.0.1:1/', workflow: 'w.json', imagesStore: { url: 's3://luna-images/prod', endpoint: 'http://AKIAQATESTKEY:SekritPw99ValueLongerThanForty@127.0.0.1:9' } } } } }, 'imagesStore.endpoint'],
+  ])('%s with user:password is refused, the password left out of the message', async (_what, config, where) => {
+    const home = tempHome();
+    writeFileSync(path.join(home, 'luna.yaml'), stringify(config));
+    writeFileSync(path.join(home, 'w.json'), '{}');
+    for (const args of [['story', 'list'], ['doctor']]) {
+      const r = await luna(args, { home });
+      expect(r.exitCode, r.stderr).not.toBe(0);
+      expect(r.stderr + r.stdout).toContain(where);
+      expect(r.stderr + r.stdout).not.toContain('SekritPw99');
+    }
   });
 });
 
