@@ -1,0 +1,5 @@
+DROP TRIGGER IF EXISTS turns_lexemes_insert ON turns;
+DROP TRIGGER IF EXISTS turns_lexemes_update ON turns;
+DROP TRIGGER IF EXISTS turns_lexemes_delete ON turns;
+DROP FUNCTION IF EXISTS luna_story_lexemes_sync();
+DROP TABLE IF EXISTS story_lexemes;
