@@ -31,7 +31,8 @@ const STATS_SQL = `
 
 /**
  * Hits of the searched items ($2/$3), each with the IDF of the other items ($4/$5/$6) it also matches; a
- * searched item's IDF from its counted hits. tsv is read only for those rows (and for phrases' recheck).
+ * searched item's IDF from its counted hits. tsv is read only for those rows (and for phrases' recheck). Ranks are
+ * rounded so turns matching the same items tie whatever order their IDFs were added in (then the newest wins).
  */
 const SEARCH_SQL = `
   WITH e AS (SELECT i, CASE WHEN ph THEN phraseto_tsquery('english', w) ELSE plainto_tsquery('english', w) END AS tq
@@ -42,7 +43,7 @@ const SEARCH_SQL = `
                                SELECT t.seq, t.id, (SELECT coalesce(sum(r.v), 0) FROM r WHERE t.tsv @@ r.tq) AS extra
                                FROM turns t WHERE t.story_id = $1 AND t.tsv @@ e.tq) h),
        idf AS (SELECT i, ln((greatest($7::float8, count(*)) + 1.0) / count(*)) AS v FROM hits GROUP BY i)
-  SELECT h.id AS turn_id, sum(idf.v) + max(h.extra) AS rank
+  SELECT h.id AS turn_id, round((sum(idf.v) + max(h.extra))::numeric, 9) AS rank
   FROM hits h JOIN idf ON idf.i = h.i
   GROUP BY h.seq, h.id
   ORDER BY rank DESC, h.seq DESC
@@ -70,7 +71,7 @@ export async function searchTurnsPg(q: Executor, storyId: string, query: string,
     const rows = await q.all<Row>(SEARCH_SQL, [storyId, searched.map((x) => x.w), searched.map((x) => x.phrase),
       others.map((x) => x.w), others.map((x) => x.phrase), idf.slice(k), n, limit]);
     const hits = rows.map((r) => ({ turnId: r.turn_id as string, score: Number(r.rank) }));
-    if (k === items.length || (hits.length === limit && hits[limit - 1]!.score > rest[k]! + 1e-9)) return hits;
+    if (k === items.length || (hits.length === limit && hits[limit - 1]!.score > rest[k]! + 1e-6)) return hits;
     k = nextCut(items, k);
   }
 }
