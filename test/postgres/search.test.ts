@@ -160,7 +160,8 @@ describe('PostgreSQL turn search', () => {
     expect(await store.migrateDown(latest - 1)).toEqual([latest]);
     expect((await c.query(`SELECT to_regclass('story_lexemes') AS t, (SELECT count(*)::int FROM pg_trigger WHERE tgname LIKE 'turns_lexemes_%') AS n,
                                   (SELECT count(*)::int FROM pg_proc WHERE proname = 'luna_story_lexemes_sync') AS f,
-                                  (SELECT reloptions FROM pg_class WHERE relname = 'turns_tsv') AS o`)).rows[0]).toEqual({ t: null, n: 0, f: 0, o: null });
+                                  (SELECT reloptions FROM pg_class WHERE relname = 'turns_tsv') AS o, to_regclass('turns_story_seq') AS i`)).rows[0])
+      .toEqual({ t: null, n: 0, f: 0, o: null, i: null });
     // Turns written while the counts are gone are counted by the rebuild.
     await addTurn(store, st.id, 'I read', 'The almanac is wrong about the tide.');
     expect(await store.migrateUp()).toEqual([latest]);

@@ -16,8 +16,10 @@ import type { Executor, Row } from '../sql/executor.js';
  * Items are searched rarest first (MaxScore): the turns the rare items match are read and scored on every
  * item; a turn none of them matches can score at most R, the sum of the other items' IDF. When the
  * limit-th best candidate scores above R the answer is exact and the common words' thousands of hits were
- * never read; otherwise the next items join the searched ones. At 10,000 turns a common word ("salt", in
- * half the turns) cost ~5 ms of heap reads, and an item's df another count of its hits.
+ * never read. When all of them score above R but are too few, the remainder is the newest turns matching every
+ * other item (score R, ties to the newest), if the story's newest turns hold enough; otherwise the next items
+ * join the searched ones. At 10,000 turns a common word ("salt", in half the turns) cost ~5 ms of heap reads,
+ * and an item's df another count of its hits.
  */
 
 interface Item { w: string; phrase: boolean; df: number }
@@ -43,11 +45,27 @@ const SEARCH_SQL = `
                                SELECT t.seq, t.id, (SELECT coalesce(sum(r.v), 0) FROM r WHERE t.tsv @@ r.tq) AS extra
                                FROM turns t WHERE t.story_id = $1 AND t.tsv @@ e.tq) h),
        idf AS (SELECT i, ln((greatest($7::float8, count(*)) + 1.0) / count(*)) AS v FROM hits GROUP BY i)
-  SELECT h.id AS turn_id, round((sum(idf.v) + max(h.extra))::numeric, 9) AS rank
+  SELECT h.id AS turn_id, h.seq, round((sum(idf.v) + max(h.extra))::numeric, 9) AS rank
   FROM hits h JOIN idf ON idf.i = h.i
   GROUP BY h.seq, h.id
   ORDER BY rank DESC, h.seq DESC
   LIMIT $8`;
+
+/**
+ * The story's newest turns outside the candidates ($2), each scored on the items not searched: when the
+ * rare items find fewer turns than the limit, the rest of the answer is the newest turns matching all of
+ * those items, if the window holds enough of them (no older turn can outrank or out-tie them).
+ */
+const TAIL_SQL = `
+  WITH r AS MATERIALIZED (SELECT CASE WHEN ph THEN phraseto_tsquery('english', w) ELSE plainto_tsquery('english', w) END AS tq, v
+                          FROM unnest($3::text[], $4::bool[], $5::float8[]) AS x(w, ph, v))
+  SELECT t.id AS turn_id, round((SELECT coalesce(sum(r.v), 0) FROM r WHERE t.tsv @@ r.tq)::numeric, 9) AS rank
+  FROM (SELECT seq, id, tsv FROM turns WHERE story_id = $1 AND seq <> ALL($2::bigint[]) ORDER BY seq DESC LIMIT $6) t
+  ORDER BY t.seq DESC`;
+
+/** Turns the tail reads at least / at most (each checked on the common items only). */
+const TAIL_MIN = 64;
+const TAIL_MAX = 512;
 
 const idfOf = (n: number, df: number) => Math.log((Math.max(n, df) + 1) / df);
 
@@ -71,7 +89,17 @@ export async function searchTurnsPg(q: Executor, storyId: string, query: string,
     const rows = await q.all<Row>(SEARCH_SQL, [storyId, searched.map((x) => x.w), searched.map((x) => x.phrase),
       others.map((x) => x.w), others.map((x) => x.phrase), idf.slice(k), n, limit]);
     const hits = rows.map((r) => ({ turnId: r.turn_id as string, score: Number(r.rank) }));
-    if (k === items.length || (hits.length === limit && hits[limit - 1]!.score > rest[k]! + 1e-6)) return hits;
+    if (k === items.length) return hits;
+    const above = (h: SearchHit) => h.score > rest[k]! + 1e-6;
+    if (hits.length === limit && above(hits[limit - 1]!)) return hits;
+    // Every turn found outranks every turn missed, but they are too few: the remainder may come from the newest turns.
+    if (hits.every(above)) {
+      const need = limit - hits.length;
+      const tail = await q.all<Row>(TAIL_SQL, [storyId, rows.map((r) => r.seq), others.map((x) => x.w), others.map((x) => x.phrase), idf.slice(k),
+        Math.min(TAIL_MAX, Math.max(TAIL_MIN, 16 * need))]);
+      const full = tail.map((r) => ({ turnId: r.turn_id as string, score: Number(r.rank) })).filter((h) => h.score > rest[k]! - 1e-8);
+      if (full.length >= need) return [...hits, ...full.slice(0, need)];
+    }
     k = nextCut(items, k);
   }
 }

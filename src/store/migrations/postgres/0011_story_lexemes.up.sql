@@ -85,3 +85,7 @@ GROUP BY t.story_id, l.lexeme;
 -- turns keeps it filling up to the 4 MB default between autovacuums). Kept to the minimum, 64 kB, it is merged
 -- as it fills; a 10,000-turn import takes ~1 s longer.
 ALTER INDEX turns_tsv SET (gin_pending_list_limit = 64);
+
+-- A story's newest turns, newest first, without reading other stories' newer turns: when the rare words of a
+-- search find fewer turns than asked for, the rest are looked for among these.
+CREATE INDEX turns_story_seq ON turns(story_id, seq);
