@@ -1,0 +1,172 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateStory } from '../../bench/story-gen.js';
+import { prng } from '../../bench/prng.js';
+import type { PostgresStore } from '../../src/store/postgres/index.js';
+import { addTurn, chain } from '../store/fixtures.js';
+import { useMigratedDb } from './pg-helpers.js';
+
+/**
+ * PostgreSQL's turn search (src/store/postgres/search.ts): document frequencies kept in story_lexemes by
+ * triggers (migration 0011), and rarest-first scoring that must rank exactly as scoring every hit would.
+ */
+let url = '';
+let store: PostgresStore;
+let c: pg.Client;
+useMigratedDb(4, (u, s) => {
+  url = u;
+  store = s;
+});
+beforeAll(async () => {
+  c = new pg.Client({ connectionString: url });
+  await c.connect();
+});
+afterAll(async () => {
+  await c?.end();
+});
+
+/** Every turn scored on every item, hits counted for the IDF: what the search must equal (terms only, no phrases). */
+const EXHAUSTIVE = `
+  WITH q AS (SELECT w, plainto_tsquery('english', w) AS tq FROM unnest($2::text[]) AS w),
+       hits AS (SELECT q.w, t.id, t.seq FROM q JOIN turns t ON t.story_id = $1 AND t.tsv @@ q.tq),
+       n AS (SELECT coalesce(max(depth), 1) AS n FROM turns WHERE story_id = $1),
+       idf AS (SELECT w, ln((greatest((SELECT n FROM n), count(*)) + 1.0) / count(*)) AS v FROM hits GROUP BY w)
+  SELECT h.id FROM hits h JOIN idf USING (w) GROUP BY h.id, h.seq ORDER BY round(sum(idf.v)::numeric, 9) DESC, h.seq DESC LIMIT $3`;
+
+/** story_lexemes must always equal a recount from the turns themselves. */
+async function expectCountsExact(): Promise<void> {
+  const diff = await c.query(`
+    WITH truth AS (SELECT t.story_id, l AS lexeme, min(t.account_id) AS account_id, count(*)::int AS df
+                   FROM turns t, unnest(tsvector_to_array(t.tsv)) AS l GROUP BY 1, 2)
+    (SELECT story_id, lexeme, account_id, df FROM truth EXCEPT ALL SELECT story_id, lexeme, account_id, df FROM story_lexemes)
+    UNION ALL
+    (SELECT story_id, lexeme, account_id, df FROM story_lexemes EXCEPT ALL SELECT story_id, lexeme, account_id, df FROM truth)`);
+  expect(diff.rows).toEqual([]);
+}
+
+const df = async (storyId: string, lexeme: string) =>
+  Number((await c.query('SELECT df FROM story_lexemes WHERE story_id = $1 AND lexeme = $2', [storyId, lexeme])).rows[0]?.df ?? 0);
+
+describe('PostgreSQL turn search', () => {
+  it('a rare word outranks a common one, and the common word still finds turns when nothing rarer does', async () => {
+    const st = await store.createStory({ title: 'Keys', premise: 'p' });
+    const turns = [];
+    for (let i = 0; i < 40; i++) turns.push(await addTurn(store, st.id, 'I look', `Another key hangs on hook ${i}.`));
+    const rare = await addTurn(store, st.id, 'I look', 'The zephyrquill rests on the shelf.');
+    const both = await addTurn(store, st.id, 'I look', 'The key opens the zephyrquill case.');
+    const hits = (await store.searchTurns(st.id, 'key zephyrquill', 5)).map((h) => h.turnId);
+    expect(hits.slice(0, 2)).toEqual([both.id, rare.id]);
+    // The rest are the newest key turns: ties go to the newest.
+    expect(hits.slice(2)).toEqual([turns[39]!.id, turns[38]!.id, turns[37]!.id]);
+    expect(await df(st.id, 'key')).toBe(41);
+  });
+
+  it('ranks exactly as scoring every turn on every word would, for any limit (random stories and queries)', async () => {
+    const r = prng(7);
+    const vocab = ['amber', 'brass', 'cellar', 'dagger', 'ember', 'falcon', 'gate', 'harbor', 'ink', 'jetty', 'kettle', 'lantern'];
+    // Zipf-like: the first words are in most turns, the last in a few.
+    const word = () => vocab[Math.min(vocab.length - 1, Math.floor(vocab.length * r() ** 2.5))]!;
+    // Rare words that come in threes: their hits add up past a limit while the turns they share do not,
+    // so the rare words alone cannot fill the answer and the search must read on.
+    const clusters = Array.from({ length: 8 }, (_, i) => ['quill', 'rune', 'sable'].map((w) => `${w}${String.fromCharCode(97 + i)}x`));
+    const prose = () => [...Array.from({ length: 6 }, word), ...(r() < 0.2 ? clusters[Math.floor(r() * clusters.length)]! : [])].join(' ');
+    const st = await store.importStory({ title: 'Random', premise: 'p', turns: Array.from({ length: 400 }, () => ({ action: word(), prose: prose() })) });
+    const queryWord = () => (r() < 0.4 ? clusters[Math.floor(r() * 3)]![Math.floor(r() * 3)]! : word());
+    let checked = 0;
+    for (let k = 0; k < 60; k++) {
+      const terms = [...new Set(Array.from({ length: 1 + Math.floor(r() * 5) }, queryWord))];
+      // Commas keep the words apart, so the query has no phrases (the reference has none).
+      const query = terms.join(', ');
+      for (const limit of [1, 5, 24, 72]) {
+        const want = (await c.query(EXHAUSTIVE, [st.id, terms, limit])).rows.map((x) => x.id);
+        expect((await store.searchTurns(st.id, query, limit)).map((h) => h.turnId), `${query} / ${limit}`).toEqual(want);
+        checked++;
+      }
+    }
+    expect(checked).toBe(240);
+    await expectCountsExact();
+  });
+
+  it('an edited turn is found by its new words only, and the counts follow the edit', async () => {
+    const st = await store.createStory({ title: 'Edit', premise: 'p' });
+    const [, t2] = await chain(store, st.id, 3, 'walk');
+    await addTurn(store, st.id, 'I wait', 'A gull circles the mooring.');
+    expect(await df(st.id, 'gull')).toBe(1);
+    await store.editTurnProse(st.id, t2!.id, 'The lighthouse keeper feeds a gull.');
+    expect(await df(st.id, 'gull')).toBe(2);
+    expect(await df(st.id, 'lighthous')).toBe(1);
+    expect((await store.searchTurns(st.id, 'lighthouse', 5)).map((h) => h.turnId)).toEqual([t2!.id]);
+    await store.editTurnProse(st.id, t2!.id, 'Fog rolls in.');
+    expect(await store.searchTurns(st.id, 'lighthouse', 5)).toEqual([]);
+    expect(await df(st.id, 'lighthous')).toBe(0);
+    expect(await df(st.id, 'gull')).toBe(1);
+    await expectCountsExact();
+  });
+
+  it('counts every branch, are unchanged by undo, and go with their story when it is deleted', async () => {
+    const st = await store.createStory({ title: 'Branches', premise: 'p' });
+    const [t1, t2] = await chain(store, st.id, 2, 'sail');
+    // A second branch from t1, then undo back to t2's line: both branches stay searchable.
+    await store.setHead(st.id, t1!.id);
+    const side = await addTurn(store, st.id, 'I turn back', 'The marmalade jar breaks.');
+    await store.setHead(st.id, t2!.id);
+    expect(await df(st.id, 'marmalad')).toBe(1);
+    expect(await df(st.id, 'sail')).toBe(2);
+    expect((await store.searchTurns(st.id, 'marmalade', 5)).map((h) => h.turnId)).toEqual([side.id]);
+    const other = await store.createStory({ title: 'Other', premise: 'p' });
+    await addTurn(store, other.id, 'I sail', 'Marmalade again.');
+    expect(await store.deleteStory(st.id)).toBe(true);
+    expect((await c.query('SELECT count(*)::int AS n FROM story_lexemes WHERE story_id = $1', [st.id])).rows[0].n).toBe(0);
+    expect(await df(other.id, 'marmalad')).toBe(1);
+    await expectCountsExact();
+  });
+
+  it('keeps accounts apart: a scoped store searches with its own counts, and cannot read another account\'s', async () => {
+    await store.ensureAccount('s-a');
+    await store.ensureAccount('s-b');
+    const a = store.forAccount('s-a');
+    const sa = await a.createStory({ title: 'A', premise: 'p' });
+    const ta = await addTurn(a, sa.id, 'I search', 'The quillwort grows by the well.');
+    const sb = await store.createStory({ accountId: 's-b', title: 'B', premise: 'p' });
+    await addTurn(store, sb.id, 'I search', 'Quillwort everywhere.');
+    expect((await a.searchTurns(sa.id, 'quillwort', 5)).map((h) => h.turnId)).toEqual([ta.id]);
+    expect(await a.searchTurns(sb.id, 'quillwort', 5)).toEqual([]);
+    await c.query('BEGIN');
+    try {
+      await c.query(`SELECT set_config('role', 'luna_app', true), set_config('luna.account_id', 's-a', true)`);
+      const seen = (await c.query(`SELECT DISTINCT account_id FROM story_lexemes WHERE lexeme = 'quillwort'`)).rows.map((x) => x.account_id);
+      expect(seen).toEqual(['s-a']);
+      await expect(c.query(`UPDATE story_lexemes SET df = 0`)).rejects.toThrow(/permission denied/);
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  });
+
+  it('keeps the text index\'s pending list short after a bulk import, so a lookup reads a few pages', async () => {
+    const st = await store.importStory(generateStory({ turns: 600, facts: [], seed: 3 }).bundle);
+    const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM turns WHERE story_id = $1 AND tsv @@ plainto_tsquery('english', 'zephyrquill')`, [st.id])).rows[0]['QUERY PLAN'][0].Plan;
+    const find = (p: { 'Node Type': string; Plans?: unknown[] }): { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } | undefined =>
+      p['Node Type'] === 'Bitmap Index Scan' ? (p as never) : (p.Plans ?? []).map((x) => find(x as never)).find(Boolean);
+    const scan = find(plan);
+    expect(scan).toBeDefined();
+    // With the 4 MB default the 600 turns' entries sat unmerged (~70 pages, every one read by each lookup).
+    expect(scan!['Shared Hit Blocks'] + scan!['Shared Read Blocks']).toBeLessThan(20);
+  });
+
+  it('migrates down and up: the counts are dropped, then rebuilt from the turns already there', async () => {
+    const st = await store.createStory({ title: 'Migrate', premise: 'p' });
+    await addTurn(store, st.id, 'I read', 'The almanac names every tide.');
+    const latest = (await store.migrationStatus()).latest;
+    expect(await store.migrateDown(latest - 1)).toEqual([latest]);
+    expect((await c.query(`SELECT to_regclass('story_lexemes') AS t, (SELECT count(*)::int FROM pg_trigger WHERE tgname LIKE 'turns_lexemes_%') AS n,
+                                  (SELECT count(*)::int FROM pg_proc WHERE proname = 'luna_story_lexemes_sync') AS f,
+                                  (SELECT reloptions FROM pg_class WHERE relname = 'turns_tsv') AS o, to_regclass('turns_story_seq') AS i`)).rows[0])
+      .toEqual({ t: null, n: 0, f: 0, o: null, i: null });
+    // Turns written while the counts are gone are counted by the rebuild.
+    await addTurn(store, st.id, 'I read', 'The almanac is wrong about the tide.');
+    expect(await store.migrateUp()).toEqual([latest]);
+    expect(await df(st.id, 'almanac')).toBe(2);
+    expect((await store.searchTurns(st.id, 'almanac', 5)).length).toBe(2);
+    await expectCountsExact();
+  });
+});
