@@ -93,7 +93,8 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   }
   const namedWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.match(WORD) ?? [])));
   const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, othersByWord, namedWords, wordHits: new Map() };
-  const bar = queryStems.length ? MIN_SENTENCE : MIN_SENTENCE - 1;
+  // A question of one word and no name ("password?") has nothing but that word to match: a sentence saying it passes.
+  const bar = !queryStems.length ? MIN_SENTENCE - 1 : namedTerms.length ? MIN_SENTENCE : Math.min(MIN_SENTENCE, 2 * queryStems.length);
   const passages: Passage[] = [];
   const needParent: { passage: Passage; parentId: string }[] = [];
   const needChild: { passage: Passage; childId: string }[] = [];
@@ -285,12 +286,19 @@ export function stem(word: string): string {
   return w;
 }
 
-/** Same word up to an ending: a shared prefix of 3+ letters that leaves at most one letter of the shorter. */
-function sameStem(a: string, b: string): boolean {
+/**
+ * Same word up to an ending: a shared prefix of 3+ letters that leaves at most one letter of the shorter
+ * (hide/hid, bury/buri-ed). When the shorter is all prefix, what the longer adds must be an ending (move/moved,
+ * key/keys, stop/stopping): "cry" is not "crypt", nor "sea" "seal".
+ */
+export function sameStem(a: string, b: string): boolean {
   if (a === b) return true;
   const [s, l] = a.length <= b.length ? [a, b] : [b, a];
   if (s.length < 3 || l.length - s.length > 3) return false;
   let k = 0;
   while (k < s.length && s[k] === l[k]) k++;
-  return k >= 3 && k >= s.length - 1;
+  if (k < 3 || k < s.length - 1) return false;
+  // stop/stopp-ing: a doubled last letter, then an ending (stem() has already cut it).
+  return k < s.length || ENDING.test(l.slice(k)) || (l[k] === s[k - 1] && (k + 1 === l.length || ENDING.test(l.slice(k + 1))));
 }
+const ENDING = /^(?:e|s|es|ed|d|n|en|er|ers|est|ing|y|ies|ly)$/;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextSchema } from '../../src/config/schema.js';
 import { curateContext } from '../../src/pipeline/preprocessor.js';
-import { splitSentences, stem } from '../../src/pipeline/retrieval.js';
+import { sameStem, splitSentences, stem } from '../../src/pipeline/retrieval.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store, Story, StoryBundle } from '../../src/store/types.js';
 import { luna, tempHome } from '../helpers/cli.js';
@@ -68,6 +68,12 @@ describe('passage retrieval on a real SQLite store', () => {
     expect(c.text).toContain('Bram Hale picks up the jade compass at the Ember Market. Later he seals it inside the cold chimney at Gravenmoor.');
   });
 
+  it('a one-word question with no name finds the one turn that says it', async () => {
+    const c = await curate('rumours?');
+    expect(c.context.sections.find((s) => s.name === 'relevant')?.items ?? 0).toBeGreaterThan(0);
+    expect(c.text).toContain('trades rumours about smugglers');
+  });
+
   it('without a matching turn the relevant section stays empty rather than filling the budget with noise', async () => {
     const c = await curate('What about the dragon?');
     expect(c.context.sections.find((s) => s.name === 'relevant')?.items ?? 0).toBe(0);
@@ -93,5 +99,12 @@ describe('sentence splitting and stemming', () => {
   });
   it('reduces common endings so hides/hide/hid and buries/bury meet', () => {
     expect([stem('hides'), stem('buries'), stem('moved'), stem('sealing')]).toEqual(['hide', 'bury', 'mov', 'seal']);
+  });
+  it('meets a word and its endings, not a longer word that starts with it', () => {
+    const same = (a: string, b: string) => sameStem(stem(a), stem(b));
+    expect([same('hide', 'hid'), same('bury', 'buried'), same('move', 'moved'), same('key', 'keys'), same('stop', 'stopping'), same('whisper', 'whispered')])
+      .toEqual([true, true, true, true, true, true]);
+    expect([same('cry', 'crypt'), same('sea', 'seal'), same('car', 'carpet'), same('art', 'artist'), same('bat', 'battle')])
+      .toEqual([false, false, false, false, false]);
   });
 });
