@@ -42,14 +42,15 @@ export function createDirStore(dir: string): ImageBlobStore {
     exists: async (location) => existsSync(location),
     async remove(paths) {
       let removed = 0;
+      const left: string[] = [];
       const dirs = new Set<string>();
       for (const p of paths) {
         try {
           rmSync(p);
           removed++;
           dirs.add(path.dirname(p));
-        } catch {
-          // gone already, or not ours to remove
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') left.push(p); // gone already is fine
         }
       }
       for (const d of dirs) {
@@ -59,7 +60,7 @@ export function createDirStore(dir: string): ImageBlobStore {
           // other files are still there
         }
       }
-      return removed;
+      return { removed, left };
     },
   };
 }

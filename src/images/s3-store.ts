@@ -74,17 +74,19 @@ export function createS3Store(cfg: ImagesStoreConfig | undefined): S3Store {
     },
     async remove(locations) {
       let removed = 0;
+      const left: string[] = [];
       for (const location of locations) {
         const loc = parseS3Location(location);
         if (!loc) continue;
         try {
+          // S3 answers 204 for a key already gone: only a refusal or an unreachable bucket lands here.
           await client.send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
           removed++;
         } catch {
-          // best effort, as for files: the story is deleted either way
+          left.push(location); // the story is deleted either way; the caller names what stayed
         }
       }
-      return removed;
+      return { removed, left };
     },
   };
 }

@@ -19,8 +19,11 @@ export interface ImageBlobStore {
   get(location: string): Promise<Buffer | null>;
   /** Whether a recorded location still holds a picture. */
   exists(location: string): Promise<boolean>;
-  /** Best effort, for a deleted story: removes the pictures its rows named; a location already gone is not an error. */
-  remove(locations: string[]): Promise<number>;
+  /**
+   * For a deleted story: removes the pictures its rows named; a location already gone is not an error.
+   * Returns the locations it could not remove (the bucket down or refusing), for the caller to name.
+   */
+  remove(locations: string[]): Promise<{ removed: number; left: string[] }>;
 }
 
 /** What the stores read from `agents.dreamer.comfyui`. */
@@ -46,7 +49,9 @@ export function openImageStore(target: ImageStoreTarget | undefined, home: strin
     async remove(locations) {
       const remote = locations.filter(isS3Location);
       const local = locations.filter((l) => !isS3Location(l));
-      return (await dir.remove(local)) + (remote.length ? await (await bucket()).remove(remote) : 0);
+      const a = await dir.remove(local);
+      const b = remote.length ? await (await bucket()).remove(remote).catch(() => ({ removed: 0, left: remote })) : { removed: 0, left: [] };
+      return { removed: a.removed + b.removed, left: [...a.left, ...b.left] };
     },
   };
 }

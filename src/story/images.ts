@@ -88,7 +88,7 @@ export async function markdownImages(
  * before the delete, and the story's spool of pictures waiting for a retry. Best effort: a picture already gone
  * or on a read-only share is not an error.
  */
-export async function removeImages(files: ImageBlobStore, locations: string[], spool?: { home: string; storyId: string }): Promise<number> {
+export async function removeImages(files: ImageBlobStore, locations: string[], spool?: { home: string; storyId: string }): Promise<{ removed: number; left: string[] }> {
   // Pictures rendered but never stored (the store refused them) wait in the home's spool for a retry that will not come now.
   if (spool) discardStorySpool(spool.home, spool.storyId);
   return files.remove(locations);

@@ -113,6 +113,27 @@ describe('images in an S3 bucket, end to end through bin/luna', () => {
     expect(r.stdout + r.stderr).not.toContain(wrong);
   });
 
+  it('a story deleted while the bucket refuses: deleted all the same, its pictures named on stderr and in --json, never left silently', async () => {
+    const id = JSON.parse((await luna(['story', 'new', '--title', 'Orphans', '--premise', 'The bucket locks later', '--json'], { home, env })).stdout).id as string;
+    server.script({ kind: 'json', value: planJson({ factChanges: [], entities: [] }) }, { kind: 'text', chunks: ['The bell tolls.'] }, { kind: 'text', chunks: ['a bell tower at dawn'] });
+    const turn = await luna(['turn', id, 'I ring the bell', '--json'], { home, env, timeoutMs: 120_000 });
+    expect(turn.exitCode, turn.stderr).toBe(0);
+    const key = `luna-images/prod/${id}/${JSON.parse(turn.stdout).turn.id as string}-1.png`;
+    expect(s3.objects.has(key)).toBe(true);
+    s3.options.denied = ['luna-images'];
+    try {
+      const del = await luna(['story', 'delete', id, '--yes', '--json'], { home, env });
+      expect(del.exitCode, del.stderr).toBe(0);
+      expect(JSON.parse(del.stdout)).toEqual({ deleted: id, turns: 1, imagesLeft: [`s3://${key}`] });
+      expect(del.stderr).toContain(`warning: 1 picture of the deleted story could not be removed from s3://luna-images/prod at ${s3.url}: s3://${key}`);
+      expect(del.stderr).not.toContain(SECRET);
+      expect(s3.objects.has(key)).toBe(true);
+      expect((await luna(['story', 'show', id], { home, env })).exitCode).toBe(4);
+    } finally {
+      s3.options.denied = [];
+    }
+  });
+
   it('a picture the bucket refused waits in the home\'s spool (never in the bucket); luna story delete removes it', async () => {
     const id = JSON.parse((await luna(['story', 'new', '--title', 'Refused', '--premise', 'The bucket is locked', '--json'], { home, env })).stdout).id as string;
     server.script({ kind: 'json', value: planJson({ factChanges: [], entities: [] }) }, { kind: 'text', chunks: ['The gate is shut.'] }, { kind: 'text', chunks: ['a shut iron gate'] });

@@ -58,7 +58,7 @@ describe('S3 image store (the real AWS SDK against a loopback S3 that checks Sig
     expect(await files.exists(location)).toBe(true);
     expect(await files.get('s3://luna-images/prod/story1/nope.png')).toBeNull();
     expect(await files.exists('s3://luna-images/prod/story1/nope.png')).toBe(false);
-    expect(await files.remove([location])).toBe(1);
+    expect(await files.remove([location])).toEqual({ removed: 1, left: [] });
     expect(s3.objects.size).toBe(0);
     expect(files.describe()).toBe(`s3://luna-images/prod at ${s3.url}`);
   });

@@ -50,13 +50,15 @@ export function registerStoryRoutes(app: FastifyInstance, ctx: ApiContext): void
     return { ...story, turnCount: await caller.store.countTurns(story.id) };
   });
 
-  app.delete<{ Params: { id: string } }>('/v1/stories/:id', { schema: { summary: 'Delete a story and everything in it (its ledger rows stay)', tags: ['stories'], params: storyIdParams, response: { 200: { type: 'object', properties: { deleted: { type: 'string' } } }, ...errors } } }, async (req) => {
+  app.delete<{ Params: { id: string } }>('/v1/stories/:id', { schema: { summary: 'Delete a story and everything in it (its ledger rows stay)', tags: ['stories'], params: storyIdParams, response: { 200: { type: 'object', properties: { deleted: { type: 'string' }, imagesLeft: { type: 'integer', description: 'pictures the image store would not remove (the operator finds them in the server log)' } } }, ...errors } } }, async (req) => {
     const caller = callerOf(req);
     const story = await loadStory(caller, req.params.id);
     const pictures = (await caller.store.listTurnImages(story.id)).map((img) => img.path);
     await caller.store.deleteStory(story.id);
-    await removeImages(files, pictures, { home: ctx.loaded.home, storyId: story.id });
-    return { deleted: story.id };
+    const { left } = await removeImages(files, pictures, { home: ctx.loaded.home, storyId: story.id });
+    // The tenant learns how many stayed; where they are (bucket, endpoint) is the operator's, in the server log.
+    if (left.length) req.log.warn({ storyId: story.id, imagesLeft: left }, 'pictures of a deleted story could not be removed from the image store');
+    return { deleted: story.id, imagesLeft: left.length };
   });
 
   app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'markdown' } }>(

@@ -19,8 +19,14 @@ export async function run(ref: string, opts: { yes?: boolean }, g: GlobalOptions
     });
     const pictures = (await store.listTurnImages(story.id)).map((i) => i.path);
     await store.deleteStory(story.id);
-    await removeImages(imageStoreFor(loaded), pictures, { home: loaded.home, storyId: story.id });
-    if (g.json) printJson({ deleted: story.id, turns });
+    const files = imageStoreFor(loaded);
+    const { left } = await removeImages(files, pictures, { home: loaded.home, storyId: story.id });
+    // The story is gone either way; pictures the store would not give up are named, never left silently.
+    if (left.length) {
+      process.stderr.write(`warning: ${plural(left.length, 'picture')} of the deleted story could not be removed from ${files.describe()}: ${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}\n`
+        + 'hint: check the image store (luna doctor), then remove them by hand; `luna story delete --json` lists them all\n');
+    }
+    if (g.json) printJson({ deleted: story.id, turns, imagesLeft: left });
     else process.stdout.write(`deleted ${story.id} (${plural(turns, 'turn')})\n`);
   });
 }
