@@ -46,14 +46,39 @@ export function jobsAfterEdit(config: LunaConfig): { kind: JobKind }[] {
  * re-queued (`forgotten`: how many facts went); the plan's entities and facts stay, since an edit does not
  * change the plan (docs/play.md).
  */
-export async function editProse(store: Store, config: LunaConfig, story: Story, ref: string | undefined, prose: string, flag = '--text'): Promise<{ turn: Turn; previous: string; forgotten: number; rereading: boolean }> {
+export async function editProse(store: Store, config: LunaConfig, story: Story, ref: string | undefined, prose: string, flag = '--text'): Promise<EditOutcome> {
   const turn = await turnAt(store, story, ref);
   const text = checkText(prose, 'new prose', MAX_PROSE_CHARS, flag);
   if (!text) throw new UsageError('the new prose is empty', { hint: `give the text with ${flag} or on stdin; to drop the turn, use --undo` });
+  // The same words again: nothing to re-derive, and no picture worth paying for twice.
+  if (text === turn.prose.replace(/\r\n?/g, '\n').trim()) return { turn, previous: turn.prose, unchanged: true, forgotten: 0, proposalsDropped: 0, rereading: false };
   const forgotten = (await store.listFacts(story.id)).filter((f) => f.turnId === turn.id && f.origin === 'dreamer').length;
+  const proposalsDropped = (await store.listProposals(story.id, { state: 'pending' })).filter((p) => p.turnId === turn.id && p.origin === 'dreamer').length;
   const jobs = jobsAfterEdit(config);
   const edited = await store.editTurnProse(story.id, turn.id, text, jobs);
-  return { turn: edited, previous: turn.prose, forgotten, rereading: jobs.some((j) => j.kind === 'extract-facts') };
+  return { turn: edited, previous: turn.prose, unchanged: false, forgotten, proposalsDropped, rereading: jobs.some((j) => j.kind === 'extract-facts') };
+}
+
+export interface EditOutcome {
+  turn: Turn;
+  previous: string;
+  /** The new prose was the old one: nothing was written or queued. */
+  unchanged: boolean;
+  /** Facts the Dreamer had read from the old prose, now forgotten. */
+  forgotten: number;
+  /** Review-mode proposals from the old prose, dropped. */
+  proposalsDropped: number;
+  /** An extract-facts job reads the new prose. */
+  rereading: boolean;
+}
+
+/** One line on what an edit re-derives ('' when nothing): the CLI and the TUI say the same. */
+export function editConsequences(o: EditOutcome): string {
+  const parts: string[] = [];
+  if (o.forgotten) parts.push(`${o.forgotten} fact${o.forgotten === 1 ? '' : 's'} read from the old prose forgotten`);
+  if (o.proposalsDropped) parts.push(`${o.proposalsDropped} pending proposal${o.proposalsDropped === 1 ? '' : 's'} from it dropped`);
+  if (o.rereading) parts.push('the Dreamer reads the new prose');
+  return parts.join('; ');
 }
 
 /** A turn named by `ref`, or the head; a story without turns has none to name. */

@@ -1,7 +1,7 @@
 import type { Dispatch } from 'react';
 import type { LoadedConfig } from '../config/load.js';
 import { retryAction, switchHead, undo } from '../story/ops.js';
-import { editProse, retryAt, switchTake } from '../story/steer.js';
+import { editConsequences, editProse, retryAt, switchTake } from '../story/steer.js';
 import type { Store, Story } from '../store/types.js';
 import type { PlaySteering } from './controller.js';
 import type { TuiAction } from './state.js';
@@ -56,10 +56,12 @@ export function steeringActions(c: SteeringContext) {
       if (!c.story()) return;
       await c.settled();
       const s = await c.refreshStory();
-      const { turn, forgotten, rereading } = await editProse(c.store, c.loaded.config, s, turnId, prose);
+      const outcome = await editProse(c.store, c.loaded.config, s, turnId, prose);
+      const { turn } = outcome;
+      if (outcome.unchanged) return c.dispatch({ type: 'notice', notice: { level: 'info', text: `turn ${turn.depth} unchanged` } });
       await c.loadStory(s.id);
-      const facts = forgotten ? `; ${forgotten} fact${forgotten === 1 ? '' : 's'} read from the old prose forgotten` : '';
-      c.dispatch({ type: 'notice', notice: { level: 'info', text: `turn ${turn.depth} edited (${turn.prose.length} characters); the search index follows${facts}${rereading ? ', the Dreamer rereads it' : ''}` } });
+      const after = editConsequences(outcome);
+      c.dispatch({ type: 'notice', notice: { level: 'info', text: `turn ${turn.depth} edited (${turn.prose.length} characters); the search index follows${after ? `; ${after}` : ''}` } });
       // The new prose's embedding and facts are queued: the in-process Dreamer picks them up now, not after the next turn.
       if (c.loaded.config.agents.dreamer.inProcess) c.startDreamer();
     },

@@ -213,6 +213,11 @@ describe('editing a turn', () => {
     const ctx = await ok(['context', id, '--action', 'I follow the heron', '--full']);
     expect(ctx).toContain('[turn 2] > I light the lamp\nThe lamp flares green; a heron cries below.');
 
+    // The same prose again writes and queues nothing (no second picture to pay for).
+    await ok(['turn', id, '--edit', '1', '--text', 'Stone steps wind up into the dark.']);
+    const same = JSON.parse(await ok(['turn', id, '--edit', '1', '--text', '  Stone steps wind up into the dark.\n', '--json']));
+    expect(same).toMatchObject({ unchanged: true, factsForgotten: 0, factsRereadQueued: false });
+    expect(await ok(['turn', id, '--edit', '1', '--text', 'Stone steps wind up into the dark.'])).toMatch(/^turn 1 \(\w+\) unchanged: the new prose is the same/);
     const piped = await ok(['turn', id, '--edit'], 'Maren shuts the door on the wind.\n');
     expect(piped).toMatch(/^turn 3 \(\w+\) edited: \d+ → 33 characters$/m);
     const show = await ok(['story', 'show', id]);

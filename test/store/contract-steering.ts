@@ -67,7 +67,11 @@ export function steeringContract({ store }: ContractContext): void {
       await s.addProposals(st.id, t1!.id, 'dreamer', [{ op: 'fact', entity: 'Maren', key: 'sings', value: 'at dusk' }]);
       await s.saveImagePrompt(t2!.id, 'Maren holding a copper key');
       await s.saveImagePrompt(t1!.id, 'a brass key on a table');
+      const before = (await s.getStory(st.id))!.updatedAt;
+      await new Promise((r) => setTimeout(r, 5));
       await s.editTurnProse(st.id, t2!.id, 'Maren shrugs and says nothing.', [{ kind: 'extract-facts' }]);
+      // The story list's "updated" follows an edit.
+      expect((await s.getStory(st.id))!.updatedAt > before).toBe(true);
       const facts = await s.listFacts(st.id);
       expect(facts.map((f) => [f.key, f.value, f.origin, f.turnId])).toEqual([
         ['hides', 'the brass key', 'dreamer', t1!.id],

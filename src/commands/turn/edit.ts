@@ -2,7 +2,7 @@ import { type GlobalOptions, withStore } from '../../cli/context.js';
 import { printJson } from '../../cli/output.js';
 import { UsageError } from '../../errors.js';
 import { findStory } from '../../story/find.js';
-import { editProse } from '../../story/steer.js';
+import { editConsequences, editProse } from '../../story/steer.js';
 import type { TurnFlags } from './flags.js';
 
 /** `luna turn ID --edit [TURN] --text "…"` (or the text on stdin): replaces a turn's prose. */
@@ -11,16 +11,17 @@ export async function run(ref: string, opts: TurnFlags, g: GlobalOptions): Promi
   await withStore(g, async (store, loaded) => {
     const story = await findStory(store, ref);
     const at = typeof opts.edit === 'string' ? opts.edit : undefined;
-    const { turn, previous, forgotten, rereading } = await editProse(store, loaded.config, story, at, text);
+    const outcome = await editProse(store, loaded.config, story, at, text);
+    const { turn, previous } = outcome;
     if (g.json) {
       return printJson({ turn: { id: turn.id, storyId: turn.storyId, depth: turn.depth, action: turn.action, prose: turn.prose, editedAt: turn.editedAt },
-        previousChars: previous.length, factsForgotten: forgotten, factsRereadQueued: rereading });
+        unchanged: outcome.unchanged, previousChars: previous.length, factsForgotten: outcome.forgotten, proposalsDropped: outcome.proposalsDropped,
+        factsRereadQueued: outcome.rereading });
     }
+    if (outcome.unchanged) return void process.stdout.write(`turn ${turn.depth} (${turn.id}) unchanged: the new prose is the same; nothing re-derived\n`);
     process.stdout.write(`turn ${turn.depth} (${turn.id}) edited: ${previous.length} → ${turn.prose.length} characters\n`);
-    if (forgotten || rereading) {
-      const what = forgotten ? `${forgotten} fact${forgotten === 1 ? '' : 's'} read from the old prose forgotten` : 'no facts had been read from the old prose';
-      process.stdout.write(`${what}${rereading ? '; the Dreamer reads the new prose (luna dream)' : ''}\n`);
-    }
+    const after = editConsequences(outcome);
+    if (after) process.stdout.write(`${after}${outcome.rereading ? ' (luna dream)' : ''}\n`);
   });
 }
 

@@ -27,6 +27,7 @@ export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, 
   return c.db.transaction(async (q) => {
     const story = await requireStory(c, q, storyId, true);
     const old = await q.get('SELECT id, prose FROM turns WHERE id = ? AND story_id = ?', [turnId, storyId]);
+    if (old) await q.run('UPDATE stories SET updated_at = ? WHERE id = ?', [nowIso(), storyId]);
     if (!old) throw new NotFoundError(`turn ${turnId} not found in story ${storyId}`);
     const r = await q.get(`UPDATE turns SET prose = ?, edited_at = ? WHERE id = ? RETURNING ${TURN_COLS}`, [prose, nowIso(), turnId]);
     await c.d.afterProseEdit?.(q, storyId, turnId, [...prose].length - [...(old.prose as string)].length);
