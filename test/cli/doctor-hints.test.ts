@@ -47,6 +47,16 @@ describe('luna doctor blames the environment variable, not luna.yaml', () => {
   });
 });
 
+describe('luna doctor on a fresh home', () => {
+  it('a SQLite database not yet created passes: it migrates itself on first use (no "run luna migrate up")', async () => {
+    const r = await luna(['doctor', '--json', '--no-models'], { home: tempHome('luna-doctor-fresh-') });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const c = find(JSON.parse(r.stdout).checks as Check[], 'database');
+    expect(c).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^sqlite, schema 0\/\d+: migrates itself on first use$/) });
+    expect(c.fix).toBeUndefined();
+  });
+});
+
 // The loopback servers answer a wrong key with each provider's real 401 body.
 describe('luna doctor on a model whose API key is missing or rejected', () => {
   let openai: LoopbackServer;
