@@ -4,23 +4,25 @@ import { SqlMemory } from '../sql/memory.js';
 import type { Row } from '../sql/executor.js';
 
 /**
- * A term or phrase matching at least this many of a story's turns is common: BM25 over its thousands of
- * matches cost ~1 µs each (a place named in half of a 10,000-turn story: 5-7 ms per search), while it
- * tells the matches apart hardly at all. Counting up to the cap stops early.
+ * A term or phrase matching at least this many of a story's turns is common: it tells turns apart hardly at
+ * all, and ranking its thousands of matches is what made a search slow (BM25 cost ~1 µs a match, and its IDF
+ * counted the word's matches across every story in the database on every search).
  */
 export const COMMON_MATCHES = 200;
 
-/** SQLite's own search: FTS5 with BM25 and sqlite-vec cosine distance. */
+/** SQLite's own search: FTS5 posting lists scored by summed IDF, and sqlite-vec cosine distance. */
 export class SqliteMemory extends SqlMemory {
   /** Each story's lowest turn seq: turns only get higher ones, so a remembered floor stays a true floor. */
   private readonly floors = new Map<string, number>();
 
   /**
-   * BM25 over action+prose for the rare terms and phrases (bm25() is "lower is better", so the score is its
-   * negation); the common ones add their newest matches after those, which needs no scoring. Every word is a
-   * quoted term, so no user text can form FTS5 syntax. The story is a rowid range inside the index (from its
-   * first turn on) and a join outside it: the story_id column filter walked the story's whole posting list
-   * for every term (~0.15 ms each on 10,000 turns) and made BM25 6x slower.
+   * One capped, newest-first posting-list read per term and phrase (FTS5 over action+prose, Porter stems):
+   * a rare item's list is whole, so its document frequency is known and a turn scores the sum of the IDF of
+   * the rare items it matches, ln((N+1)/df), as PostgreSQL ranks (like BM25 without term frequency), ties to
+   * the newest; the common items' newest matches follow, below every ranked turn. Every word is a quoted
+   * term, so no user text can form FTS5 syntax. The story is a rowid range inside the index (from its first
+   * turn) and a join outside it; in a database whose stories interleave, other stories' turns in the range
+   * count towards df, which errs towards "common", never towards another story's turns.
    */
   override async searchTurns(storyId: string, query: string, limit: number): Promise<SearchHit[]> {
     const terms = searchTerms(query);
@@ -34,38 +36,42 @@ export class SqliteMemory extends SqlMemory {
         this.floors.set(storyId, (floor = Number(r.lo)));
         if (this.floors.size > 256) this.floors.delete(this.floors.keys().next().value as string);
       }
-      const count = async (expr: string) => Number((await q.get<Row>(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH ? AND rowid >= ? LIMIT ${COMMON_MATCHES})`, [expr, floor]))!.n);
-      const rare: string[] = [];
-      const common: string[] = [];
-      const rareWords = new Set<string>();
+      const top = Number((await q.get<Row>('SELECT max(seq) AS hi FROM turns'))?.hi ?? floor);
+      const size = Math.max(1, top - floor + 1);
+      const postings = async (item: string) => (await q.all<Row>(
+        `SELECT rowid AS r FROM turns_fts WHERE turns_fts MATCH ? AND rowid >= ? ORDER BY rowid DESC LIMIT ${COMMON_MATCHES}`, [`"${item}"`, floor])).map((r) => Number(r.r));
+      const score = new Map<number, number>();
+      const newest = new Set<number>();
+      const weigh = (list: number[]) => {
+        const idf = Math.log((size + 1) / list.length);
+        for (const r of list) score.set(r, (score.get(r) ?? 0) + idf);
+      };
       for (const t of terms) {
-        if ((await count(`"${t}"`)) < COMMON_MATCHES) {
-          rare.push(`"${t}"`);
-          rareWords.add(t);
-        } else common.push(`"${t}"`);
+        const list = await postings(t);
+        if (list.length >= COMMON_MATCHES) for (const r of list) newest.add(r);
+        else if (list.length) weigh(list);
       }
-      // A phrase with a rare word is rarer still; two common words can still be a rare phrase ("lantern widow").
+      // A phrase weighs on top of its words; two common words can still be a rare phrase ("lantern widow").
       for (const p of searchPhrases(query)) {
-        if (p.split(' ').some((w) => rareWords.has(w)) || (await count(`"${p}"`)) < COMMON_MATCHES) rare.push(`"${p}"`);
+        const list = await postings(p);
+        if (list.length && list.length < COMMON_MATCHES) weigh(list);
       }
-      // Rare: at most COMMON_MATCHES rows each from the story's range, so all of them can be ranked and joined.
-      const hits = rare.length
-        ? await q.all<Row>(`SELECT t.id AS turn_id, f.rank FROM
-                              (SELECT rowid, bm25(turns_fts, 0.0, 1.0, 1.0) AS rank FROM turns_fts WHERE turns_fts MATCH ? AND rowid >= ?) f
-                            JOIN turns t ON t.seq = f.rowid AND t.story_id = ? ORDER BY f.rank LIMIT ?`, [rare.join(' OR '), floor, storyId, n])
-        : [];
-      const out = hits.map((r) => ({ turnId: r.turn_id as string, score: -Number(r.rank) }));
-      if (out.length >= n || !common.length) return out;
-      const seen = new Set(out.map((h) => h.turnId));
-      const lowest = out.length ? Math.min(...out.map((h) => h.score)) : 0;
-      const recent = await q.all<Row>(`SELECT t.id AS turn_id FROM turns_fts f JOIN turns t ON t.seq = f.rowid AND t.story_id = ?
-                                       WHERE turns_fts MATCH ? AND f.rowid >= ? ORDER BY f.rowid DESC LIMIT ?`, [storyId, common.join(' OR '), floor, 2 * n]);
-      // Below every ranked hit, newest first: a later mention of a common word is the likelier answer.
-      for (const r of recent) {
+      const ranked = [...score].sort((a, b) => b[1] - a[1] || b[0] - a[0]).map(([r]) => r);
+      const recent = [...newest].filter((r) => !score.has(r)).sort((a, b) => b - a);
+      // Other stories' turns inside the range drop out here, so read past the limit before cutting.
+      const wanted = [...ranked, ...recent].slice(0, 4 * n);
+      if (!wanted.length) return [];
+      // Looked up by rowid (CROSS JOIN keeps that order): left to itself the planner scanned the story's index.
+      const ids = new Map((await q.all<Row>(`SELECT t.seq, t.id FROM json_each(?) j CROSS JOIN turns t ON t.seq = j.value WHERE t.story_id = ?`,
+        [JSON.stringify(wanted), storyId])).map((r) => [Number(r.seq), r.id as string]));
+      const out: SearchHit[] = [];
+      const lowest = ranked.length ? Math.min(...ranked.map((r) => score.get(r)!)) : 0;
+      for (const r of wanted) {
+        const id = ids.get(r);
+        if (!id) continue;
+        // Newest first below every ranked turn: a later mention of a common word is the likelier answer.
+        out.push({ turnId: id, score: score.get(r) ?? lowest - 1 - out.length * 1e-6 });
         if (out.length >= n) break;
-        if (seen.has(r.turn_id as string)) continue;
-        out.push({ turnId: r.turn_id as string, score: lowest - 1 - out.length * 1e-6 });
       }
       return out;
     });
