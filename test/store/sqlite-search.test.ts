@@ -7,8 +7,8 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store, Story } from '../../src/store/types.js';
 
 /**
- * SQLite ranks only the rare terms and phrases with BM25 (a common word's thousands of matches cost ~1 µs each
- * to score) and adds a common word's newest matches after them; the story is a rowid range plus a join.
+ * SQLite ranks only the rare terms and phrases (summed IDF from their own posting lists) and adds a common
+ * word's newest matches after them; the story is a rowid range plus a join.
  */
 describe('SQLite search: rare terms ranked, common ones by recency', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'luna-sqlite-search-'));
