@@ -81,6 +81,9 @@ export function steeringContract({ store }: ContractContext): void {
       // The image prompt described the old prose; the other turn's stays.
       expect(await s.getImagePrompts([t1!.id, t2!.id])).toEqual({ [t1!.id]: 'a brass key on a table' });
       expect((await s.listJobs({ storyId: st.id })).filter((j) => j.turnId === t2!.id).map((j) => j.kind)).toContain('extract-facts');
+      // Edited again before that job ran: the queued job reads the newest prose, no second one is queued.
+      await s.editTurnProse(st.id, t2!.id, 'Maren laughs.', [{ kind: 'extract-facts' }, { kind: 'image-prompt' }]);
+      expect((await s.listJobs({ storyId: st.id })).filter((j) => j.turnId === t2!.id).map((j) => j.kind).sort()).toEqual(['extract-facts', 'image-prompt']);
     });
 
     it('a story file carries the Author\'s Note and each turn\'s steering, both ways', async () => {

@@ -36,7 +36,10 @@ export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, 
     await q.run('DELETE FROM image_prompts WHERE turn_id = ?', [turnId]);
     await q.run(`DELETE FROM facts WHERE story_id = ? AND turn_id = ? AND origin = 'dreamer'`, [storyId, turnId]);
     await q.run(`DELETE FROM memory_proposals WHERE story_id = ? AND turn_id = ? AND origin = 'dreamer' AND state = 'pending'`, [storyId, turnId]);
-    await insertJobs(c, q, jobs.map((j) => ({ kind: j.kind, storyId, turnId, payload: j.payload })), story.account_id as string);
+    // A job of the same kind still queued for this turn reads the prose when it runs: a second one would only
+    // pay again (two renders of one picture when a turn is edited twice, or before its first jobs ran).
+    const queued = new Set((await q.all(`SELECT kind FROM jobs WHERE story_id = ? AND turn_id = ? AND state = 'queued'`, [storyId, turnId])).map((r) => r.kind as string));
+    await insertJobs(c, q, jobs.filter((j) => !queued.has(j.kind)).map((j) => ({ kind: j.kind, storyId, turnId, payload: j.payload })), story.account_id as string);
     return c.rows.toTurn(r!);
   }, 'editing a turn');
 }
