@@ -81,14 +81,10 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const now = input.now ?? (() => performance.now());
   const t0 = now();
   const { store, story, headId, config } = input;
-  const [branchIds, recent, entities, facts, lore, arcs, size] = await Promise.all([
+  const [branchIds, recent, { entities, facts, lore, arcs, size }] = await Promise.all([
     store.getBranchIds(story.id, headId),
     store.getBranch(story.id, headId, { limit: Math.max(config.recentTurns, 1) }),
-    store.listEntities(story.id),
-    store.listFacts(story.id),
-    store.listLore(story.id),
-    store.listArcSummaries(story.id),
-    store.historySize(story.id, headId),
+    store.storyMemory(story.id, headId),
   ]);
   const onBranch = branchSet(branchIds);
   const recentIds = new Set(recent.map((t) => t.id));

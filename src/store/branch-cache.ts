@@ -48,10 +48,32 @@ export function withBranchCache(store: Store): Store {
     return full;
   };
 
+  // The branch size of a known head is the cache's; the store then reads only the story's memory.
+  const storyMemory = async (storyId: string, head: string | null) => {
+    const hit = head === null ? undefined : sizes.get(head);
+    if (head === null || !hit) {
+      const memory = await store.storyMemory(storyId, head);
+      if (head !== null) remember(sizes, head, { turns: memory.size.turns, chars: memory.size.chars });
+      return memory;
+    }
+    const memory = await store.storyMemory(storyId, null);
+    return { ...memory, size: { ...hit, loreChars: memory.size.loreChars } };
+  };
+
+  // The last turns of a known branch are a read by id, not a walk up its lines.
+  const getBranch = async (storyId: string, head: string | null, opts?: { limit?: number }) => {
+    const known = head === null || opts?.limit === undefined ? undefined : ids.get(head);
+    if (!known) return store.getBranch(storyId, head, opts);
+    const n = Math.max(0, Math.floor(opts!.limit!));
+    return n === 0 ? [] : store.getTurns(storyId, known.slice(-n));
+  };
+
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'getBranchIds') return branchIds;
       if (prop === 'historySize') return historySize;
+      if (prop === 'storyMemory') return storyMemory;
+      if (prop === 'getBranch') return getBranch;
       if (prop === 'deleteStory') {
         return async (id: string) => {
           ids.clear();

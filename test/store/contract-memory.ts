@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LunaError } from '../../src/errors.js';
+import { withBranchCache } from '../../src/store/branch-cache.js';
 import type { StoryBundle } from '../../src/store/types.js';
 import type { ContractContext } from './contract.js';
 import { addTurn, chain, cosine, ledgerRow, rng } from './fixtures.js';
@@ -70,6 +71,42 @@ export function memoryContract({ store }: ContractContext): void {
       expect(sideSize.turns).toBe(3);
       expect(sideSize.chars).toBe([main[0]!, main[1]!, side].reduce((n, t) => n + t.action.length + t.prose.length, 0));
       expect(await s.historySize(st.id, null)).toEqual({ turns: 0, chars: 0, loreChars: size.loreChars });
+    });
+
+    it('reads the story memory at once, record for record as the separate reads, through the branch cache too', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const other = await s.createStory({ title: 'O', premise: 'P' });
+      const empty = { entities: [], facts: [], lore: [], arcs: [], size: { turns: 0, chars: 0, loreChars: 0 } };
+      expect(await s.storyMemory(st.id, null)).toEqual(empty);
+      const turns = await chain(s, st.id, 3);
+      await addTurn(s, st.id, 'meet', 'You meet Mira.', { entities: [{ name: 'Mira', kind: 'character', aliases: ['the captain'], description: 'Scarred' }, { name: 'Harbor', kind: 'place' }],
+        facts: [{ entityName: 'Mira', key: 'rank', value: 'captain' }] });
+      await s.upsertEntities(st.id, turns[0]!.id, [], [{ entityName: 'the captain', key: 'ship', value: 'Gull' }]);
+      await s.addLore(st.id, { title: 'Magic', keywords: ['mana', 'rune'], body: 'Runes cost blood.', constant: true, secondaryKeys: ['ink'], probability: 50 });
+      await s.addLore(st.id, { title: 'Town', keywords: [], body: 'Quiet.', constant: false });
+      await s.addArcSummary({ storyId: st.id, toTurnId: turns[2]!.id, fromDepth: 1, toDepth: 3, kind: 'arc', summary: 'They crossed.' });
+      await s.addArcSummary({ storyId: st.id, toTurnId: turns[1]!.id, fromDepth: 1, toDepth: 2, kind: 'story', summary: 'So far.' });
+      await addTurn(s, other.id, 'x', 'y', { entities: [{ name: 'Elsewhere', kind: 'place' }] });
+      await s.addLore(other.id, { title: 'Other', keywords: [], body: 'Not here.', constant: true });
+      const head = turns[1]!.id;
+      const separate = async (h: string | null) => ({
+        entities: await s.listEntities(st.id), facts: await s.listFacts(st.id), lore: await s.listLore(st.id), arcs: await s.listArcSummaries(st.id),
+        size: await s.historySize(st.id, h),
+      });
+      const want = await separate(head);
+      expect(want.facts).toHaveLength(2);
+      expect(want.size.turns).toBe(2);
+      expect(await s.storyMemory(st.id, head)).toEqual(want);
+      expect(await s.storyMemory(st.id, null)).toEqual(await separate(null));
+      const cached = withBranchCache(s);
+      // Twice: the first read measures the branch, the second takes its size from the cache.
+      expect(await cached.storyMemory(st.id, head)).toEqual(want);
+      expect(await cached.storyMemory(st.id, head)).toEqual(want);
+      expect(await cached.getBranchIds(st.id, head)).toEqual([turns[0]!.id, head]);
+      expect(await cached.getBranch(st.id, head, { limit: 1 })).toEqual(await s.getBranch(st.id, head, { limit: 1 }));
+      expect(await cached.getBranch(st.id, head, { limit: 5 })).toEqual(await s.getBranch(st.id, head));
+      expect(await cached.getBranch(st.id, head, { limit: 0 })).toEqual([]);
     });
   });
 

@@ -227,6 +227,16 @@ export interface ArcSummary {
   createdAt: string;
 }
 
+/** Everything a turn's context is assembled from that is the story's rather than the branch's, read at once. */
+export interface StoryMemory {
+  entities: Entity[];
+  facts: Fact[];
+  lore: LoreEntry[];
+  arcs: ArcSummary[];
+  /** historySize of the branch ending at the head (no turns for a null head). */
+  size: { turns: number; chars: number; loreChars: number };
+}
+
 export interface SearchHit {
   turnId: string;
   score: number;

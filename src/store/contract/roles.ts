@@ -1,7 +1,7 @@
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRollupCheck, LedgerRow } from './ledger.js';
 import type { BurstInstance, Job, JobKind, JobState, MigrationStatus } from './ops.js';
 import type {
-  Account, ApiKey, ArcSummary, Entity, EntityPatch, Fact, FactOrigin, FactWriteMeta, LoreEntry, MemoryChange, MemoryProposal, NewEntity, NewFact, NewLore, NewTurnImage, StoryCard, SearchHit, Story, StoryBundle, StorySummary, Turn, TurnCommit, TurnImage,
+  Account, ApiKey, ArcSummary, Entity, EntityPatch, Fact, FactOrigin, FactWriteMeta, LoreEntry, MemoryChange, MemoryProposal, NewEntity, NewFact, NewLore, NewTurnImage, StoryCard, SearchHit, Story, StoryBundle, StoryMemory, StorySummary, Turn, TurnCommit, TurnImage,
 } from './records.js';
 
 /**
@@ -89,6 +89,11 @@ export interface MemoryStore {
   searchEmbeddings(storyId: string, vector: Float32Array, limit: number): Promise<SearchHit[]>;
   /** Total characters of action+prose on the branch plus lore, for compression ratios without loading it all. */
   historySize(storyId: string, headTurnId: string | null): Promise<{ turns: number; chars: number; loreChars: number }>;
+  /**
+   * listEntities, listFacts, listLore, listArcSummaries and historySize in one read (one round trip on
+   * PostgreSQL): what context assembly needs on every turn.
+   */
+  storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory>;
   /** Dreamer output: one image-generation prompt per turn (replaced on re-run). */
   saveImagePrompt(turnId: string, prompt: string): Promise<void>;
   getImagePrompts(turnIds: string[]): Promise<Record<string, string>>;
@@ -197,7 +202,7 @@ export type PipelineStore = QueueStore
   & Pick<StoryStore, 'getStory'>
   & Pick<TurnStore, 'getTurn' | 'getTurns' | 'getBranch' | 'getBranchIds' | 'commitTurn'>
   & Pick<MemoryStore, 'listEntities' | 'listFacts' | 'upsertEntities' | 'listLore' | 'addArcSummary' | 'listArcSummaries' | 'searchTurns'
-    | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'saveImagePrompt' | 'getImagePrompts'>
+    | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'storyMemory' | 'saveImagePrompt' | 'getImagePrompts'>
   & Pick<MemoryEditStore, 'addProposals'>
   & Pick<ImageStore, 'replaceTurnImages'>
   & Pick<LedgerStore, 'recordCalls'>;

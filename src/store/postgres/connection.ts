@@ -9,13 +9,16 @@ const INT8 = 20;
 const NUMERIC = 1700;
 const parseDate = pg.types.getTypeParser(TIMESTAMPTZ) as (v: string) => Date;
 
+/** A timestamptz as the server prints it (text protocol, or ::text inside JSON) → the ISO-8601 string rows carry. */
+export const pgTimestamp = (v: string): string => parseDate(v).toISOString();
+
 /**
  * Per-pool type parsers (never the global pg.types): timestamps come back as the same ISO-8601 strings
  * SQLite stores, counts and sums as numbers.
  */
 const types = {
   getTypeParser: ((oid: number, format?: string) => {
-    if (oid === TIMESTAMPTZ) return (v: string) => parseDate(v).toISOString();
+    if (oid === TIMESTAMPTZ) return pgTimestamp;
     if (oid === INT8 || oid === NUMERIC) return (v: string) => Number(v);
     return pg.types.getTypeParser(oid, format as 'text');
   }) as typeof pg.types.getTypeParser,

@@ -1,9 +1,22 @@
-import type { SearchHit } from '../contract/records.js';
+import type { SearchHit, StoryMemory } from '../contract/records.js';
 import { searchTerms } from '../fts-query.js';
 import type { SqlContext } from '../sql/context.js';
 import type { Row } from '../sql/executor.js';
 import { SqlMemory } from '../sql/memory.js';
+import { pgTimestamp } from './connection.js';
 import { searchTurnsPg } from './search.js';
+
+/**
+ * Each table's rows as one JSON array (the same columns as SELECT *), so the story's memory is one round trip
+ * instead of five. created_at also travels as the server's text (created_text), the form the driver parses for SELECT *, so the
+ * shared row mappers build identical records.
+ */
+const rowsJson = (table: string, order: string) => `(SELECT coalesce(json_agg(x ORDER BY ${order}), '[]')
+    FROM (SELECT *, created_at::text AS created_text FROM ${table} WHERE story_id = $1) x)`;
+const STORY_MEMORY_SQL = `SELECT ${rowsJson('entities', 'x.seq')} AS entities, ${rowsJson('facts', 'x.depth, x.seq')} AS facts,
+    ${rowsJson('lore', 'x.seq')} AS lore, ${rowsJson('arc_summaries', 'x.to_depth, x.seq')} AS arcs,
+    (SELECT coalesce(sum(length(title) + length(body)), 0) FROM lore WHERE story_id = $1) AS lore_chars,
+    (SELECT depth FROM turns WHERE id = $2 AND story_id = $1) AS turns, (SELECT branch_chars FROM turns WHERE id = $2 AND story_id = $1) AS chars`;
 
 /** PostgreSQL's own search: tsvector ranking (search.ts), and pgvector (or plain SQL) similarity. */
 export class PgMemory extends SqlMemory {
@@ -15,6 +28,16 @@ export class PgMemory extends SqlMemory {
   override async searchTurns(storyId: string, query: string, limit: number): Promise<SearchHit[]> {
     if (!searchTerms(query).length || limit <= 0) return [];
     return this.c.db.read((q) => searchTurnsPg(q, storyId, query, Math.floor(limit)), 'searching turns');
+  }
+
+  override async storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory> {
+    const r = (await this.c.db.read((q) => q.get<Row>(STORY_MEMORY_SQL, [storyId, headTurnId]), 'reading story memory'))!;
+    const rows = (v: unknown) => (v as Row[]).map((x) => ({ ...x, created_at: pgTimestamp(x.created_text as string) }));
+    const { toEntity, toFact, toLore, toArc } = this.c.rows;
+    return {
+      entities: rows(r.entities).map(toEntity), facts: rows(r.facts).map(toFact), lore: rows(r.lore).map(toLore), arcs: rows(r.arcs).map(toArc),
+      size: { turns: Number(r.turns ?? 0), chars: Number(r.chars ?? 0), loreChars: Number(r.lore_chars) },
+    };
   }
 
   /** Cosine similarity in SQL (pgvector's operator when installed, else luna_cosine over real[]); other dimensions are skipped. */

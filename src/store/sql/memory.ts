@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../errors.js';
-import type { ArcSummary, Entity, EntityKind, Fact, FactWriteMeta, LoreEntry, NewEntity, NewFact, NewLore, SearchHit } from '../contract/records.js';
+import type { ArcSummary, Entity, EntityKind, Fact, FactWriteMeta, LoreEntry, NewEntity, NewFact, NewLore, SearchHit, StoryMemory } from '../contract/records.js';
 import type { MemoryStore } from '../contract/roles.js';
 import { planEntityUpsert, type EntityRecord } from '../entity-merge.js';
 import { newId, nowIso } from '../ids.js';
@@ -112,6 +112,14 @@ export abstract class SqlMemory implements MemoryStore {
       const l = await q.get('SELECT coalesce(sum(length(title) + length(body)), 0) AS n FROM lore WHERE story_id = ?', [storyId]);
       return { turns: Number(b?.n ?? 0), chars: Number(b?.chars ?? 0), loreChars: Number(l?.n ?? 0) };
     }, 'measuring history');
+  }
+
+  /** The separate reads, run together: SQLite answers each in microseconds; PostgreSQL overrides it with one statement. */
+  async storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory> {
+    const [entities, facts, lore, arcs, size] = await Promise.all([
+      this.listEntities(storyId), this.listFacts(storyId), this.listLore(storyId), this.listArcSummaries(storyId), this.historySize(storyId, headTurnId),
+    ]);
+    return { entities, facts, lore, arcs, size };
   }
 
   putEmbedding(turnId: string, storyId: string, vector: Float32Array): Promise<void> {
