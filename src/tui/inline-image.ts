@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { encodeImage, fitCells, KITTY_DELETE_ALL, placeAt, type ImageProtocol } from './image-protocol.js';
+import type { ImageFrames } from './image-frames.js';
 import type { OverlayImage } from './state.js';
 
 /** Where the app sends image escapes: the terminal's stdout, and the protocol it speaks (null: paths only). */
 export interface InlineImages {
   protocol: ImageProtocol | null;
   write(data: string): void;
+  /** Ink's frames, when they can carry the picture (src/tui/image-frames.ts). */
+  frames?: Pick<ImageFrames, 'set' | 'synced'>;
 }
 
 const MAX_INLINE_BYTES = 8 * 1024 * 1024;

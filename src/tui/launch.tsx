@@ -6,6 +6,7 @@ import type { Store } from '../store/types.js';
 import { App, type PlayStart } from './app.js';
 import { Setup } from './setup.js';
 import { detectColor, makeTheme } from './theme.js';
+import { imageFrames } from './image-frames.js';
 import { detectImageProtocol } from './image-protocol.js';
 import { enterPlayTerminal } from './terminal.js';
 import { onStopSignals, SIGNAL_EXIT_CODES, type StopSignal } from '../util/signals.js';
@@ -49,8 +50,12 @@ export async function runPlayScreen(opts: { store: Store; loaded: LoadedConfig; 
     grace.unref();
   });
   try {
-    const images = { protocol: opts.images === false ? null : detectImageProtocol(process.env, out), write: (s: string) => void out.write(s) };
-    const app = render(<App store={opts.store} loaded={opts.loaded} session={opts.session} start={opts.start} theme={theme} stop={stop.signal} images={images} />, { exitOnCtrlC: false, patchConsole: true });
+    const protocol = opts.images === false ? null : detectImageProtocol(process.env, out);
+    // Only a terminal that shows pictures gets the frame wrapper: everywhere else Ink writes to stdout itself.
+    const frames = protocol ? imageFrames(out) : null;
+    const images = { protocol, write: (s: string) => void out.write(s), frames: frames ?? undefined };
+    const app = render(<App store={opts.store} loaded={opts.loaded} session={opts.session} start={opts.start} theme={theme} stop={stop.signal} images={images} />,
+      { exitOnCtrlC: false, patchConsole: true, stdout: frames?.stdout ?? out });
     await app.waitUntilExit();
     app.cleanup();
   } finally {

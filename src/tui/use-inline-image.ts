@@ -11,21 +11,25 @@ const AFTER_FRAME_MS = 60;
  * without a protocol: a pipe, a test or a terminal that cannot show pictures only ever gets the path.
  */
 export function useInlineImage(images: InlineImages | undefined, overlay: Overlay | null, box: { row: number; col: number; cols: number; rows: number }): void {
-  const shown = useRef(false);
+  const shown = useRef<string | null>(null);
   useEffect(() => {
     const protocol = images?.protocol;
     if (!protocol) return;
     const img = overlay?.image;
     if (!img || box.rows < 2) {
+      images.frames?.set(null);
       if (shown.current) images.write(clearImages(protocol));
-      shown.current = false;
+      shown.current = null;
       return;
     }
     const t = setTimeout(() => {
       const data = drawImage(protocol, img, box);
+      images.frames?.set(data || null);
       if (!data) return;
+      // Once frames carry the picture (inside their synchronized update), drawing it after each one would only blink.
+      if (shown.current === data && images.frames?.synced()) return;
       images.write(data);
-      shown.current = true;
+      shown.current = data;
     }, AFTER_FRAME_MS);
     return () => clearTimeout(t);
   });

@@ -56,6 +56,9 @@ async function homeWithImage() {
 }
 
 /** `pictureEnd`: how the placed picture's bytes end (the escape's terminator, then restore-cursor); null: no picture expected. */
+/** Set when a test wants to see the picture carried inside a later frame's synchronized update. */
+let waitForFramed: string | null = null;
+
 async function playAndOpenImage(what: string, env: string, pictureEnd: string | null, flags = '') {
   const { home, story, file, png } = await homeWithImage();
   const name = `luna-img-${what}-${process.pid}-${Date.now()}`;
@@ -71,6 +74,8 @@ async function playAndOpenImage(what: string, env: string, pictureEnd: string | 
   const recorded = () => (existsSync(raw) ? readFileSync(raw, 'latin1') : '');
   // The picture is drawn a moment after the frame; without a protocol, give it the same chance to (wrongly) appear.
   if (pictureEnd) await waitFor(() => recorded().includes(pictureEnd), 'the picture written', 20_000);
+  // A later frame (the status bar ticks) redraws it inside the frame, just before the end of its synchronized update.
+  if (waitForFramed) await waitFor(() => recorded().includes(waitForFramed!), 'the picture inside a frame', 20_000);
   else await new Promise((r) => setTimeout(r, 1500));
   tmux('send-keys', '-t', name, 'Escape');
   // A key right behind a lone Esc would read as Alt+key: let the Esc stand alone first.
@@ -100,7 +105,8 @@ describe('/image in a real terminal', () => {
   }, 90_000);
 
   it('LUNA_INLINE_IMAGES=iterm2: the PNG goes out as one OSC 1337 sequence, placed with the cursor saved and restored', async () => {
-    const r = await playAndOpenImage('iterm2', 'LUNA_INLINE_IMAGES=iterm2', '\x07\x1b8');
+    waitForFramed = '\x07\x1b8\x1b[?2026l';
+    const r = await playAndOpenImage('iterm2', 'LUNA_INLINE_IMAGES=iterm2', '\x07\x1b8').finally(() => (waitForFramed = null));
     const m = /\x1b7\x1b\[(\d+);1H\x1b\]1337;File=name=[^;]*;inline=1;size=(\d+);width=(\d+);height=(\d+);preserveAspectRatio=1:([A-Za-z0-9+/=]+)\x07\x1b8/.exec(r.bytes);
     expect(m, 'an OSC 1337 image placed under the panel text').not.toBeNull();
     expect(Number(m![2])).toBe(r.png.length);
