@@ -30,34 +30,38 @@ export function withBranchCache(store: Store): Store {
     return list;
   };
 
-  const historySize = async (storyId: string, head: string | null) => {
-    if (head === null) return store.historySize(storyId, head);
+  /** The head's branch size when the cache knows it or its parent's (one turn more); undefined: the store must walk. */
+  const knownSize = async (head: string): Promise<{ turns: number; chars: number } | undefined> => {
     const hit = sizes.get(head);
-    // The store sums lore in SQL (head null measures no turns): reading every entry cost ~10 ms at 1,000 entries.
-    const lore = async () => (await store.historySize(storyId, null)).loreChars;
-    if (hit) return { ...hit, loreChars: await lore() };
+    if (hit) return hit;
     const turn: Turn | null = await store.getTurn(head);
     const parent = turn?.parentId ? sizes.get(turn.parentId) : undefined;
-    if (turn && parent) {
-      const size = { turns: parent.turns + 1, chars: parent.chars + turn.action.length + turn.prose.length };
-      remember(sizes, head, size);
-      return { ...size, loreChars: await lore() };
-    }
+    if (!turn || !parent) return undefined;
+    const size = { turns: parent.turns + 1, chars: parent.chars + turn.action.length + turn.prose.length };
+    remember(sizes, head, size);
+    return size;
+  };
+
+  const historySize = async (storyId: string, head: string | null) => {
+    if (head === null) return store.historySize(storyId, head);
+    // The store sums lore in SQL (head null measures no turns): reading every entry cost ~10 ms at 1,000 entries.
+    const known = await knownSize(head);
+    if (known) return { ...known, loreChars: (await store.historySize(storyId, null)).loreChars };
     const full = await store.historySize(storyId, head);
     remember(sizes, head, { turns: full.turns, chars: full.chars });
     return full;
   };
 
-  // The branch size of a known head is the cache's; the store then reads only the story's memory.
+  // With the branch size from the cache, the store reads only the story's memory (no walk of a new head's branch).
   const storyMemory = async (storyId: string, head: string | null) => {
-    const hit = head === null ? undefined : sizes.get(head);
-    if (head === null || !hit) {
-      const memory = await store.storyMemory(storyId, head);
-      if (head !== null) remember(sizes, head, { turns: memory.size.turns, chars: memory.size.chars });
-      return memory;
+    const known = head === null ? undefined : await knownSize(head);
+    if (head === null || known) {
+      const memory = await store.storyMemory(storyId, null);
+      return known ? { ...memory, size: { ...known, loreChars: memory.size.loreChars } } : memory;
     }
-    const memory = await store.storyMemory(storyId, null);
-    return { ...memory, size: { ...hit, loreChars: memory.size.loreChars } };
+    const memory = await store.storyMemory(storyId, head);
+    remember(sizes, head, { turns: memory.size.turns, chars: memory.size.chars });
+    return memory;
   };
 
   // The last turns of a known branch are a read by id, not a walk up its lines.

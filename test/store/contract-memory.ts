@@ -99,10 +99,21 @@ export function memoryContract({ store }: ContractContext): void {
       expect(want.size.turns).toBe(2);
       expect(await s.storyMemory(st.id, head)).toEqual(want);
       expect(await s.storyMemory(st.id, null)).toEqual(await separate(null));
-      const cached = withBranchCache(s);
+      // The heads the store itself is asked to measure (a walk of the branch on SQLite).
+      const measured: (string | null)[] = [];
+      const cached = withBranchCache(new Proxy(s, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target) as unknown;
+          if (prop === 'storyMemory') return (id: string, h: string | null) => (measured.push(h), target.storyMemory(id, h));
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      }));
       // Twice: the first read measures the branch, the second takes its size from the cache.
       expect(await cached.storyMemory(st.id, head)).toEqual(want);
       expect(await cached.storyMemory(st.id, head)).toEqual(want);
+      // The next turn (a new head, as after every turn played) is its parent's size plus itself, with no walk.
+      expect(await cached.storyMemory(st.id, turns[2]!.id)).toEqual(await separate(turns[2]!.id));
+      expect(measured).toEqual([head, null, null]);
       expect(await cached.getBranchIds(st.id, head)).toEqual([turns[0]!.id, head]);
       expect(await cached.getBranch(st.id, head, { limit: 1 })).toEqual(await s.getBranch(st.id, head, { limit: 1 }));
       expect(await cached.getBranch(st.id, head, { limit: 5 })).toEqual(await s.getBranch(st.id, head));
