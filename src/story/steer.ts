@@ -52,11 +52,10 @@ export async function editProse(store: Store, config: LunaConfig, story: Story, 
   if (!text) throw new UsageError('the new prose is empty', { hint: `give the text with ${flag} or on stdin; to drop the turn, use --undo` });
   // The same words again: nothing to re-derive, and no picture worth paying for twice.
   if (text === turn.prose.replace(/\r\n?/g, '\n').trim()) return { turn, previous: turn.prose, unchanged: true, forgotten: 0, proposalsDropped: 0, rereading: false };
-  const forgotten = (await store.listFacts(story.id)).filter((f) => f.turnId === turn.id && f.origin === 'dreamer').length;
-  const proposalsDropped = (await store.listProposals(story.id, { state: 'pending' })).filter((p) => p.turnId === turn.id && p.origin === 'dreamer').length;
   const jobs = jobsAfterEdit(config);
   const edited = await store.editTurnProse(story.id, turn.id, text, jobs);
-  return { turn: edited, previous: turn.prose, unchanged: false, forgotten, proposalsDropped, rereading: jobs.some((j) => j.kind === 'extract-facts') };
+  return { turn: edited.turn, previous: turn.prose, unchanged: false, forgotten: edited.factsForgotten, proposalsDropped: edited.proposalsDropped,
+    rereading: jobs.some((j) => j.kind === 'extract-facts') };
 }
 
 export interface EditOutcome {

@@ -38,7 +38,8 @@ export function steeringContract({ store }: ContractContext): void {
       await s.putEmbedding(t2!.id, st.id, new Float32Array([1, 0, 0, 0]));
       const before = await s.historySize(st.id, t3!.id);
       expect((await s.searchTurns(st.id, 'lighthouse', 5))).toEqual([]);
-      const edited = await s.editTurnProse(st.id, t2!.id, 'The lighthouse keeper waves from the gallery.', [{ kind: 'embed-turn' }]);
+      const { turn: edited, factsForgotten, proposalsDropped } = await s.editTurnProse(st.id, t2!.id, 'The lighthouse keeper waves from the gallery.', [{ kind: 'embed-turn' }]);
+      expect([factsForgotten, proposalsDropped]).toEqual([0, 0]);
       expect(edited.prose).toBe('The lighthouse keeper waves from the gallery.');
       expect(edited.editedAt).not.toBeNull();
       expect(new Date(edited.editedAt!).toISOString()).toBe(edited.editedAt);
@@ -69,7 +70,7 @@ export function steeringContract({ store }: ContractContext): void {
       await s.saveImagePrompt(t1!.id, 'a brass key on a table');
       const before = (await s.getStory(st.id))!.updatedAt;
       await new Promise((r) => setTimeout(r, 5));
-      await s.editTurnProse(st.id, t2!.id, 'Maren shrugs and says nothing.', [{ kind: 'extract-facts' }]);
+      expect(await s.editTurnProse(st.id, t2!.id, 'Maren shrugs and says nothing.', [{ kind: 'extract-facts' }])).toMatchObject({ factsForgotten: 1, proposalsDropped: 1 });
       // The story list's "updated" follows an edit.
       expect((await s.getStory(st.id))!.updatedAt > before).toBe(true);
       const facts = await s.listFacts(st.id);

@@ -63,6 +63,15 @@ export interface Turn {
   createdAt: string;
 }
 
+/** A prose edit: the turn as it is now, and what was derived from the old prose and is gone. */
+export interface EditedTurn {
+  turn: Turn;
+  /** Facts the Dreamer read from the old prose (origin 'dreamer' at this turn). */
+  factsForgotten: number;
+  /** Its pending review-mode proposals from the Dreamer. */
+  proposalsDropped: number;
+}
+
 export const ENTITY_KINDS = ['character', 'place', 'item', 'faction', 'other'] as const;
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 

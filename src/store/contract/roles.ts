@@ -2,6 +2,7 @@ import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRollupChec
 import type { BurstInstance, Job, JobKind, JobState, MigrationStatus } from './ops.js';
 import type {
   Account, ApiKey, ArcSummary, Entity, EntityPatch, Fact, FactOrigin, FactWriteMeta, LoreEntry, MemoryChange, MemoryProposal, NewEntity, NewFact, NewLore, NewTurnImage, StoryCard, SearchHit, Story, StoryBundle, StoryMemory, StorySummary, Turn, TurnCommit, TurnImage,
+  EditedTurn,
 } from './records.js';
 
 /**
@@ -69,7 +70,8 @@ export interface TurnStore {
    * Replaces a turn's prose and stamps editedAt, in one transaction: the search index follows, the turn's
    * embedding is dropped and `jobs` are queued for it. NotFoundError when the story has no such turn.
    */
-  editTurnProse(storyId: string, turnId: string, prose: string, jobs?: { kind: JobKind; payload?: Record<string, unknown> }[]): Promise<Turn>;
+  /** Replaces a turn's prose and forgets what the Dreamer derived from the old one; says how much went. */
+  editTurnProse(storyId: string, turnId: string, prose: string, jobs?: { kind: JobKind; payload?: Record<string, unknown> }[]): Promise<EditedTurn>;
 }
 
 export interface MemoryStore {

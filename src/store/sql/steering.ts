@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../errors.js';
 import type { JobKind } from '../contract/ops.js';
-import type { Story, Turn } from '../contract/records.js';
+import type { EditedTurn, Story } from '../contract/records.js';
 import { nowIso } from '../ids.js';
 import type { SqlContext } from './context.js';
 import { TURN_COLS } from './dialect.js';
@@ -23,7 +23,7 @@ export function setAuthorNoteIn(c: SqlContext, storyId: string, note: string): P
  * those keys are current again) and its pending proposals; the plan's facts stay, since an edit does not change the plan. `jobs`
  * (a new embedding, fact extraction, image prompt) are queued; the dialect fixes what it keeps per branch.
  */
-export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, prose: string, jobs: { kind: JobKind; payload?: Record<string, unknown> }[]): Promise<Turn> {
+export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, prose: string, jobs: { kind: JobKind; payload?: Record<string, unknown> }[]): Promise<EditedTurn> {
   return c.db.transaction(async (q) => {
     const story = await requireStory(c, q, storyId, true);
     const old = await q.get('SELECT id, prose FROM turns WHERE id = ? AND story_id = ?', [turnId, storyId]);
@@ -34,12 +34,12 @@ export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, 
     await q.run('DELETE FROM embeddings WHERE turn_id = ?', [turnId]);
     // The saved image prompt described the old prose: the queued image job must write a new one, not reuse it.
     await q.run('DELETE FROM image_prompts WHERE turn_id = ?', [turnId]);
-    await q.run(`DELETE FROM facts WHERE story_id = ? AND turn_id = ? AND origin = 'dreamer'`, [storyId, turnId]);
-    await q.run(`DELETE FROM memory_proposals WHERE story_id = ? AND turn_id = ? AND origin = 'dreamer' AND state = 'pending'`, [storyId, turnId]);
+    const factsForgotten = await q.run(`DELETE FROM facts WHERE story_id = ? AND turn_id = ? AND origin = 'dreamer'`, [storyId, turnId]);
+    const proposalsDropped = await q.run(`DELETE FROM memory_proposals WHERE story_id = ? AND turn_id = ? AND origin = 'dreamer' AND state = 'pending'`, [storyId, turnId]);
     // A job of the same kind still queued for this turn reads the prose when it runs: a second one would only
     // pay again (two renders of one picture when a turn is edited twice, or before its first jobs ran).
     const queued = new Set((await q.all(`SELECT kind FROM jobs WHERE story_id = ? AND turn_id = ? AND state = 'queued'`, [storyId, turnId])).map((r) => r.kind as string));
     await insertJobs(c, q, jobs.filter((j) => !queued.has(j.kind)).map((j) => ({ kind: j.kind, storyId, turnId, payload: j.payload })), story.account_id as string);
-    return c.rows.toTurn(r!);
+    return { turn: c.rows.toTurn(r!), factsForgotten, proposalsDropped };
   }, 'editing a turn');
 }

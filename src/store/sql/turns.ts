@@ -1,4 +1,4 @@
-import type { Turn, TurnCommit } from '../contract/records.js';
+import type { EditedTurn, Turn, TurnCommit } from '../contract/records.js';
 import type { TurnStore } from '../contract/roles.js';
 import type { JobKind } from '../contract/ops.js';
 import { commitTurnIn } from './commit-turn.js';
@@ -62,7 +62,7 @@ export class SqlTurns implements TurnStore {
     return commitTurnIn(this.c, commit);
   }
 
-  editTurnProse(storyId: string, turnId: string, prose: string, jobs: { kind: JobKind; payload?: Record<string, unknown> }[] = []): Promise<Turn> {
+  editTurnProse(storyId: string, turnId: string, prose: string, jobs: { kind: JobKind; payload?: Record<string, unknown> }[] = []): Promise<EditedTurn> {
     return editTurnProseIn(this.c, storyId, turnId, prose, jobs);
   }
 }
