@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { GenerateRequest, JsonSchema } from '../models/types.js';
 import { ENTITY_KINDS, type Entity, type EntityKind, type MemoryChange } from '../store/types.js';
 import { entityTerms } from './memory.js';
-import { repairJson, schemaMaxChars, str } from './plan.js';
+import { listOf, repairJson, schemaMaxChars, str } from './plan.js';
 
 /**
  * Facts from the prose: the Dreamer reads one turn's prose and names the entities in it, their facts,
@@ -20,41 +20,13 @@ export const extractionJsonSchema: JsonSchema = {
   required: ['entities', 'facts', 'relations'],
   properties: {
     // Story prose always names someone or something; requiring one keeps a weak model from answering "nothing".
-    entities: {
-      type: 'array',
-      minItems: 1,
-      maxItems: EXTRACT_LIMITS.entities,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'kind', 'aliases'],
-        properties: {
-          name: str(EXTRACT_LIMITS.name),
-          kind: { type: 'string', enum: [...ENTITY_KINDS] },
-          aliases: { type: 'array', maxItems: EXTRACT_LIMITS.aliases, items: str(EXTRACT_LIMITS.alias) },
-        },
-      },
-    },
-    facts: {
-      type: 'array',
-      maxItems: EXTRACT_LIMITS.facts,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['entity', 'key', 'value'],
-        properties: { entity: str(EXTRACT_LIMITS.name), key: str(EXTRACT_LIMITS.key), value: str(EXTRACT_LIMITS.value) },
-      },
-    },
-    relations: {
-      type: 'array',
-      maxItems: EXTRACT_LIMITS.relations,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['from', 'relation', 'to'],
-        properties: { from: str(EXTRACT_LIMITS.name), relation: str(EXTRACT_LIMITS.relation), to: str(EXTRACT_LIMITS.name) },
-      },
-    },
+    entities: listOf(EXTRACT_LIMITS.entities, {
+      name: str(EXTRACT_LIMITS.name),
+      kind: { type: 'string', enum: [...ENTITY_KINDS] },
+      aliases: { type: 'array', maxItems: EXTRACT_LIMITS.aliases, items: str(EXTRACT_LIMITS.alias) },
+    }, 1),
+    facts: listOf(EXTRACT_LIMITS.facts, { entity: str(EXTRACT_LIMITS.name), key: str(EXTRACT_LIMITS.key), value: str(EXTRACT_LIMITS.value) }),
+    relations: listOf(EXTRACT_LIMITS.relations, { from: str(EXTRACT_LIMITS.name), relation: str(EXTRACT_LIMITS.relation), to: str(EXTRACT_LIMITS.name) }),
   },
 };
 

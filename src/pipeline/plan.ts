@@ -39,6 +39,14 @@ export const PLAN_LIMITS = {
 /** A bounded JSON-schema string: bounds are what let a grammar force the JSON to close (issue 18). */
 export const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
 
+/** A bounded array of objects with exactly these properties, every one required (the strict-mode subset). */
+export const listOf = (maxItems: number, properties: Record<string, JsonSchema>, minItems?: number): JsonSchema => ({
+  type: 'array',
+  ...(minItems === undefined ? {} : { minItems }),
+  maxItems,
+  items: { type: 'object', additionalProperties: false, required: Object.keys(properties), properties },
+});
+
 /**
  * Hand-written JSON Schema mirror of beatPlanSchema: providers (OpenAI strict mode, Anthropic tools,
  * llama.cpp grammars) each accept a slightly different subset, and this one is inside all of them.
@@ -51,26 +59,8 @@ export const beatPlanJsonSchema: JsonSchema = {
     intent: str(PLAN_LIMITS.intent),
     tone: str(PLAN_LIMITS.tone),
     beats: { type: 'array', items: str(PLAN_LIMITS.beat), minItems: 1, maxItems: PLAN_LIMITS.beats },
-    entities: {
-      type: 'array',
-      maxItems: PLAN_LIMITS.entities,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'kind'],
-        properties: { name: str(PLAN_LIMITS.entityName), kind: { type: 'string', enum: [...ENTITY_KINDS] } },
-      },
-    },
-    factChanges: {
-      type: 'array',
-      maxItems: PLAN_LIMITS.factChanges,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['entity', 'key', 'value'],
-        properties: { entity: str(PLAN_LIMITS.factEntity), key: str(PLAN_LIMITS.factKey), value: str(PLAN_LIMITS.factValue) },
-      },
-    },
+    entities: listOf(PLAN_LIMITS.entities, { name: str(PLAN_LIMITS.entityName), kind: { type: 'string', enum: [...ENTITY_KINDS] } }),
+    factChanges: listOf(PLAN_LIMITS.factChanges, { entity: str(PLAN_LIMITS.factEntity), key: str(PLAN_LIMITS.factKey), value: str(PLAN_LIMITS.factValue) }),
   },
 };
 
