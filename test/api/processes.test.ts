@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
-import { BIN, ROOT, tempHome } from '../helpers/cli.js';
+import { startApiServe, tempHome } from '../helpers/cli.js';
 import { startOpenAIServer, type LoopbackServer } from '../helpers/openai-server.js';
 import { planJson } from '../helpers/pipeline-fixture.js';
 import { createDb, dbNameOf, dropDb } from '../postgres/pg-helpers.js';
@@ -20,18 +20,9 @@ let key = '';
 const children: ResultPromise[] = [];
 
 async function startApi(): Promise<{ base: string; child: ResultPromise }> {
-  const child = execa('node', [BIN, 'api', 'serve', '--port', '0', '--no-dream'], { cwd: ROOT, reject: false, env: { LUNA_HOME: home, NO_COLOR: '1' } });
-  children.push(child);
-  let stderr = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += String(d);
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    void child.then(() => reject(new Error(`luna api exited early: ${stderr}`)));
-  });
-  return { base, child };
+  const { child, url } = await startApiServe(home, {}, ['--no-dream']);
+  children.push(child as ResultPromise);
+  return { base: url, child: child as ResultPromise };
 }
 
 const post = (base: string, p: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -30,8 +30,8 @@ export async function luna(args: string[], opts: { home: string; env?: Record<st
 }
 
 /** `luna api serve --port 0` as a child process, resolved once it prints the URL it listens on. */
-export async function startApiServe(home: string, env: Record<string, string> = {}): Promise<{ child: ReturnType<typeof execa>; url: string }> {
-  const child = execa('node', [BIN, 'api', 'serve', '--port', '0'], { cwd: ROOT, reject: false, env: { LUNA_HOME: home, NO_COLOR: '1', ...env }, extendEnv: true });
+export async function startApiServe(home: string, env: Record<string, string> = {}, args: string[] = []): Promise<{ child: ReturnType<typeof execa>; url: string }> {
+  const child = execa('node', [BIN, 'api', 'serve', '--port', '0', ...args], { cwd: ROOT, reject: false, env: { LUNA_HOME: home, NO_COLOR: '1', ...env }, extendEnv: true });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
