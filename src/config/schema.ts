@@ -9,7 +9,7 @@ import { z } from 'zod';
 const serverUrl = z.string().url().refine((u) => {
   const url = new URL(u);
   return !url.username && !url.password;
-}, 'expected a URL without user:password (a key goes in apiKeyEnv, never in the URL)');
+}, 'expected a URL without user:password (credentials never go in a URL; a model takes its key from apiKeyEnv)');
 
 const price = z.strictObject({
   inputPerMTok: z.number().nonnegative(),
