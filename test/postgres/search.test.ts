@@ -153,18 +153,18 @@ describe('PostgreSQL turn search', () => {
     expect(scan!['Shared Hit Blocks'] + scan!['Shared Read Blocks']).toBeLessThan(20);
   });
 
-  it('migrates down and up: the counts are dropped, then rebuilt from the turns already there', async () => {
+  it('migrates down and up: the counts and the read functions are dropped, then rebuilt from the turns already there', async () => {
     const st = await store.createStory({ title: 'Migrate', premise: 'p' });
     await addTurn(store, st.id, 'I read', 'The almanac names every tide.');
-    const latest = (await store.migrationStatus()).latest;
-    expect(await store.migrateDown(latest - 1)).toEqual([latest]);
+    expect((await store.migrationStatus()).latest).toBe(12);
+    expect((await store.migrateDown(10)).sort()).toEqual([11, 12]);
     expect((await c.query(`SELECT to_regclass('story_lexemes') AS t, (SELECT count(*)::int FROM pg_trigger WHERE tgname LIKE 'turns_lexemes_%') AS n,
-                                  (SELECT count(*)::int FROM pg_proc WHERE proname = 'luna_story_lexemes_sync') AS f,
+                                  (SELECT count(*)::int FROM pg_proc WHERE proname IN ('luna_story_lexemes_sync', 'luna_search_turns', 'luna_story_memory')) AS f,
                                   (SELECT reloptions FROM pg_class WHERE relname = 'turns_tsv') AS o, to_regclass('turns_story_seq') AS i`)).rows[0])
       .toEqual({ t: null, n: 0, f: 0, o: null, i: null });
     // Turns written while the counts are gone are counted by the rebuild.
     await addTurn(store, st.id, 'I read', 'The almanac is wrong about the tide.');
-    expect(await store.migrateUp()).toEqual([latest]);
+    expect(await store.migrateUp()).toEqual([11, 12]);
     expect(await df(st.id, 'almanac')).toBe(2);
     expect((await store.searchTurns(st.id, 'almanac', 5)).length).toBe(2);
     await expectCountsExact();

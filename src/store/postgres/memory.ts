@@ -6,17 +6,8 @@ import { SqlMemory } from '../sql/memory.js';
 import { pgTimestamp } from './connection.js';
 import { searchTurnsPg } from './search.js';
 
-/**
- * Each table's rows as one JSON array (the same columns as SELECT *), so the story's memory is one round trip
- * instead of five. created_at also travels as the server's text (created_text), the form the driver parses for SELECT *, so the
- * shared row mappers build identical records.
- */
-const rowsJson = (table: string, order: string) => `(SELECT coalesce(json_agg(x ORDER BY ${order}), '[]')
-    FROM (SELECT *, created_at::text AS created_text FROM ${table} WHERE story_id = $1) x)`;
-const STORY_MEMORY_SQL = `SELECT ${rowsJson('entities', 'x.seq')} AS entities, ${rowsJson('facts', 'x.depth, x.seq')} AS facts,
-    ${rowsJson('lore', 'x.seq')} AS lore, ${rowsJson('arc_summaries', 'x.to_depth, x.seq')} AS arcs,
-    (SELECT coalesce(sum(length(title) + length(body)), 0) FROM lore WHERE story_id = $1) AS lore_chars,
-    (SELECT depth FROM turns WHERE id = $2 AND story_id = $1) AS turns, (SELECT branch_chars FROM turns WHERE id = $2 AND story_id = $1) AS chars`;
+/** The story's memory in one round trip: luna_story_memory (migration 0012) returns each table's rows as JSON. */
+const STORY_MEMORY_SQL = 'SELECT * FROM luna_story_memory($1, $2)';
 
 /** PostgreSQL's own search: tsvector ranking (search.ts), and pgvector (or plain SQL) similarity. */
 export class PgMemory extends SqlMemory {
