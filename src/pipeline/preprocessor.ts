@@ -3,7 +3,7 @@ import type { Entity, Fact, PipelineStore, Story, Turn } from '../store/types.js
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
 import { branchIndex, branchSet, currentFacts, entitiesInPlay, latestOnBranch, renderEntitySheet } from './memory.js';
-import { namedInAction, retrievePassages } from './retrieval.js';
+import { namedInAction, retrievePassages, SEARCH_LIMIT, searchQuery, type RetrieveInput } from './retrieval.js';
 import { describeTrigger, matchLore, type LoreTrigger } from './lore-match.js';
 
 /**
@@ -81,12 +81,17 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const now = input.now ?? (() => performance.now());
   const t0 = now();
   const { store, story, headId, config } = input;
-  const [branchIds, recent, { entities, facts, lore, arcs, size }] = await Promise.all([
-    store.getBranchIds(story.id, headId),
-    store.getBranch(story.id, headId, { limit: Math.max(config.recentTurns, 1) }),
-    store.storyMemory(story.id, headId),
-  ]);
+  const recentLimit = Math.max(config.recentTurns, 1);
+  const memoryRead = store.storyMemory(story.id, headId);
+  const recentRead = store.getBranch(story.id, headId, { limit: recentLimit });
+  // Both are awaited below; a failure before then must not go unobserved.
+  for (const p of [memoryRead, recentRead]) p.catch(() => undefined);
+  const branchIds = await store.getBranchIds(story.id, headId);
   const onBranch = branchSet(branchIds);
+  const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
+  const searching = config.relevantTurns > 0 && branchIds.length > Math.min(recentLimit, branchIds.length);
+  const early = searching && input.action ? earlySearch(store, story.id, visibleEntity, input.action) : undefined;
+  const [recent, { entities, facts, lore, arcs, size }] = await Promise.all([recentRead, memoryRead]);
   const recentIds = new Set(recent.map((t) => t.id));
   const recentShown = config.recentTurns > 0 ? recent.slice(-config.recentTurns) : [];
 
@@ -94,10 +99,8 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const keep = (id: string) => onBranch.has(id) && !recentIds.has(id);
   // A turn without an action (continue) searches with where the story stands: the end of the latest prose.
   const query = input.action || (recent.at(-1)?.prose.slice(-400) ?? '');
-  const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
   let vectorHits: Awaited<ReturnType<PipelineStore['searchEmbeddings']>> = [];
   let usedVectors = false;
-  const searching = config.relevantTurns > 0 && branchIds.length > recent.length;
   if (input.embed && searching) {
     const v = await input.embed(query);
     if (v) {
@@ -106,7 +109,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     }
   }
   const retrieved = searching
-    ? await retrievePassages({ store, storyId: story.id, action: query, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits,
+    ? await retrievePassages({ store, storyId: story.id, action: query, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits, early,
       nextOnBranch: (id) => {
         const i = branchIndex(branchIds).get(id);
         return i === undefined ? undefined : branchIds[i + 1];
@@ -188,6 +191,20 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     pack: (budgetTokens) => render(candidates, Math.max(0, budgetTokens)).text,
     memory: { entities, branchIds },
   };
+}
+
+/**
+ * The text search, started while the story's memory is still being read: its query is built with the entities
+ * this process last read for the story (store.entitiesHint). Names rarely change between turns, so the query
+ * is almost always the one the fresh memory gives; retrievePassages checks, and searches again when not.
+ */
+function earlySearch(store: PipelineStore, storyId: string, visible: (e: Entity) => boolean, action: string): RetrieveInput['early'] {
+  const hint = store.entitiesHint?.(storyId);
+  if (!hint) return undefined;
+  const { query } = searchQuery(hint, visible, action);
+  const hits = store.searchTurns(storyId, query, SEARCH_LIMIT);
+  hits.catch(() => undefined); // awaited only if used
+  return { query, hits };
 }
 
 /**

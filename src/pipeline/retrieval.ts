@@ -34,6 +34,8 @@ export interface RetrieveInput {
   nextOnBranch?: (turnId: string) => string | undefined;
   /** Vector hits for the action, when an embedding model is configured. */
   vectorHits?: SearchHit[];
+  /** A text search already under way (SEARCH_LIMIT hits), used when its query is the one this retrieval asks. */
+  early?: { query: string; hits: Promise<SearchHit[]> };
 }
 
 export interface Retrieved {
@@ -48,14 +50,25 @@ export interface Retrieved {
 const CANDIDATE_TURNS = 24;
 const PRONOUN_START = /^(?:later|then|afterwards|there|so|and|but)?[,\s]*(?:she|he|they|it|her|his|their|its|this|that)\b/i;
 
+/** Turns the text search returns per question; fused with vector hits, the best CANDIDATE_TURNS are read. */
+export const SEARCH_LIMIT = CANDIDATE_TURNS * 3;
+
+/**
+ * The text search's query: the action, expanded with the other names and aliases of the entities it names
+ * (the passage that states a fact names the person, not the epithet the player used).
+ */
+export function searchQuery(entities: Entity[], visible: (e: Entity) => boolean, action: string): { named: Retrieved['named']; query: string } {
+  const named = namedInAction(entities, visible, action);
+  const actionLower = action.toLowerCase();
+  const expansion = named.flatMap(({ entity }) => [entity.name, ...entity.aliases]).filter((t) => !mentions(actionLower, t));
+  return { named, query: [action, ...expansion].join(' ') };
+}
+
 export async function retrievePassages(input: RetrieveInput): Promise<Retrieved> {
   const { store, storyId, action, entities } = input;
-  const named = namedInAction(entities, input.visible, action);
-  const actionLower = action.toLowerCase();
-  // Alias and name expansion: the passage that states a fact names the person, not the epithet the player used.
-  const expansion = named.flatMap(({ entity }) => [entity.name, ...entity.aliases]).filter((t) => !mentions(actionLower, t));
-  const query = [action, ...expansion].join(' ');
-  const bm25 = await store.searchTurns(storyId, query, CANDIDATE_TURNS * 3);
+  const { named, query } = searchQuery(entities, input.visible, action);
+  // A search started before the memory was read counts only if it asked the same query.
+  const bm25 = input.early?.query === query ? await input.early.hits : await store.searchTurns(storyId, query, SEARCH_LIMIT);
   const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, CANDIDATE_TURNS);
   // The turns where the named entities' facts were established.
   const namedIds = new Set(named.map((n) => n.entity.id));

@@ -1,4 +1,4 @@
-import type { Store, Turn } from './types.js';
+import type { Entity, Store, Turn } from './types.js';
 
 /**
  * Memoises branch walks. A turn's parent never changes, so the ancestors of a turn are fixed for life:
@@ -11,6 +11,8 @@ const MAX_HEADS = 64;
 export function withBranchCache(store: Store): Store {
   const ids = new Map<string, string[]>();
   const sizes = new Map<string, { turns: number; chars: number }>();
+  /** Per story, the entities its last memory read returned: a hint (entitiesHint), checked by whoever uses it. */
+  const entities = new Map<string, Entity[]>();
   const remember = <V>(map: Map<string, V>, key: string, value: V) => {
     map.delete(key);
     map.set(key, value);
@@ -53,7 +55,7 @@ export function withBranchCache(store: Store): Store {
   };
 
   // With the branch size from the cache, the store reads only the story's memory (no walk of a new head's branch).
-  const storyMemory = async (storyId: string, head: string | null) => {
+  const readMemory = async (storyId: string, head: string | null) => {
     const known = head === null ? undefined : await knownSize(head);
     if (head === null || known) {
       const memory = await store.storyMemory(storyId, null);
@@ -61,6 +63,11 @@ export function withBranchCache(store: Store): Store {
     }
     const memory = await store.storyMemory(storyId, head);
     remember(sizes, head, { turns: memory.size.turns, chars: memory.size.chars });
+    return memory;
+  };
+  const storyMemory = async (storyId: string, head: string | null) => {
+    const memory = await readMemory(storyId, head);
+    remember(entities, storyId, memory.entities);
     return memory;
   };
 
@@ -78,10 +85,12 @@ export function withBranchCache(store: Store): Store {
       if (prop === 'historySize') return historySize;
       if (prop === 'storyMemory') return storyMemory;
       if (prop === 'getBranch') return getBranch;
+      if (prop === 'entitiesHint') return (storyId: string) => entities.get(storyId);
       if (prop === 'deleteStory') {
         return async (id: string) => {
           ids.clear();
           sizes.clear();
+          entities.delete(id);
           return target.deleteStory(id);
         };
       }

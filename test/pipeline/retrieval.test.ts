@@ -79,6 +79,38 @@ describe('passage retrieval on a real SQLite store', () => {
     expect(c.context.sections.find((s) => s.name === 'relevant')?.items ?? 0).toBe(0);
   });
 
+  it('a search started on the last read\'s names is used when they still hold, and asked again when an alias changed', async () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-hint-'));
+    const inner = await openStore({ url: `sqlite:${path.join(d, 'h.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
+    const queries: string[] = [];
+    // Records each text search the assembly asks, through the real (branch-cached) store.
+    const s = new Proxy(inner, {
+      get(t, p) {
+        const v = Reflect.get(t, p);
+        if (p === 'searchTurns') return (id: string, q: string, n: number) => (queries.push(q), t.searchTurns(id, q, n));
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    try {
+      const st = await s.importStory(bundle());
+      const ask = (action: string) => curateContext({ store: s, story: st, headId: st.headTurnId, action, config });
+      await ask('Where is the brass key?'); // no hint yet: one search, after the memory
+      queries.length = 0;
+      await ask('Where is the brass key?');
+      expect(queries).toEqual(['Where is the brass key?']);
+      // Bram gains an alias the hint does not know: the early search is wasted and the fresh names are searched.
+      const bram = (await s.listEntities(st.id)).find((e) => e.name === 'Bram Hale')!;
+      await s.editEntity(st.id, bram.id, { aliases: ['the Quiet Tinker'] });
+      queries.length = 0;
+      const c = await ask('What did the Quiet Tinker seal away?');
+      expect(queries).toEqual(['What did the Quiet Tinker seal away?', 'What did the Quiet Tinker seal away? Bram Hale']);
+      expect(c.context.retrieval.named).toEqual([{ name: 'Bram Hale', via: 'the Quiet Tinker' }]);
+      expect(c.text).toContain('Bram Hale picks up the jade compass at the Ember Market. Later he seals it inside the cold chimney at Gravenmoor.');
+    } finally {
+      await inner.close();
+    }
+  });
+
   it('luna context shows which passages were chosen and why', async () => {
     const home = tempHome('luna-retrieval-cli-');
     const file = path.join(home, 'story.json');

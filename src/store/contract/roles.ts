@@ -96,6 +96,11 @@ export interface MemoryStore {
    * PostgreSQL): what context assembly needs on every turn.
    */
   storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory>;
+  /**
+   * The entities the story's last storyMemory read returned in this process, if any (src/store/branch-cache.ts):
+   * a hint that may be stale, so context assembly can start its search before the memory arrives and check after.
+   */
+  entitiesHint?(storyId: string): Entity[] | undefined;
   /** Dreamer output: one image-generation prompt per turn (replaced on re-run). */
   saveImagePrompt(turnId: string, prompt: string): Promise<void>;
   getImagePrompts(turnIds: string[]): Promise<Record<string, string>>;
@@ -204,7 +209,7 @@ export type PipelineStore = QueueStore
   & Pick<StoryStore, 'getStory'>
   & Pick<TurnStore, 'getTurn' | 'getTurns' | 'getBranch' | 'getBranchIds' | 'commitTurn'>
   & Pick<MemoryStore, 'listEntities' | 'listFacts' | 'upsertEntities' | 'listLore' | 'addArcSummary' | 'listArcSummaries' | 'searchTurns'
-    | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'storyMemory' | 'saveImagePrompt' | 'getImagePrompts'>
+    | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'storyMemory' | 'entitiesHint' | 'saveImagePrompt' | 'getImagePrompts'>
   & Pick<MemoryEditStore, 'addProposals'>
   & Pick<ImageStore, 'replaceTurnImages'>
   & Pick<LedgerStore, 'recordCalls'>;

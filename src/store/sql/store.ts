@@ -22,8 +22,11 @@ export interface Roles {
 
 type RoleName = 'migrations' | 'accounts' | 'stories' | 'turns' | 'memory' | 'memoryEdit' | 'lore' | 'images' | 'ledger' | 'jobs' | 'burst';
 
-/** Which role answers each Store method: complete by type, so a method missing here does not compile. */
-const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close'>, RoleName> = {
+/**
+ * Which role answers each Store method: complete by type, so a method missing here does not compile.
+ * entitiesHint is the branch cache's (src/store/branch-cache.ts): a bare store has no hint to give.
+ */
+const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close' | 'entitiesHint'>, RoleName> = {
   migrationStatus: 'migrations', migrateUp: 'migrations', migrateDown: 'migrations', assertSchemaCurrent: 'migrations',
   ensureAccount: 'accounts', getAccount: 'accounts', listAccounts: 'accounts', createAccount: 'accounts', createApiKey: 'accounts',
   listApiKeys: 'accounts', revokeApiKey: 'accounts', resolveApiKey: 'accounts',
@@ -61,4 +64,4 @@ export abstract class SqlStore {
 }
 
 /** The role objects supply every Store method at construction (see METHODS); this declaration tells TypeScript so. */
-export interface SqlStore extends Omit<Store, 'dialect' | 'close'> {}
+export interface SqlStore extends Omit<Store, 'dialect' | 'close' | 'entitiesHint'> {}
