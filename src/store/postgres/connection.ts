@@ -135,10 +135,9 @@ export class PgDb implements SqlDb {
     const client = await connect(this.pool);
     let broken = false;
     try {
-      await client.query('BEGIN');
-      if (this.accountId !== null) {
-        await client.query(`SELECT set_config('role', $1, true), set_config('luna.account_id', $2, true)`, [this.role, this.accountId]);
-      }
+      // One round trip for both (a simple-protocol script takes no parameters: the two values are quoted literals).
+      await client.query(this.accountId === null ? 'BEGIN'
+        : `BEGIN; SELECT set_config('role', ${client.escapeLiteral(this.role)}, true), set_config('luna.account_id', ${client.escapeLiteral(this.accountId)}, true)`);
       const out = await fn(bind(client));
       await client.query('COMMIT');
       return out;
@@ -157,6 +156,20 @@ export class PgDb implements SqlDb {
   /** Reads: autocommit on the pool for the owner scope; a transaction when the tenant settings must apply. */
   async read<T>(fn: (q: Executor) => Promise<T>, what = 'query'): Promise<T> {
     if (this.accountId !== null) return this.transaction(fn, what);
+    try {
+      return await fn(this.pooled);
+    } catch (err) {
+      throw dbError(err, what);
+    }
+  }
+
+  /**
+   * A read on the owner's connection, outside row-level security, for a query that confines itself to this
+   * scope's account (it takes `scope` as a parameter and checks it). Under a policy the planner may not use an
+   * index through an operator that is not leakproof (tsvector @@) before the policy's own filter: a tenant's
+   * text search was a sequential scan of every account's turns, ~100 ms at 10,000 turns instead of ~3.
+   */
+  async readConfined<T>(fn: (q: Executor) => Promise<T>, what = 'query'): Promise<T> {
     try {
       return await fn(this.pooled);
     } catch (err) {

@@ -37,7 +37,7 @@ export class PostgresStore extends SqlStore {
     const db = new PgDb(pool, accountId, role);
     const ctx = sqlContext(db, pgDialect);
     const migrator = pgMigrator(pool);
-    super(ctx, { migrations: migrator, memory: new PgMemory(ctx, pgvector), ledger: new PgLedger(db), turns: new PgTurns(ctx) });
+    super(ctx, { migrations: migrator, memory: new PgMemory(ctx, db, pgvector), ledger: new PgLedger(db), turns: new PgTurns(ctx) });
     this.db = db;
     this.migrator = migrator;
   }

@@ -3,7 +3,7 @@ import { searchTerms } from '../fts-query.js';
 import type { SqlContext } from '../sql/context.js';
 import type { Row } from '../sql/executor.js';
 import { SqlMemory } from '../sql/memory.js';
-import { pgTimestamp } from './connection.js';
+import { pgTimestamp, type PgDb } from './connection.js';
 import { searchTurnsPg } from './search.js';
 
 /** The story's memory in one round trip: luna_story_memory (migration 0012) returns each table's rows as JSON. */
@@ -12,13 +12,14 @@ const STORY_MEMORY_SQL = 'SELECT * FROM luna_story_memory($1, $2)';
 /** PostgreSQL's own search: tsvector ranking (search.ts), and pgvector (or plain SQL) similarity. */
 export class PgMemory extends SqlMemory {
   /** `pgvector` is set at open when the extension is installed: similarity then uses its `<=>` operator. */
-  constructor(c: SqlContext, readonly pgvector: boolean) {
+  constructor(c: SqlContext, private readonly pg: PgDb, readonly pgvector: boolean) {
     super(c);
   }
 
   override async searchTurns(storyId: string, query: string, limit: number): Promise<SearchHit[]> {
     if (!searchTerms(query).length || limit <= 0) return [];
-    return this.c.db.read((q) => searchTurnsPg(q, storyId, query, Math.floor(limit)), 'searching turns');
+    // Confined by the function itself, not by row-level security: see PgDb.readConfined.
+    return this.pg.readConfined((q) => searchTurnsPg(q, storyId, query, Math.floor(limit), this.pg.scope), 'searching turns');
   }
 
   override async storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory> {

@@ -14,10 +14,11 @@ import type { Executor, Row } from '../sql/executor.js';
  * hits are never read when rarer words decide the answer. One call: the client once made two to four round
  * trips, each statement parsed and planned again, and at 10,000 turns that was most of a search's time.
  */
-const SEARCH_SQL = 'SELECT turn_id, rank FROM luna_search_turns($1, $2::text[], $3::boolean[], $4::integer)';
+const SEARCH_SQL = 'SELECT turn_id, rank FROM luna_search_turns($1, $2::text[], $3::boolean[], $4::integer, $5::text)';
 
-export async function searchTurnsPg(q: Executor, storyId: string, query: string, limit: number): Promise<SearchHit[]> {
+/** `account`: the tenant the search is confined to (the function checks the story is theirs); null for the owner. */
+export async function searchTurnsPg(q: Executor, storyId: string, query: string, limit: number, account: string | null): Promise<SearchHit[]> {
   const words = [...searchTerms(query).map((w) => ({ w, phrase: false })), ...searchPhrases(query).map((w) => ({ w, phrase: true }))];
-  const rows = await q.all<Row>(SEARCH_SQL, [storyId, words.map((x) => x.w), words.map((x) => x.phrase), limit]);
+  const rows = await q.all<Row>(SEARCH_SQL, [storyId, words.map((x) => x.w), words.map((x) => x.phrase), limit, account]);
   return rows.map((r) => ({ turnId: r.turn_id as string, score: Number(r.rank) }));
 }

@@ -28,7 +28,12 @@ GRANT EXECUTE ON FUNCTION luna_story_memory(text, text) TO luna_app;
 -- story_lexemes (migration 0011). Items are searched rarest first (MaxScore): a turn none of the searched items
 -- matches scores at most rest[k+1], the other items' IDFs summed, so once the limit-th hit scores above it the
 -- answer is exact without reading the common words' hits.
-CREATE FUNCTION luna_search_turns(p_story text, p_words text[], p_phrases boolean[], p_limit integer)
+--
+-- p_account confines the search to that account's story, for a tenant's store: it calls this on the owner's
+-- connection, outside row-level security, because under a policy the planner may not use the text index
+-- through @@ (not leakproof) before the policy's filter, and the search became a sequential scan of every
+-- account's turns (about 100 ms at 10,000 turns). Null: the owner, any story.
+CREATE FUNCTION luna_search_turns(p_story text, p_words text[], p_phrases boolean[], p_limit integer, p_account text DEFAULT NULL)
 RETURNS TABLE (turn_id text, rank numeric)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -50,6 +55,9 @@ DECLARE
   tail_ids text[];
   tail_ranks numeric[];
 BEGIN
+  IF p_account IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = p_story AND s.account_id = p_account) THEN
+    RETURN;
+  END IF;
   SELECT coalesce(max(t.depth), 1) INTO n FROM turns t WHERE t.story_id = p_story;
   -- A phrase (or a term of several lexemes) is weighed by its rarest lexeme's count, an upper bound on its
   -- df, until it is searched: then its counted hits give the exact df.
@@ -92,7 +100,7 @@ BEGIN
                  FROM unnest(w[k + 1:cnt], ph[k + 1:cnt], idf[k + 1:cnt]) AS u(w, ph, v)),
          hits AS MATERIALIZED (SELECT e.i, h.seq, h.id, h.extra FROM e, LATERAL (
                  SELECT t.seq, t.id, (SELECT coalesce(sum(r.v), 0) FROM r WHERE t.tsv @@ r.tq) AS extra
-                   FROM turns t WHERE t.story_id = p_story AND t.tsv @@ e.tq) h),
+                   FROM turns t WHERE t.story_id = p_story AND (p_account IS NULL OR t.account_id = p_account) AND t.tsv @@ e.tq) h),
          hidf AS (SELECT hits.i, ln((greatest(n, count(*)) + 1.0) / count(*)) AS v FROM hits GROUP BY hits.i),
          ranked AS (SELECT h.id, h.seq, round((sum(hidf.v) + max(h.extra))::numeric, 9) AS rk
                       FROM hits h JOIN hidf ON hidf.i = h.i
@@ -114,7 +122,7 @@ BEGIN
                                 FROM unnest(w[k + 1:cnt], ph[k + 1:cnt], idf[k + 1:cnt]) AS u(w, ph, v)),
            newest AS (SELECT t.seq, t.id, round((SELECT coalesce(sum(r.v), 0) FROM r WHERE t.tsv @@ r.tq)::numeric, 9) AS rk
                         FROM (SELECT tt.seq, tt.id, tt.tsv FROM turns tt
-                               WHERE tt.story_id = p_story AND tt.seq <> ALL(coalesce(hit_seqs, '{}'))
+                               WHERE tt.story_id = p_story AND (p_account IS NULL OR tt.account_id = p_account) AND tt.seq <> ALL(coalesce(hit_seqs, '{}'))
                                ORDER BY tt.seq DESC LIMIT least(512, greatest(64, 16 * (p_limit - found_n)))) t),
            full_match AS (SELECT newest.id, newest.rk, newest.seq FROM newest WHERE newest.rk > rest[k + 1] - 1e-8
                            ORDER BY newest.seq DESC LIMIT p_limit - found_n)
@@ -139,4 +147,4 @@ BEGIN
     END LOOP;
   END LOOP;
 END $$;
-GRANT EXECUTE ON FUNCTION luna_search_turns(text, text[], boolean[], integer) TO luna_app;
+GRANT EXECUTE ON FUNCTION luna_search_turns(text, text[], boolean[], integer, text) TO luna_app;
