@@ -1,6 +1,6 @@
-import { searchPhrases, searchTerms } from '../store/fts-query.js';
 import type { Entity, Fact, PipelineStore, SearchHit, Turn } from '../store/types.js';
 import { entityTerms, fuseHits, mentions } from './memory.js';
+import { scoreContext, scoreSentence } from './sentence-score.js';
 
 /**
  * Passage retrieval for the Preprocessor: sentences around the matches rather than whole turns, so the budget
@@ -85,27 +85,8 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const turns = await store.getTurns(storyId, ids);
   const rank = new Map(fused.map((h, i) => [h.turnId, i]));
 
-  const namedTerms = named.map((n) => ({ name: n.entity.name, terms: entityTerms(n.entity).map((t) => t.toLowerCase()) }));
-  const otherTerms = entities.filter((e) => !namedIds.has(e.id) && input.visible(e)).map((e) => ({ name: e.name, terms: entityTerms(e).map((t) => t.toLowerCase()) }));
-  // A capitalised word of the action the story has no entity for is still a name ("Lune" before anyone recorded her).
-  for (const w of properNouns(action)) {
-    if (!namedTerms.some((n) => n.terms.some((t) => t.split(/\s+/).includes(w))) && !otherTerms.some((o) => o.terms.includes(w))) namedTerms.push({ name: w, terms: [w] });
-  }
-  const nameWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.split(/\s+/))));
-  const queryStems = searchTerms(action).filter((t) => !nameWords.has(t)).map(stem);
-
-    // Other entities by each word of their names, so a sentence is checked against the few its words could name.
-  const othersByWord = new Map<string, { name: string; terms: string[] }[]>();
-  for (const o of otherTerms) {
-    for (const w of new Set(o.terms.flatMap((t) => t.match(WORD) ?? []))) {
-      if (w.length < 3 || w === 'the') continue;
-      const list = othersByWord.get(w);
-      if (list) list.push(o);
-      else othersByWord.set(w, [o]);
-    }
-  }
-  const namedWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.match(WORD) ?? [])));
-  const ctx: ScoreContext = { queryStems, phrases: searchPhrases(action), named: namedTerms, othersByWord, namedWords, wordHits: new Map() };
+  const ctx = scoreContext(action, named.map((n) => n.entity), entities.filter((e) => !namedIds.has(e.id) && input.visible(e)));
+  const { queryStems, named: namedTerms } = ctx;
   // A question of one word and no name ("password?") has nothing but that word to match: a sentence saying it passes.
   const bar = !queryStems.length ? MIN_SENTENCE - 1 : namedTerms.length ? MIN_SENTENCE : Math.min(MIN_SENTENCE, 2 * queryStems.length);
   const passages: Passage[] = [];
@@ -185,96 +166,6 @@ function bm25Bonus(rank: number | undefined): number {
   return rank === undefined ? 0 : Math.max(0, 1.5 - rank * 0.1);
 }
 
-interface SentenceScore { score: number; why: string[] }
-interface ScoreContext {
-  queryStems: string[];
-  named: { name: string; terms: string[] }[];
-  othersByWord: Map<string, { name: string; terms: string[] }[]>;
-  namedWords: Set<string>;
-  /** Adjacent content-word pairs of the action. */
-  phrases: string[];
-  /** Word → the query stems it matches, shared by every sentence of one retrieval. */
-  wordHits: Map<string, readonly string[]>;
-}
-
-/**
- * A sentence earns points for the question's own words (2 each), for naming an entity the action names (3),
- * for carrying a fact about it: another entity in the same sentence (a relation), a quoted word or number (2),
- * or the value of one of its recorded facts (4). A name alone, a passing mention, stays under the bar (MIN_SENTENCE).
- */
-function scoreSentence(sentence: string, ctx: ScoreContext, facts: Fact[]): SentenceScore {
-  const lower = sentence.toLowerCase();
-  const tokens = lower.match(WORD) ?? [];
-  const why: string[] = [];
-  let score = 0;
-  if (ctx.queryStems.length) {
-    const hits = new Set<string>();
-    for (const w of tokens) for (const q of queryHitsOf(w, ctx)) hits.add(q);
-    if (hits.size) {
-      const matched = ctx.queryStems.filter((q) => hits.has(q));
-      score += 2 * matched.length;
-      why.push(`matches ${matched.join(', ')}`);
-    }
-    const phrase = ctx.phrases.find((p) => lower.includes(p));
-    if (phrase) {
-      score += 2;
-      why.push(`says "${phrase}"`);
-    }
-  }
-  const names = ctx.named.filter((n) => n.terms.some((t) => mentions(lower, t)));
-  if (names.length) {
-    score += 3;
-    why.push(`names ${names.map((n) => n.name).join(', ')}`);
-    let related: { name: string } | undefined;
-    for (const w of tokens) {
-      related = ctx.othersByWord.get(w)?.find((o) => o.terms.some((t) => mentions(lower, t)));
-      if (related) break;
-    }
-    if (related) {
-      score += 2;
-      why.push(`relates to ${related.name}`);
-    }
-    if (/["“][^"”]{2,40}["”]|\d/.test(sentence)) {
-      score += 2;
-      why.push('quotes a word or number');
-    }
-    // A proper name the story has no entity for ("a cat named Pickle", "at Kestrel Tower") is usually a fact's object.
-    const proper = properNouns(sentence).find((w) => !ctx.namedWords.has(w) && !ctx.othersByWord.has(w));
-    if (proper && !related) {
-      score += 1;
-      why.push(`names ${proper}`);
-    }
-  }
-  const fact = facts.find((f) => f.value.length >= 3 && lower.includes(f.value.toLowerCase().slice(0, 40)));
-  if (fact) {
-    score += 4;
-    why.push(`established ${fact.key}`);
-  } else if (facts.length && names.length) {
-    score += 1;
-    why.push('a turn where its facts were recorded');
-  }
-  return { score, why };
-}
-
-/** The query stems a word matches, worked out once per distinct word of a retrieval (its prose repeats words). */
-function queryHitsOf(word: string, ctx: ScoreContext): readonly string[] {
-  let hits = ctx.wordHits.get(word);
-  if (hits === undefined) {
-    const st = stem(word);
-    hits = ctx.queryStems.filter((q) => sameStem(q, st));
-    ctx.wordHits.set(word, hits.length ? hits : NONE);
-  }
-  return hits;
-}
-const NONE: readonly string[] = Object.freeze([]);
-const WORD = /[\p{L}\p{N}_]+/gu;
-const CAPITALISED = /(?<=[\p{L},;:]\s+)\p{Lu}[\p{Ll}'’-]+/gu;
-
-/** Capitalised words after the sentence's first, lower-cased: names the sentence mentions. */
-function properNouns(sentence: string): string[] {
-  return [...sentence.matchAll(CAPITALISED)].map((m) => m[0].toLowerCase().replace(/['’]s$/, ''));
-}
-
 export function splitSentences(text: string): string[] {
   return text.split(/(?<=[.!?…]["”’)]?)\s+(?=["“(]?\p{Lu})/u).map((s) => s.trim()).filter(Boolean);
 }
@@ -288,30 +179,3 @@ function runs(sorted: number[]): number[][] {
   }
   return out;
 }
-
-/** A light stemmer: enough to match hide/hides/hid, bury/buries, move/moved; compared by prefix (sameStem). */
-export function stem(word: string): string {
-  let w = word.toLowerCase();
-  if (w.length > 4 && w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
-  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) w = w.slice(0, -1);
-  if (w.length > 5 && w.endsWith('ing')) w = w.slice(0, -3);
-  else if (w.length > 4 && w.endsWith('ed')) w = w.slice(0, -2);
-  return w;
-}
-
-/**
- * Same word up to an ending: a shared prefix of 3+ letters that leaves at most one letter of the shorter
- * (hide/hid, bury/buri-ed). When the shorter is all prefix, what the longer adds must be an ending (move/moved,
- * key/keys, stop/stopping): "cry" is not "crypt", nor "sea" "seal".
- */
-export function sameStem(a: string, b: string): boolean {
-  if (a === b) return true;
-  const [s, l] = a.length <= b.length ? [a, b] : [b, a];
-  if (s.length < 3 || l.length - s.length > 3) return false;
-  let k = 0;
-  while (k < s.length && s[k] === l[k]) k++;
-  if (k < 3 || k < s.length - 1) return false;
-  // stop/stopp-ing: a doubled last letter, then an ending (stem() has already cut it).
-  return k < s.length || ENDING.test(l.slice(k)) || (l[k] === s[k - 1] && (k + 1 === l.length || ENDING.test(l.slice(k + 1))));
-}
-const ENDING = /^(?:e|s|es|ed|d|n|en|er|ers|est|ing|y|ies|ly)$/;
