@@ -114,7 +114,7 @@ export function generateRecallStory(opts: { turns: number; facts?: number; seed?
         break;
       }
       case 'password': {
-        const vault = `${place} strongroom`;
+        const vault = `${bare(place)} strongroom`;
         const pw = `${pick(SYLLABLES)}${pick(SYLLABLES)}${pick(SYLLABLES)}${f}`;
         append(t, `${p.name} whispers that the password to the ${vault} is "${pw}".`);
         q('direct', `What is the password to the ${vault}?`, pw);
@@ -138,7 +138,7 @@ export function generateRecallStory(opts: { turns: number; facts?: number; seed?
         q('indirect', `What did ${p.alias} bury?`, obj);
         break;
       case 'two-turn':
-        append(t, `${p.name} picks up ${obj} at the ${place} market.`);
+        append(t, `${p.name} picks up ${obj} at the ${bare(place)} market.`);
         prepend(t + 1, `Later ${p.pronoun} seals it ${spot}.`);
         used.add(t + 1);
         q('direct', `Where was ${obj} sealed away?`, spot, [t, t + 1]);
@@ -166,4 +166,9 @@ export function generateRecallStory(opts: { turns: number; facts?: number; seed?
     },
     questions,
   };
+}
+
+/** A place's name without its article, for "the … strongroom" (not "the the Ember Market strongroom"). */
+function bare(place: string): string {
+  return place.replace(/^the /, '');
 }
