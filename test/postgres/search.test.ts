@@ -142,6 +142,16 @@ describe('PostgreSQL turn search', () => {
     }
   });
 
+  it('an account\'s big import refreshes the planner\'s statistics, so its story is not taken for a one-turn story', async () => {
+    await store.ensureAccount('s-import');
+    const bundle = generateStory({ turns: 600, facts: [], seed: 5 }).bundle;
+    const st = await store.forAccount('s-import').importStory(bundle);
+    // Without statistics the planner took a new 10k-turn story for one row, and read all of it for every search word.
+    const plan = (await c.query(`EXPLAIN (FORMAT JSON) SELECT id FROM turns WHERE story_id = $1`, [st.id])).rows[0]['QUERY PLAN'][0].Plan;
+    expect(plan['Plan Rows']).toBeGreaterThan(300);
+    expect((await store.forAccount('s-import').searchTurns(st.id, bundle.turns[42]!.prose.split(' ').slice(0, 6).join(' '), 3)).length).toBe(3);
+  });
+
   it('keeps the text index\'s pending list short after a bulk import, so a lookup reads a few pages', async () => {
     const st = await store.importStory(generateStory({ turns: 600, facts: [], seed: 3 }).bundle);
     const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM turns WHERE story_id = $1 AND tsv @@ plainto_tsquery('english', 'zephyrquill')`, [st.id])).rows[0]['QUERY PLAN'][0].Plan;

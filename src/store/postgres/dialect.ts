@@ -3,8 +3,6 @@ import type { Row } from '../sql/executor.js';
 import { turnLines } from './copy-tables.js';
 import { foldIntoDailyPg, rebuildDailyPg } from './ledger-daily.js';
 
-/** Imports at least this large refresh the planner's statistics on turns at once (see afterBulkTurns). */
-const BULK_ANALYZE_TURNS = 500;
 
 /**
  * The lines (see the turns.line column) a branch runs through, each with the deepest depth it uses:
@@ -84,12 +82,6 @@ export const pgDialect: SqlDialect = {
   foldIntoDaily: (q, rows) => foldIntoDailyPg(q, rows),
   rebuildDaily: (q) => rebuildDailyPg(q),
   // Every turn below the edited one carries the branch size through it.
-  // The planner's row estimates for turns lag a bulk import until autovacuum gets to it: with a 10k-turn story
-  // estimated at ~200 rows it scanned the whole story for every search term (search 29 ms → 7 ms after this).
-  // ANALYZE samples this transaction's own new rows; a role that does not own the table gets a warning only.
-  afterBulkTurns: async (q, n) => {
-    if (n >= BULK_ANALYZE_TURNS) await q.run('ANALYZE turns');
-  },
   afterProseEdit: async (q, storyId, turnId, delta) => {
     if (delta === 0) return;
     await q.run(`WITH RECURSIVE sub(id) AS (SELECT id FROM turns WHERE id = $1 AND story_id = $2

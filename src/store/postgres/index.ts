@@ -6,6 +6,7 @@ import { createPool, PgDb } from './connection.js';
 import { pgDialect } from './dialect.js';
 import { PgLedger } from './ledger.js';
 import { PgMemory } from './memory.js';
+import { PgStories } from './stories.js';
 import { pgMigrator } from './migrate.js';
 import { PgTurns } from './turns.js';
 
@@ -37,7 +38,7 @@ export class PostgresStore extends SqlStore {
     const db = new PgDb(pool, accountId, role);
     const ctx = sqlContext(db, pgDialect);
     const migrator = pgMigrator(pool);
-    super(ctx, { migrations: migrator, memory: new PgMemory(ctx, db, pgvector), ledger: new PgLedger(db), turns: new PgTurns(ctx) });
+    super(ctx, { migrations: migrator, memory: new PgMemory(ctx, db, pgvector), ledger: new PgLedger(db), turns: new PgTurns(ctx), stories: new PgStories(ctx, db) });
     this.db = db;
     this.migrator = migrator;
   }

@@ -18,8 +18,8 @@ export class PgMemory extends SqlMemory {
 
   override async searchTurns(storyId: string, query: string, limit: number): Promise<SearchHit[]> {
     if (!searchTerms(query).length || limit <= 0) return [];
-    // Confined by the function itself, not by row-level security: see PgDb.readConfined.
-    return this.pg.readConfined((q) => searchTurnsPg(q, storyId, query, Math.floor(limit), this.pg.scope), 'searching turns');
+    // Confined by the function itself, not by row-level security: see PgDb.asOwner.
+    return this.pg.asOwner((q) => searchTurnsPg(q, storyId, query, Math.floor(limit), this.pg.scope), 'searching turns');
   }
 
   override async storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory> {

@@ -67,8 +67,6 @@ export interface SqlDialect {
   rebuildDaily(q: Executor): Promise<void>;
   /** A turn's prose changed by `deltaChars` code points: whatever the dialect keeps per branch follows (PostgreSQL's branch_chars). */
   afterProseEdit?(q: Executor, storyId: string, turnId: string, deltaChars: number): Promise<void>;
-  /** `n` turns were just bulk-inserted in the caller's transaction (a story import). */
-  afterBulkTurns?(q: Executor, n: number): Promise<void>;
 }
 
 /** The account column, placeholder and argument a tenant-row dialect adds to an INSERT; nothing in SQLite. */

@@ -35,7 +35,6 @@ export async function importStoryIn(c: SqlContext, bundle: StoryBundle, accountI
       for (const t of b.turns) p = turn(p, ++depth, t);
     }
     await c.d.insertTurns(q, turns);
-    await c.d.afterBulkTurns?.(q, turns.length);
     // Steering is rare: written beside the bulk insert, which stays the same for every dialect.
     for (const { id, t } of steered) await q.run('UPDATE turns SET note = ?, ooc = ?, continued = ? WHERE id = ?', [t.note ?? '', t.ooc ?? '', t.continued ? 1 : 0, id]);
     if (bundle.authorNote) await q.run('UPDATE stories SET author_note = ? WHERE id = ?', [bundle.authorNote, storyId]);

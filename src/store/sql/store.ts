@@ -18,6 +18,7 @@ export interface Roles {
   memory: SqlMemory;
   ledger: SqlLedger;
   turns?: SqlTurns;
+  stories?: SqlStories;
 }
 
 type RoleName = 'migrations' | 'accounts' | 'stories' | 'turns' | 'memory' | 'memoryEdit' | 'lore' | 'images' | 'ledger' | 'jobs' | 'burst';
@@ -53,7 +54,7 @@ export abstract class SqlStore {
 
   constructor(readonly ctx: SqlContext, roles: Roles) {
     const all: Record<RoleName, object> = {
-      migrations: roles.migrations, accounts: new SqlAccounts(ctx), stories: new SqlStories(ctx), turns: roles.turns ?? new SqlTurns(ctx),
+      migrations: roles.migrations, accounts: new SqlAccounts(ctx), stories: roles.stories ?? new SqlStories(ctx), turns: roles.turns ?? new SqlTurns(ctx),
       memory: roles.memory, memoryEdit: new SqlMemoryEdit(ctx), lore: new SqlLore(ctx), images: new SqlImages(ctx), ledger: roles.ledger, jobs: new SqlJobs(ctx), burst: new SqlBurst(ctx),
     };
     for (const [name, role] of Object.entries(METHODS)) {
