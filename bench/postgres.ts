@@ -48,13 +48,19 @@ export async function run(): Promise<Record<string, unknown>> {
       const t0 = performance.now();
       const story = await store.importStory(gen.bundle);
       const importMs = performance.now() - t0;
+      // The first calls pay each pooled connection's one-time costs (the text search dictionaries, PL/pgSQL
+      // compiling the read functions): reported apart, then the steady state as the recall bench measures it.
+      const c0 = performance.now();
+      await curateContext({ store, story, headId: story.headTurnId, action: gen.facts[0]!.probe, config: config.context });
+      const firstCallMs = performance.now() - c0;
+      for (let i = 1; i < 5; i++) await curateContext({ store, story, headId: story.headTurnId, action: gen.facts[i]!.probe, config: config.context });
       const times: number[] = [];
       for (let i = 0; i < 40; i++) {
         const t = performance.now();
         await curateContext({ store, story, headId: story.headTurnId, action: gen.facts[i % gen.facts.length]!.probe, config: config.context });
         times.push(performance.now() - t);
       }
-      assembly[name] = { p50Ms: pct(times, 0.5), p95Ms: pct(times, 0.95), importMs: Math.round(importMs) };
+      assembly[name] = { p50Ms: pct(times, 0.5), p95Ms: pct(times, 0.95), firstCallMs: Math.round(firstCallMs), importMs: Math.round(importMs) };
     }
     await stores.sqlite.close();
     await stores.postgres.close();

@@ -5,8 +5,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { contextSchema } from '../src/config/schema.js';
 import { curateContext } from '../src/pipeline/preprocessor.js';
+import { withBranchCache } from '../src/store/branch-cache.js';
 import { openStore } from '../src/store/open.js';
-import type { Store } from '../src/store/types.js';
+import { openPostgresStore } from '../src/store/postgres/index.js';
+import { DEFAULT_ACCOUNT_ID, type Store } from '../src/store/types.js';
 import { admin, PG_BASE } from './pg-admin.js';
 import { FACT_KINDS, generateRecallStory, type RecallQuestion } from './recall-gen.js';
 
@@ -101,6 +103,13 @@ export async function run(): Promise<Record<string, unknown>> {
       try {
         await pg.migrateUp();
         assembly.postgres = await timing(pg, [], TIMING_TURNS);
+        // The same through an account's scope (row-level security), as `luna api` with keys reads.
+        const base = await openPostgresStore(`${PG_BASE}/${dbName}`, { poolSize: 4 });
+        try {
+          assembly.postgresTenant = await timing(withBranchCache(base.forAccount(DEFAULT_ACCOUNT_ID)), [], TIMING_TURNS);
+        } finally {
+          await base.close();
+        }
         // Same figures on PostgreSQL (its own ranking) at the smallest size, so both dialects are measured.
         assembly.postgresRecall600 = await measure(pg, SIZES[0]!, 1);
       } finally {
