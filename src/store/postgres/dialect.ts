@@ -3,7 +3,6 @@ import type { Row } from '../sql/executor.js';
 import { turnLines } from './copy-tables.js';
 import { foldIntoDailyPg, rebuildDailyPg } from './ledger-daily.js';
 
-
 /**
  * The lines (see the turns.line column) a branch runs through, each with the deepest depth it uses:
  * one recursion step per fork, not per turn. Joined to turns on (line, depth ≤ upto) it yields the branch.

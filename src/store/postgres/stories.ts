@@ -21,7 +21,8 @@ export class PgStories extends SqlStories {
   override async importStory(bundle: StoryBundle, accountId?: string): Promise<Story> {
     const story = await super.importStory(bundle, accountId);
     const turns = bundle.turns.length + (bundle.branches ?? []).reduce((n, b) => n + b.turns.length, 0);
-    if (turns >= BULK_ANALYZE_TURNS) await this.pg.asOwner((q) => q.run('ANALYZE turns'), 'refreshing statistics');
+    // Only an optimisation, after the story has committed: a failure here must not report a saved import as failed.
+    if (turns >= BULK_ANALYZE_TURNS) await this.pg.asOwner((q) => q.run('ANALYZE turns')).catch(() => undefined);
     return story;
   }
 }
