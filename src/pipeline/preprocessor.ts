@@ -3,7 +3,7 @@ import type { Entity, Fact, PipelineStore, Story, Turn } from '../store/types.js
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
 import { branchIndex, branchSet, currentFacts, entitiesInPlay, latestOnBranch, renderEntitySheet } from './memory.js';
-import { namedInAction, retrievePassages, SEARCH_LIMIT, searchQuery, type RetrieveInput } from './retrieval.js';
+import { namedInAction, retrievePassages, searchPlan, searchQuery, type RetrieveInput, type SearchPlan } from './retrieval.js';
 import { describeTrigger, matchLore, type LoreTrigger } from './lore-match.js';
 
 /**
@@ -82,6 +82,10 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const t0 = now();
   const { store, story, headId, config } = input;
   const recentLimit = Math.max(config.recentTurns, 1);
+  const plan = searchPlan({ vectors: input.embed !== undefined, skipped: recentLimit });
+  // The search goes out first: it is the slowest read, and on a loopback socket each send costs the sender
+  // ~0.3 ms, so sending it third delayed it by two sends.
+  const early = config.relevantTurns > 0 && input.action && headId !== null ? earlySearch(store, story.id, input.action, plan) : undefined;
   const memoryRead = store.storyMemory(story.id, headId);
   const recentRead = store.getBranch(story.id, headId, { limit: recentLimit });
   // Both are awaited below; a failure before then must not go unobserved.
@@ -90,7 +94,6 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
   const onBranch = branchSet(branchIds);
   const visibleEntity = (e: Entity) => e.firstTurnId === null || onBranch.has(e.firstTurnId);
   const searching = config.relevantTurns > 0 && branchIds.length > Math.min(recentLimit, branchIds.length);
-  const early = searching && input.action ? earlySearch(store, story.id, visibleEntity, input.action) : undefined;
   const [recent, { entities, facts, lore, arcs, size }] = await Promise.all([recentRead, memoryRead]);
   const recentIds = new Set(recent.map((t) => t.id));
   const recentShown = config.recentTurns > 0 ? recent.slice(-config.recentTurns) : [];
@@ -109,7 +112,7 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
     }
   }
   const retrieved = searching
-    ? await retrievePassages({ store, storyId: story.id, action: query, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits, early,
+    ? await retrievePassages({ store, storyId: story.id, action: query, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits, early, search: plan,
       nextOnBranch: (id) => {
         const i = branchIndex(branchIds).get(id);
         return i === undefined ? undefined : branchIds[i + 1];
@@ -194,17 +197,18 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
 }
 
 /**
- * The text search, started while the story's memory is still being read: its query is built with the entities
- * this process last read for the story (store.entitiesHint). Names rarely change between turns, so the query
- * is almost always the one the fresh memory gives; retrievePassages checks, and searches again when not.
+ * The text search, started before the story's memory is read: its query is built with the entities this process
+ * last read for the story (store.entitiesHint), all taken as visible (the branch is not known yet). Names rarely
+ * change between turns, so the query is almost always the one the fresh memory gives; retrievePassages checks,
+ * and searches again when not (a name from another branch, a new alias).
  */
-function earlySearch(store: PipelineStore, storyId: string, visible: (e: Entity) => boolean, action: string): RetrieveInput['early'] {
+function earlySearch(store: PipelineStore, storyId: string, action: string, plan: SearchPlan): RetrieveInput['early'] {
   const hint = store.entitiesHint?.(storyId);
   if (!hint) return undefined;
-  const { query } = searchQuery(hint, visible, action);
-  const hits = store.searchTurns(storyId, query, SEARCH_LIMIT);
-  hits.catch(() => undefined); // awaited only if used
-  return { query, hits };
+  const { query } = searchQuery(hint, () => true, action);
+  const result = store.searchPassages(storyId, query, plan.limit, plan.read);
+  result.catch(() => undefined); // awaited only if used
+  return { query, result };
 }
 
 /**

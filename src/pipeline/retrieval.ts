@@ -1,4 +1,4 @@
-import type { Entity, Fact, PipelineStore, SearchHit, Turn } from '../store/types.js';
+import type { Entity, Fact, PassageSearch, PipelineStore, ProseEdge, SearchHit } from '../store/types.js';
 import { entityTerms, fuseHits, mentions } from './memory.js';
 import { scoreContext, scoreSentence } from './sentence-score.js';
 
@@ -34,8 +34,10 @@ export interface RetrieveInput {
   nextOnBranch?: (turnId: string) => string | undefined;
   /** Vector hits for the action, when an embedding model is configured. */
   vectorHits?: SearchHit[];
-  /** A text search already under way (SEARCH_LIMIT hits), used when its query is the one this retrieval asks. */
-  early?: { query: string; hits: Promise<SearchHit[]> };
+  /** How deep the text search goes, and how many hits' turns it reads with them (searchPlan). */
+  search: SearchPlan;
+  /** A text search already under way (that plan), used when its query is the one this retrieval asks. */
+  early?: { query: string; result: Promise<PassageSearch> };
 }
 
 export interface Retrieved {
@@ -50,8 +52,27 @@ export interface Retrieved {
 const CANDIDATE_TURNS = 24;
 const PRONOUN_START = /^(?:later|then|afterwards|there|so|and|but)?[,\s]*(?:she|he|they|it|her|his|their|its|this|that)\b/i;
 
-/** Turns the text search returns per question; fused with vector hits, the best CANDIDATE_TURNS are read. */
-export const SEARCH_LIMIT = CANDIDATE_TURNS * 3;
+export interface SearchPlan {
+  /** Hits asked for. */
+  limit: number;
+  /** Of those, the first whose turns are read with the search (store.searchPassages). */
+  read: number;
+}
+
+/**
+ * How deep the text search goes. With vector hits to fuse, a deep list (a turn ranked 50th by words may be first
+ * by meaning). Without, only the best CANDIDATE_TURNS kept hits are read, so the search asks for those and the
+ * recent turns it will skip; a branch that skips more searches again (retrievePassages). The top hits are the
+ * same either way, but a smaller limit is cheaper: the search stops reading a common word's hits once the last
+ * hit wanted outranks them ("Where is the iron key buried?": 85 ms for 72 hits at 10,000 turns, 3 ms for 27).
+ * The turns of that many hits come with the search: the candidates are almost always among them.
+ */
+export function searchPlan(opts: { vectors: boolean; skipped: number }): SearchPlan {
+  const read = CANDIDATE_TURNS + opts.skipped;
+  return { limit: opts.vectors ? CANDIDATE_TURNS * 3 : read, read };
+}
+/** The deepest a search goes again when the branch skipped too many of its hits. */
+const MAX_SEARCH_LIMIT = CANDIDATE_TURNS * 20;
 
 /**
  * The text search's query: the action, expanded with the other names and aliases of the entities it names
@@ -68,7 +89,13 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const { store, storyId, action, entities } = input;
   const { named, query } = searchQuery(entities, input.visible, action);
   // A search started before the memory was read counts only if it asked the same query.
-  const bm25 = input.early?.query === query ? await input.early.hits : await store.searchTurns(storyId, query, SEARCH_LIMIT);
+  const found = input.early?.query === query ? await input.early.result : await store.searchPassages(storyId, query, input.search.limit, input.search.read);
+  let bm25 = found.hits;
+  // Other branches' turns took the places of this branch's: ask deeper, until enough are kept or none are left.
+  for (let limit = input.search.limit; bm25.length >= limit && limit < MAX_SEARCH_LIMIT && bm25.filter((h) => input.keep(h.turnId)).length < CANDIDATE_TURNS;) {
+    limit = Math.min(MAX_SEARCH_LIMIT, limit * 4);
+    bm25 = await store.searchTurns(storyId, query, limit);
+  }
   const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, CANDIDATE_TURNS);
   // The turns where the named entities' facts were established.
   const namedIds = new Set(named.map((n) => n.entity.id));
@@ -82,7 +109,11 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const factIds = [...factTurns.keys()].slice(-CANDIDATE_TURNS);
   const ids = [...new Set([...fused.map((h) => h.turnId), ...factIds])];
   if (!ids.length) return { passages: [], named, bm25Hits: bm25.length, query };
-  const turns = await store.getTurns(storyId, ids);
+  // Fact turns and vector hits the search did not read, with their neighbours: one more read at most.
+  const known = new Map(found.turns.map((t) => [t.turn.id, t]));
+  const missing = ids.filter((id) => !known.has(id));
+  if (missing.length) for (const t of await store.getPassageTurns(storyId, missing)) known.set(t.turn.id, t);
+  const turns = ids.flatMap((id) => known.get(id) ?? []);
   const rank = new Map(fused.map((h, i) => [h.turnId, i]));
 
   const ctx = scoreContext(action, named.map((n) => n.entity), entities.filter((e) => !namedIds.has(e.id) && input.visible(e)));
@@ -90,9 +121,9 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   // A question of one word and no name ("password?") has nothing but that word to match: a sentence saying it passes.
   const bar = !queryStems.length ? MIN_SENTENCE - 1 : namedTerms.length ? MIN_SENTENCE : Math.min(MIN_SENTENCE, 2 * queryStems.length);
   const passages: Passage[] = [];
-  const needParent: { passage: Passage; parentId: string }[] = [];
-  const needChild: { passage: Passage; childId: string }[] = [];
-  for (const turn of turns) {
+  const needParent: { passage: Passage; tail: ProseEdge }[] = [];
+  const needChild: { passage: Passage; childId: string; head: ProseEdge }[] = [];
+  for (const { turn, parentTail, children } of turns) {
     const sentences = splitSentences(turn.prose);
     const facts = factTurns.get(turn.id) ?? [];
     const scored = sentences.map((s) => scoreSentence(s, ctx, facts));
@@ -110,21 +141,19 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
       const score = Math.max(...run.map((i) => scored[i]!.score)) + run.reduce((n, i) => n + scored[i]!.score, 0) * 0.1 + bm25Bonus(rank.get(turn.id));
       const passage: Passage = { turnId: turn.id, depth: turn.depth, text: run.map((i) => sentences[i]!).join(' '), score, why };
       passages.push(passage);
-      if (run[0] === 0 && PRONOUN_START.test(sentences[0]!) && turn.parentId) needParent.push({ passage, parentId: turn.parentId });
+      if (run[0] === 0 && PRONOUN_START.test(sentences[0]!) && parentTail) needParent.push({ passage, tail: parentTail });
       // Near the end of its turn, a strong passage may go on at the start of the next one.
-      const child = run.at(-1)! >= sentences.length - 2 && score >= bar + 1 ? input.nextOnBranch?.(turn.id) : undefined;
-      if (child) needChild.push({ passage, childId: child });
+      const childId = run.at(-1)! >= sentences.length - 2 && score >= bar + 1 ? input.nextOnBranch?.(turn.id) : undefined;
+      const head = childId === undefined ? undefined : children.find((c) => c.id === childId);
+      if (childId && head) needChild.push({ passage, childId, head });
     }
   }
   // A fact told across two turns: a pronoun's referent is the previous turn's last sentence, and a passage
-  // ending a turn may go on in the next one's pronoun-led first sentence. One more read for both.
+  // ending a turn may go on in the next one's pronoun-led first sentence (both read with the turn).
   needChild.sort((a, b) => b.passage.score - a.passage.score).splice(8);
-  const extra = needParent.length + needChild.length
-    ? new Map((await store.getTurns(storyId, [...needParent.map((n) => n.parentId), ...needChild.map((n) => n.childId)])).map((t) => [t.id, t]))
-    : new Map<string, Turn>();
-  for (const { passage, parentId } of needParent) {
+  for (const { passage, tail: parentTail } of needParent) {
     // The referent is near the end of the previous turn: the best of its last sentences, else the last.
-    const tail = splitSentences(extra.get(parentId)?.prose ?? '').slice(-3);
+    const tail = edgeSentences(parentTail).slice(-3);
     const last = tail.reduce<{ s?: string; n: number }>((best, s) => {
       const n = scoreSentence(s, ctx, []).score;
       return n > best.n ? { s, n } : best;
@@ -135,8 +164,8 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
     passage.score += sc.score * 0.8;
     passage.why = [...new Set([...passage.why, ...sc.why, 'continues the previous turn'])];
   }
-  for (const { passage, childId } of needChild) {
-    const first = splitSentences(extra.get(childId)?.prose ?? '')[0];
+  for (const { passage, childId, head } of needChild) {
+    const first = edgeSentences(head, 'start')[0];
     if (!first || !PRONOUN_START.test(first) || passages.some((p) => p.turnId === childId && p.text.includes(first))) continue;
     passage.text = `${passage.text} ${first}`;
     passage.score += scoreSentence(first, ctx, []).score * 0.5;
@@ -164,6 +193,13 @@ export function namedInAction(entities: Entity[], visible: (e: Entity) => boolea
 
 function bm25Bonus(rank: number | undefined): number {
   return rank === undefined ? 0 : Math.max(0, 1.5 - rank * 0.1);
+}
+
+/** The whole sentences of a prose edge: where the text was cut, the sentence it cut through is left out. */
+function edgeSentences(edge: ProseEdge, at: 'start' | 'end' = 'end'): string[] {
+  const all = splitSentences(edge.text);
+  if (edge.whole) return all;
+  return at === 'end' ? all.slice(1) : all.slice(0, -1);
 }
 
 export function splitSentences(text: string): string[] {

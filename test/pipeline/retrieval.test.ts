@@ -69,6 +69,49 @@ describe('passage retrieval on a real SQLite store', () => {
     expect(c.text).toContain('Bram Hale picks up the jade compass at the Ember Market. Later he seals it inside the cold chimney at Gravenmoor.');
   });
 
+  it('when other branches hold every top hit, the search goes deeper for this branch\'s', async () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-branch-'));
+    const s = await openStore({ url: `sqlite:${path.join(d, 'b.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
+    try {
+      const st = await s.importStory(bundle());
+      const branch = await s.getBranch(st.id, st.headTurnId);
+      // Forty newer takes on a side branch say the same words as turn 13 (same score, newer): the first search's
+      // hits are all theirs, and none is on the branch being played.
+      let head = st.headTurnId;
+      let parent = branch[30]!.id;
+      for (let i = 0; i < 40; i++) {
+        const t = await s.commitTurn({ storyId: st.id, expectedHeadId: head, parentId: parent, action: 'I look around the harbour',
+          prose: `${FILLER} Ilsa Carrow hides the brass key under a loose floorboard.`, plan: null, entities: [], facts: [], ledger: [], jobs: [] });
+        head = parent = t.id;
+      }
+      await s.setHead(st.id, st.headTurnId, head);
+      const c = await curateContext({ store: s, story: st, headId: st.headTurnId, action: 'Where did Ilsa Carrow hide the brass key?', config });
+      expect(c.text).toContain('[turn 13] Ilsa Carrow hides the brass key behind the rain barrel at Kestrel Tower.');
+      expect(c.text).not.toContain('loose floorboard');
+      expect(c.context.retrieval.bm25Hits).toBeGreaterThan(40);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a referent at the end of a long previous turn comes whole, never a sentence cut in half', async () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-long-'));
+    const s = await openStore({ url: `sqlite:${path.join(d, 'l.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
+    try {
+      const b = bundle();
+      // The turn before is far longer than the edge read with a passage: its start is cut off mid-sentence.
+      b.turns[20]!.prose = `${'Rain drums on the slate roofs of the harbour all night long. '.repeat(15)}Bram Hale picks up the jade compass at the Ember Market.`;
+      const st = await s.importStory(b);
+      const c = await curateContext({ store: s, story: st, headId: st.headTurnId, action: 'Where was the jade compass sealed away?', config });
+      const passage = c.context.retrieval.passages!.find((p) => p.turn === 22)!;
+      expect(passage.why).toContain('continues the previous turn');
+      const relevant = c.context.sections.find((x) => x.name === 'relevant')!.text;
+      expect(relevant).toMatch(/\[turn 22\] (?:Rain drums on the slate roofs of the harbour all night long\. )?Bram Hale picks up the jade compass at the Ember Market\. Later he seals it/);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a one-word question with no name finds the one turn that says it', async () => {
     const c = await curate('rumours?');
     expect(c.context.sections.find((s) => s.name === 'relevant')?.items ?? 0).toBeGreaterThan(0);
@@ -89,6 +132,7 @@ describe('passage retrieval on a real SQLite store', () => {
       get(t, p) {
         const v = Reflect.get(t, p);
         if (p === 'searchTurns') return (id: string, q: string, n: number) => (queries.push(q), t.searchTurns(id, q, n));
+        if (p === 'searchPassages') return (id: string, q: string, n: number, r: number) => (queries.push(q), t.searchPassages(id, q, n, r));
         return typeof v === 'function' ? v.bind(t) : v;
       },
     });

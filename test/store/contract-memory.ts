@@ -146,6 +146,40 @@ export function memoryContract({ store }: ContractContext): void {
       expect(await s.searchTurns(st.id, 'zephyrquill', 1)).toHaveLength(1);
     });
 
+    it('reads passage turns with the end of the parent\'s prose and the start of each child\'s, and searches with them', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const other = await s.createStory({ title: 'O', premise: 'P' });
+      // Over 600 characters, with letters outside ASCII: both dialects cut by characters, as JavaScript code points.
+      const long = Array.from({ length: 30 }, (_, i) => `Sentence ${i} of the naïve café — wet cobbles.`).join(' ');
+      const t1 = await addTurn(s, st.id, 'walk', long);
+      const t2 = await addTurn(s, st.id, 'look', 'She hides the zephyrquill in the well.');
+      const t2b = await addTurn(s, st.id, 'other take', 'The zephyrquill stays in her coat.', { parentId: t1.id });
+      const t3 = await addTurn(s, st.id, 'go on', `Later she returns. ${long}`, { parentId: t2.id });
+      const [o1] = await chain(s, other.id, 1);
+
+      const read = await s.getPassageTurns(st.id, [t2.id, o1!.id, t1.id, t2.id, 'no-such-turn']);
+      expect(read.map((p) => p.turn.id)).toEqual([t2.id, t1.id]);
+      const [p2, p1] = read;
+      expect(p2!.turn).toEqual(t2);
+      expect(p2!.parentTail).toEqual({ text: [...long].slice(-600).join(''), whole: false });
+      expect(p2!.children).toEqual([{ id: t3.id, text: [...t3.prose].slice(0, 600).join(''), whole: false }]);
+      expect(p1!.parentTail).toBeNull();
+      expect(p1!.children).toEqual([{ id: t2.id, text: t2.prose, whole: true }, { id: t2b.id, text: t2b.prose, whole: true }]);
+      expect((await s.getPassageTurns(st.id, [t3.id]))[0]!.parentTail).toEqual({ text: t2.prose, whole: true });
+      expect(await s.getPassageTurns(st.id, [])).toEqual([]);
+
+      // The same hits as searchTurns; the first `read` of them come with their passage turns.
+      const hits = await s.searchTurns(st.id, 'zephyrquill', 10);
+      expect(hits.map((h) => h.turnId).sort()).toEqual([t2.id, t2b.id].sort());
+      const found = await s.searchPassages(st.id, 'zephyrquill', 10, 1);
+      expect(found.hits).toEqual(hits);
+      expect(found.turns).toEqual(await s.getPassageTurns(st.id, [hits[0]!.turnId]));
+      expect((await s.searchPassages(st.id, 'zephyrquill', 10, 5)).turns.map((p) => p.turn.id)).toEqual(hits.map((h) => h.turnId));
+      expect(await s.searchPassages(st.id, '  ?! ', 10, 5)).toEqual({ hits: [], turns: [] });
+      expect(await s.searchPassages(other.id, 'zephyrquill', 10, 5)).toEqual({ hits: [], turns: [] });
+    });
+
     it('ranks embeddings by cosine similarity within the story and dimension', async () => {
       const s = store();
       const st = await s.createStory({ title: 'T', premise: 'P' });

@@ -251,6 +251,27 @@ export interface SearchHit {
   score: number;
 }
 
+/** The start or the end of a neighbouring turn's prose (PASSAGE_EDGE_CHARS); `whole` when nothing was cut. */
+export interface ProseEdge {
+  text: string;
+  whole: boolean;
+}
+
+/** A turn as passage retrieval reads it: with the end of its parent's prose and the start of each child's. */
+export interface PassageTurn {
+  turn: Turn;
+  /** Null for a story's first turn. */
+  parentTail: ProseEdge | null;
+  /** Every child, oldest first: the caller knows which one is on its branch. */
+  children: ({ id: string } & ProseEdge)[];
+}
+
+/** A text search's hits, and the first hits' turns read with them (searchPassages). */
+export interface PassageSearch {
+  hits: SearchHit[];
+  turns: PassageTurn[];
+}
+
 export interface NewEntity {
   /** Existing entity to extend (facts/aliases), or undefined to create. */
   id?: string;

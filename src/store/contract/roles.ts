@@ -1,7 +1,7 @@
 import type { LedgerAggregateRow, LedgerFilter, LedgerGroupKey, LedgerRollupCheck, LedgerRow } from './ledger.js';
 import type { BurstInstance, Job, JobKind, JobState, MigrationStatus } from './ops.js';
 import type {
-  Account, ApiKey, ArcSummary, Entity, EntityPatch, Fact, FactOrigin, FactWriteMeta, LoreEntry, MemoryChange, MemoryProposal, NewEntity, NewFact, NewLore, NewTurnImage, StoryCard, SearchHit, Story, StoryBundle, StoryMemory, StorySummary, Turn, TurnCommit, TurnImage,
+  Account, ApiKey, ArcSummary, Entity, EntityPatch, Fact, FactOrigin, FactWriteMeta, LoreEntry, MemoryChange, MemoryProposal, NewEntity, NewFact, NewLore, NewTurnImage, PassageSearch, PassageTurn, StoryCard, SearchHit, Story, StoryBundle, StoryMemory, StorySummary, Turn, TurnCommit, TurnImage,
   EditedTurn,
 } from './records.js';
 
@@ -86,6 +86,13 @@ export interface MemoryStore {
   listArcSummaries(storyId: string): Promise<ArcSummary[]>;
   /** Full-text search over action+prose of the story's turns (best first). */
   searchTurns(storyId: string, query: string, limit: number): Promise<SearchHit[]>;
+  /**
+   * searchTurns, and the first `read` hits' turns as getPassageTurns reads them, together: one round trip on
+   * PostgreSQL, where context assembly otherwise waits for the search, then the turns, then their neighbours.
+   */
+  searchPassages(storyId: string, query: string, limit: number, read: number): Promise<PassageSearch>;
+  /** The story's turns among `ids` (in that order), each with its parent's tail and its children's heads: one read. */
+  getPassageTurns(storyId: string, ids: readonly string[]): Promise<PassageTurn[]>;
   putEmbedding(turnId: string, storyId: string, vector: Float32Array): Promise<void>;
   /** Nearest turns by cosine distance (score = similarity, best first). Empty when no vectors stored. */
   searchEmbeddings(storyId: string, vector: Float32Array, limit: number): Promise<SearchHit[]>;
@@ -208,7 +215,7 @@ export type QueueStore = Pick<StoreLifecycle, 'dialect'> & JobStore;
 export type PipelineStore = QueueStore
   & Pick<StoryStore, 'getStory'>
   & Pick<TurnStore, 'getTurn' | 'getTurns' | 'getBranch' | 'getBranchIds' | 'commitTurn'>
-  & Pick<MemoryStore, 'listEntities' | 'listFacts' | 'upsertEntities' | 'listLore' | 'addArcSummary' | 'listArcSummaries' | 'searchTurns'
+  & Pick<MemoryStore, 'listEntities' | 'listFacts' | 'upsertEntities' | 'listLore' | 'addArcSummary' | 'listArcSummaries' | 'searchTurns' | 'searchPassages' | 'getPassageTurns'
     | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'storyMemory' | 'entitiesHint' | 'saveImagePrompt' | 'getImagePrompts'>
   & Pick<MemoryEditStore, 'addProposals'>
   & Pick<ImageStore, 'replaceTurnImages'>

@@ -1,10 +1,11 @@
-import type { SearchHit, StoryMemory } from '../contract/records.js';
+import type { PassageSearch, PassageTurn, SearchHit, StoryMemory } from '../contract/records.js';
 import { searchTerms } from '../fts-query.js';
 import type { SqlContext } from '../sql/context.js';
 import type { Row } from '../sql/executor.js';
 import { SqlMemory } from '../sql/memory.js';
+import { toPassageTurns } from '../sql/passages.js';
 import { pgTimestamp, type PgDb } from './connection.js';
-import { searchTurnsPg } from './search.js';
+import { searchPassagesPg, searchTurnsPg } from './search.js';
 
 /** The story's memory in one round trip: luna_story_memory (migration 0012) returns each table's rows as JSON. */
 const STORY_MEMORY_SQL = 'SELECT * FROM luna_story_memory($1, $2)';
@@ -20,6 +21,20 @@ export class PgMemory extends SqlMemory {
     if (!searchTerms(query).length || limit <= 0) return [];
     // Confined by the function itself, not by row-level security: see PgDb.asOwner.
     return this.pg.asOwner((q) => searchTurnsPg(q, storyId, query, Math.floor(limit), this.pg.scope), 'searching turns');
+  }
+
+  /** The search, its first hits' turns and their neighbours in one statement (search.ts). */
+  override async searchPassages(storyId: string, query: string, limit: number, read: number): Promise<PassageSearch> {
+    if (!searchTerms(query).length || limit <= 0) return { hits: [], turns: [] };
+    return this.pg.asOwner((q) => searchPassagesPg(this.c, q, storyId, query, Math.floor(limit), Math.max(0, Math.floor(read)), this.pg.scope), 'searching turns');
+  }
+
+  /** As a function (migration 0013), for its cached plan. */
+  override async getPassageTurns(storyId: string, ids: readonly string[]): Promise<PassageTurn[]> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return [];
+    const rows = await this.c.db.read((q) => q.all<Row>('SELECT * FROM luna_passage_turns($1, $2::text[])', [storyId, unique]), 'reading turns');
+    return toPassageTurns(this.c, storyId, unique, rows);
   }
 
   override async storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory> {

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../errors.js';
-import type { ArcSummary, Entity, EntityKind, Fact, FactWriteMeta, LoreEntry, NewEntity, NewFact, NewLore, SearchHit, StoryMemory } from '../contract/records.js';
+import type { ArcSummary, Entity, EntityKind, Fact, FactWriteMeta, LoreEntry, NewEntity, NewFact, NewLore, PassageSearch, PassageTurn, SearchHit, StoryMemory } from '../contract/records.js';
 import type { MemoryStore } from '../contract/roles.js';
 import { planEntityUpsert, type EntityRecord } from '../entity-merge.js';
 import { newId, nowIso } from '../ids.js';
@@ -7,6 +7,7 @@ import type { SqlContext } from './context.js';
 import { tenant } from './dialect.js';
 import type { Columns, Executor, Row } from './executor.js';
 import { insertLore } from './lore.js';
+import { readPassageTurns } from './passages.js';
 import { requireStory } from './stories.js';
 
 /**
@@ -58,6 +59,16 @@ export abstract class SqlMemory implements MemoryStore {
 
   abstract searchTurns(storyId: string, query: string, limit: number): Promise<SearchHit[]>;
   abstract searchEmbeddings(storyId: string, vector: Float32Array, limit: number): Promise<SearchHit[]>;
+
+  /** Two reads here; PostgreSQL answers both in one round trip (src/store/postgres/memory.ts). */
+  async searchPassages(storyId: string, query: string, limit: number, read: number): Promise<PassageSearch> {
+    const hits = await this.searchTurns(storyId, query, limit);
+    return { hits, turns: await this.getPassageTurns(storyId, hits.slice(0, Math.max(0, read)).map((h) => h.turnId)) };
+  }
+
+  getPassageTurns(storyId: string, ids: readonly string[]): Promise<PassageTurn[]> {
+    return this.c.db.read((q) => readPassageTurns(this.c, q, storyId, ids), 'reading turns');
+  }
 
   async listEntities(storyId: string): Promise<Entity[]> {
     return (await this.c.db.all('SELECT * FROM entities WHERE story_id = ? ORDER BY seq', [storyId])).map(this.c.rows.toEntity);

@@ -34,7 +34,7 @@ const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close' | 'entitiesHint'>
   createStory: 'stories', getStory: 'stories', listStories: 'stories', deleteStory: 'stories', setHead: 'stories', importStory: 'stories', setAuthorNote: 'stories',
   getTurn: 'turns', getTurns: 'turns', getBranch: 'turns', getBranchIds: 'turns', getChildren: 'turns', listLeaves: 'turns', countTurns: 'turns', commitTurn: 'turns', editTurnProse: 'turns',
   listEntities: 'memory', listFacts: 'memory', upsertEntities: 'memory', listLore: 'memory', addLore: 'memory', addArcSummary: 'memory',
-  listArcSummaries: 'memory', searchTurns: 'memory', putEmbedding: 'memory', searchEmbeddings: 'memory', historySize: 'memory', storyMemory: 'memory',
+  listArcSummaries: 'memory', searchTurns: 'memory', searchPassages: 'memory', getPassageTurns: 'memory', putEmbedding: 'memory', searchEmbeddings: 'memory', historySize: 'memory', storyMemory: 'memory',
   saveImagePrompt: 'memory', getImagePrompts: 'memory',
   editEntity: 'memoryEdit', mergeEntities: 'memoryEdit', addProposals: 'memoryEdit', listProposals: 'memoryEdit', decideProposals: 'memoryEdit',
   updateLore: 'lore', deleteLore: 'lore', importLore: 'lore', getStoryCard: 'lore',
