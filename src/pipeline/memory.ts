@@ -53,19 +53,28 @@ export interface ScoredEntity {
   via: 'action' | 'recent' | 'relevant';
 }
 
-export function entitiesInPlay(entities: Entity[], visible: (e: Entity) => boolean, texts: { action: string; recent: string; relevant: string }): ScoredEntity[] {
+/**
+ * The visible entities in play, strongest first: named in the action, in the recent turns, or only in the
+ * retrieved passages. In two steps: the first reads the action and the recent turns (known before the search
+ * answers, so context assembly runs it while the search is out); the step it returns adds the passages.
+ */
+export function entitiesInPlay(entities: Entity[], visible: (e: Entity) => boolean, texts: { action: string; recent: string }): (relevant: string) => ScoredEntity[] {
   const a = texts.action.toLowerCase();
   const r = texts.recent.toLowerCase();
-  const rel = texts.relevant.toLowerCase();
-  const out: ScoredEntity[] = [];
+  const seen: ScoredEntity[] = [];
+  const rest: { entity: Entity; terms: string[] }[] = [];
   for (const e of entities) {
     if (!visible(e)) continue;
     const terms = entityTerms(e);
-    if (terms.some((t) => mentions(a, t))) out.push({ entity: e, score: 3, via: 'action' });
-    else if (terms.some((t) => mentions(r, t))) out.push({ entity: e, score: 2, via: 'recent' });
-    else if (terms.some((t) => mentions(rel, t))) out.push({ entity: e, score: 1, via: 'relevant' });
+    if (terms.some((t) => mentions(a, t))) seen.push({ entity: e, score: 3, via: 'action' });
+    else if (terms.some((t) => mentions(r, t))) seen.push({ entity: e, score: 2, via: 'recent' });
+    else rest.push({ entity: e, terms });
   }
-  return out.sort((x, y) => y.score - x.score);
+  return (relevant) => {
+    const rel = relevant.toLowerCase();
+    const out = [...seen, ...rest.filter((x) => x.terms.some((t) => mentions(rel, t))).map((x): ScoredEntity => ({ entity: x.entity, score: 1, via: 'relevant' }))];
+    return out.sort((x, y) => y.score - x.score);
+  };
 }
 
 export interface FactView {

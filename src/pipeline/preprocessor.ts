@@ -111,18 +111,20 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
       vectorHits = await store.searchEmbeddings(story.id, v, config.relevantTurns * 8);
     }
   }
-  const retrieved = searching
-    ? await retrievePassages({ store, storyId: story.id, action: query, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits, early, search: plan,
+  const retrieving = searching
+    ? retrievePassages({ store, storyId: story.id, action: query, entities, facts, keep, visible: visibleEntity, maxPassages: config.relevantTurns * 3, vectorHits, early, search: plan,
       nextOnBranch: (id) => {
         const i = branchIndex(branchIds).get(id);
         return i === undefined ? undefined : branchIds[i + 1];
       } })
-    : { passages: [], named: namedInAction(entities, visibleEntity, input.action), bm25Hits: 0, query };
-
+    : Promise.resolve({ passages: [], named: namedInAction(entities, visibleEntity, input.action), bm25Hits: 0, query });
+  // What does not need the passages is worked out while the search may still be out.
   const recentText = recentShown.map((t) => `${t.action}\n${t.prose}`).join('\n');
-  const relevantText = retrieved.passages.map((p) => p.text).join('\n');
-  const inPlay = entitiesInPlay(entities, visibleEntity, { action: input.action, recent: recentText, relevant: relevantText }).slice(0, config.maxEntities);
+  const seen = entitiesInPlay(entities, visibleEntity, { action: input.action, recent: recentText });
   const factViews = currentFacts(facts, (f: Fact) => f.turnId === null || onBranch.has(f.turnId));
+  const retrieved = await retrieving;
+  const relevantText = retrieved.passages.map((p) => p.text).join('\n');
+  const inPlay = seen(relevantText).slice(0, config.maxEntities);
   const loreMatch = matchLore(lore, {
     action: input.action,
     context: `${recentText}\n${inPlay.map((s) => s.entity.name).join(' ')}`,

@@ -89,14 +89,7 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const { store, storyId, action, entities } = input;
   const { named, query } = searchQuery(entities, input.visible, action);
   // A search started before the memory was read counts only if it asked the same query.
-  const found = input.early?.query === query ? await input.early.result : await store.searchPassages(storyId, query, input.search.limit, input.search.read);
-  let bm25 = found.hits;
-  // Other branches' turns took the places of this branch's: ask deeper, until enough are kept or none are left.
-  for (let limit = input.search.limit; bm25.length >= limit && limit < MAX_SEARCH_LIMIT && bm25.filter((h) => input.keep(h.turnId)).length < CANDIDATE_TURNS;) {
-    limit = Math.min(MAX_SEARCH_LIMIT, limit * 4);
-    bm25 = await store.searchTurns(storyId, query, limit);
-  }
-  const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, CANDIDATE_TURNS);
+  const searching = input.early?.query === query ? input.early.result : store.searchPassages(storyId, query, input.search.limit, input.search.read);
   // The turns where the named entities' facts were established.
   const namedIds = new Set(named.map((n) => n.entity.id));
   const factTurns = new Map<string, Fact[]>();
@@ -106,6 +99,16 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
     if (list) list.push(f);
     else factTurns.set(f.turnId, [f]);
   }
+  // Worked out while the search is out: it needs only the names.
+  const ctx = scoreContext(action, named.map((n) => n.entity), entities.filter((e) => !namedIds.has(e.id) && input.visible(e)));
+  const found = await searching;
+  let bm25 = found.hits;
+  // Other branches' turns took the places of this branch's: ask deeper, until enough are kept or none are left.
+  for (let limit = input.search.limit; bm25.length >= limit && limit < MAX_SEARCH_LIMIT && bm25.filter((h) => input.keep(h.turnId)).length < CANDIDATE_TURNS;) {
+    limit = Math.min(MAX_SEARCH_LIMIT, limit * 4);
+    bm25 = await store.searchTurns(storyId, query, limit);
+  }
+  const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, CANDIDATE_TURNS);
   const factIds = [...factTurns.keys()].slice(-CANDIDATE_TURNS);
   const ids = [...new Set([...fused.map((h) => h.turnId), ...factIds])];
   if (!ids.length) return { passages: [], named, bm25Hits: bm25.length, query };
@@ -116,7 +119,6 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const turns = ids.flatMap((id) => known.get(id) ?? []);
   const rank = new Map(fused.map((h, i) => [h.turnId, i]));
 
-  const ctx = scoreContext(action, named.map((n) => n.entity), entities.filter((e) => !namedIds.has(e.id) && input.visible(e)));
   const { queryStems, named: namedTerms } = ctx;
   // A question of one word and no name ("password?") has nothing but that word to match: a sentence saying it passes.
   const bar = !queryStems.length ? MIN_SENTENCE - 1 : namedTerms.length ? MIN_SENTENCE : Math.min(MIN_SENTENCE, 2 * queryStems.length);
