@@ -1,4 +1,4 @@
-import type { Entity, Store, Turn } from './types.js';
+import type { Entity, LoreEntry, Store, StoryMemory, Turn } from './types.js';
 
 /**
  * Memoises branch walks. A turn's parent never changes, so the ancestors of a turn are fixed for life:
@@ -13,6 +13,7 @@ export function withBranchCache(store: Store): Store {
   const sizes = new Map<string, { turns: number; chars: number }>();
   /** Per story, the entities its last memory read returned: a hint (entitiesHint), checked by whoever uses it. */
   const entities = new Map<string, Entity[]>();
+  const lore = new Map<string, { rev: number; entries: LoreEntry[]; chars: number }>();
   const remember = <V>(map: Map<string, V>, key: string, value: V) => {
     map.delete(key);
     map.set(key, value);
@@ -58,11 +59,23 @@ export function withBranchCache(store: Store): Store {
   const readMemory = async (storyId: string, head: string | null) => {
     const known = head === null ? undefined : await knownSize(head);
     if (head === null || known) {
-      const memory = await store.storyMemory(storyId, null);
+      const memory = await withLore(storyId, null);
       return known ? { ...memory, size: { ...known, loreChars: memory.size.loreChars } } : memory;
     }
-    const memory = await store.storyMemory(storyId, head);
+    const memory = await withLore(storyId, head);
     remember(sizes, head, { turns: memory.size.turns, chars: memory.size.chars });
+    return memory;
+  };
+  // The lore of the revision last read, shared (callers only read it): the store sends it again only when the
+  // story's lore revision moved on (any write, by any process).
+  const withLore = async (storyId: string, head: string | null): Promise<StoryMemory> => {
+    const held = lore.get(storyId);
+    const memory = await store.storyMemory(storyId, head, held ? { knownLoreRev: held.rev } : {});
+    if (memory.loreUnchanged && held) {
+      const { loreUnchanged: _, ...rest } = memory;
+      return { ...rest, lore: held.entries, size: { ...memory.size, loreChars: held.chars } };
+    }
+    remember(lore, storyId, { rev: memory.loreRev, entries: memory.lore, chars: memory.size.loreChars });
     return memory;
   };
   const storyMemory = async (storyId: string, head: string | null) => {
@@ -91,6 +104,7 @@ export function withBranchCache(store: Store): Store {
           ids.clear();
           sizes.clear();
           entities.delete(id);
+          lore.delete(id);
           return target.deleteStory(id);
         };
       }

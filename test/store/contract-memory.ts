@@ -77,7 +77,7 @@ export function memoryContract({ store }: ContractContext): void {
       const s = store();
       const st = await s.createStory({ title: 'T', premise: 'P' });
       const other = await s.createStory({ title: 'O', premise: 'P' });
-      const empty = { entities: [], facts: [], lore: [], arcs: [], size: { turns: 0, chars: 0, loreChars: 0 } };
+      const empty = { entities: [], facts: [], lore: [], arcs: [], size: { turns: 0, chars: 0, loreChars: 0 }, loreRev: 0 };
       expect(await s.storyMemory(st.id, null)).toEqual(empty);
       const turns = await chain(s, st.id, 3);
       await addTurn(s, st.id, 'meet', 'You meet Mira.', { entities: [{ name: 'Mira', kind: 'character', aliases: ['the captain'], description: 'Scarred' }, { name: 'Harbor', kind: 'place' }],
@@ -92,7 +92,7 @@ export function memoryContract({ store }: ContractContext): void {
       const head = turns[1]!.id;
       const separate = async (h: string | null) => ({
         entities: await s.listEntities(st.id), facts: await s.listFacts(st.id), lore: await s.listLore(st.id), arcs: await s.listArcSummaries(st.id),
-        size: await s.historySize(st.id, h),
+        size: await s.historySize(st.id, h), loreRev: expect.any(Number),
       });
       const want = await separate(head);
       expect(want.facts).toHaveLength(2);
@@ -104,7 +104,7 @@ export function memoryContract({ store }: ContractContext): void {
       const cached = withBranchCache(new Proxy(s, {
         get(target, prop) {
           const v = Reflect.get(target, prop, target) as unknown;
-          if (prop === 'storyMemory') return (id: string, h: string | null) => (measured.push(h), target.storyMemory(id, h));
+          if (prop === 'storyMemory') return (id: string, h: string | null, o?: { knownLoreRev?: number }) => (measured.push(h), target.storyMemory(id, h, o));
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
       }));
@@ -118,6 +118,56 @@ export function memoryContract({ store }: ContractContext): void {
       expect(await cached.getBranch(st.id, head, { limit: 1 })).toEqual(await s.getBranch(st.id, head, { limit: 1 }));
       expect(await cached.getBranch(st.id, head, { limit: 5 })).toEqual(await s.getBranch(st.id, head));
       expect(await cached.getBranch(st.id, head, { limit: 0 })).toEqual([]);
+    });
+  });
+
+  describe('lore revision', () => {
+    it('moves on with every lore write, and a reader holding the current one is not sent the lore again', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const other = await s.createStory({ title: 'O', premise: 'P' });
+      const [t1] = await chain(s, st.id, 2);
+      const revs: number[] = [(await s.storyMemory(st.id, null)).loreRev];
+      const rev = async () => (await s.storyMemory(st.id, null)).loreRev;
+      const a = await s.addLore(st.id, { title: 'Harbour', body: 'Salt and tar.', keywords: ['harbour'] });
+      revs.push(await rev());
+      await s.importLore(st.id, [{ title: 'Bell', body: 'It rings at dusk.', keywords: ['bell'] }, { title: 'Gate', body: 'Iron.', keywords: ['gate'] }]);
+      revs.push(await rev());
+      await s.updateLore(st.id, a.id, { body: 'Salt, tar and gulls.' });
+      revs.push(await rev());
+      const otherBefore = (await s.storyMemory(other.id, null)).loreRev;
+      expect(await s.deleteLore(st.id, a.id)).toBe(true);
+      revs.push(await rev());
+      for (let i = 1; i < revs.length; i++) expect(revs[i]).toBeGreaterThan(revs[i - 1]!);
+      expect((await s.storyMemory(other.id, null)).loreRev).toBe(otherBefore);
+
+      const full = await s.storyMemory(st.id, t1!.id);
+      expect(full.loreUnchanged).toBeUndefined();
+      expect(full.lore.map((l) => l.title)).toEqual(['Bell', 'Gate']);
+      const same = await s.storyMemory(st.id, t1!.id, { knownLoreRev: full.loreRev });
+      expect(same).toMatchObject({ loreUnchanged: true, lore: [], loreRev: full.loreRev, size: { turns: full.size.turns, chars: full.size.chars, loreChars: 0 } });
+      expect(same.entities).toEqual(full.entities);
+      const stale = await s.storyMemory(st.id, t1!.id, { knownLoreRev: full.loreRev - 1 });
+      expect(stale).toEqual(full);
+      // The story goes with its lore; the other keeps its own.
+      expect(await s.deleteStory(st.id)).toBe(true);
+      expect((await s.storyMemory(other.id, null)).loreRev).toBe(otherBefore);
+    });
+
+    it('a store that keeps the lore it read sees another process\'s lore edit on its next read', async () => {
+      const s = store();
+      const cached = withBranchCache(s);
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const [t1] = await chain(s, st.id, 1);
+      const bell = await s.addLore(st.id, { title: 'Bell', body: 'It rings at dusk.', keywords: ['bell'] });
+      const first = await cached.storyMemory(st.id, t1!.id);
+      expect(first.lore.map((l) => l.body)).toEqual(['It rings at dusk.']);
+      expect((await cached.storyMemory(st.id, t1!.id)).lore).toBe(first.lore); // the same entries, not read again
+      await s.updateLore(st.id, bell.id, { body: 'It rings at dawn.' }); // not through the cached store
+      const next = await cached.storyMemory(st.id, t1!.id);
+      expect(next.lore.map((l) => l.body)).toEqual(['It rings at dawn.']);
+      expect(next.size.loreChars).toBe('Bell'.length + 'It rings at dawn.'.length);
+      expect((await cached.storyMemory(st.id, t1!.id)).size.loreChars).toBe(next.size.loreChars);
     });
   });
 

@@ -244,6 +244,13 @@ export interface StoryMemory {
   arcs: ArcSummary[];
   /** historySize of the branch ending at the head (no turns for a null head). */
   size: { turns: number; chars: number; loreChars: number };
+  /** The story's lore revision: every write to its lore moves it on (a trigger, migration 0014). */
+  loreRev: number;
+  /**
+   * True when the caller passed knownLoreRev and it is still the story's: the lore was not read again, so `lore` is
+   * empty and size.loreChars 0, and the caller's copy of that revision stands (src/store/branch-cache.ts).
+   */
+  loreUnchanged?: boolean;
 }
 
 export interface SearchHit {

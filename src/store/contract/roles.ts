@@ -100,9 +100,10 @@ export interface MemoryStore {
   historySize(storyId: string, headTurnId: string | null): Promise<{ turns: number; chars: number; loreChars: number }>;
   /**
    * listEntities, listFacts, listLore, listArcSummaries and historySize in one read (one round trip on
-   * PostgreSQL): what context assembly needs on every turn.
+   * PostgreSQL): what context assembly needs on every turn. With `knownLoreRev` still the story's lore revision,
+   * the lore is not read (loreUnchanged): a lorebook of 1,000 entries rarely changes, and was most of the read.
    */
-  storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory>;
+  storyMemory(storyId: string, headTurnId: string | null, opts?: { knownLoreRev?: number }): Promise<StoryMemory>;
   /**
    * The entities the story's last storyMemory read returned in this process, if any (src/store/branch-cache.ts):
    * a hint that may be stale, so context assembly can start its search before the memory arrives and check after.

@@ -7,8 +7,11 @@ import { toPassageTurns } from '../sql/passages.js';
 import { pgTimestamp, type PgDb } from './connection.js';
 import { searchPassagesPg, searchTurnsPg } from './search.js';
 
-/** The story's memory in one round trip: luna_story_memory (migration 0012) returns each table's rows as JSON. */
-const STORY_MEMORY_SQL = 'SELECT * FROM luna_story_memory($1, $2)';
+/**
+ * The story's memory in one round trip: luna_story_memory (migrations 0012, 0014) returns each table's rows as
+ * JSON, and the lore (null) only when its revision is not the caller's.
+ */
+const STORY_MEMORY_SQL = 'SELECT * FROM luna_story_memory($1, $2, $3::bigint)';
 
 /** PostgreSQL's own search: tsvector ranking (search.ts), and pgvector (or plain SQL) similarity. */
 export class PgMemory extends SqlMemory {
@@ -37,13 +40,16 @@ export class PgMemory extends SqlMemory {
     return toPassageTurns(this.c, storyId, unique, rows);
   }
 
-  override async storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory> {
-    const r = (await this.c.db.read((q) => q.get<Row>(STORY_MEMORY_SQL, [storyId, headTurnId]), 'reading story memory'))!;
+  override async storyMemory(storyId: string, headTurnId: string | null, opts: { knownLoreRev?: number } = {}): Promise<StoryMemory> {
+    const r = (await this.c.db.read((q) => q.get<Row>(STORY_MEMORY_SQL, [storyId, headTurnId, opts.knownLoreRev ?? null]), 'reading story memory'))!;
+    const loreRev = Number(r.lore_rev ?? 0);
+    const unchanged = r.lore === null;
     const rows = (v: unknown) => (v as Row[]).map((x) => ({ ...x, created_at: pgTimestamp(x.created_text as string) }));
     const { toEntity, toFact, toLore, toArc } = this.c.rows;
     return {
-      entities: rows(r.entities).map(toEntity), facts: rows(r.facts).map(toFact), lore: rows(r.lore).map(toLore), arcs: rows(r.arcs).map(toArc),
-      size: { turns: Number(r.turns ?? 0), chars: Number(r.chars ?? 0), loreChars: Number(r.lore_chars) },
+      entities: rows(r.entities).map(toEntity), facts: rows(r.facts).map(toFact), lore: unchanged ? [] : rows(r.lore).map(toLore), arcs: rows(r.arcs).map(toArc),
+      size: { turns: Number(r.turns ?? 0), chars: Number(r.chars ?? 0), loreChars: unchanged ? 0 : Number(r.lore_chars) },
+      loreRev, ...(unchanged ? { loreUnchanged: true } : {}),
     };
   }
 

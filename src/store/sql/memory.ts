@@ -126,11 +126,21 @@ export abstract class SqlMemory implements MemoryStore {
   }
 
   /** The separate reads, run together: SQLite answers each in microseconds; PostgreSQL overrides it with one statement. */
-  async storyMemory(storyId: string, headTurnId: string | null): Promise<StoryMemory> {
-    const [entities, facts, lore, arcs, size] = await Promise.all([
-      this.listEntities(storyId), this.listFacts(storyId), this.listLore(storyId), this.listArcSummaries(storyId), this.historySize(storyId, headTurnId),
+  async storyMemory(storyId: string, headTurnId: string | null, opts: { knownLoreRev?: number } = {}): Promise<StoryMemory> {
+    // The revision before the lore: a write landing between the two makes the next read fetch again, where the
+    // other order could keep an old list under the new number.
+    const loreRev = Number((await this.c.db.get('SELECT lore_rev FROM stories WHERE id = ?', [storyId]))?.lore_rev ?? 0);
+    if (opts.knownLoreRev !== loreRev) {
+      const [entities, facts, lore, arcs, size] = await Promise.all([
+        this.listEntities(storyId), this.listFacts(storyId), this.listLore(storyId), this.listArcSummaries(storyId), this.historySize(storyId, headTurnId),
+      ]);
+      return { entities, facts, lore, arcs, size, loreRev };
+    }
+    const [entities, facts, arcs, branch] = await Promise.all([
+      this.listEntities(storyId), this.listFacts(storyId), this.listArcSummaries(storyId),
+      headTurnId === null ? undefined : this.c.db.get(this.c.d.branchSizeSql, [headTurnId, storyId]),
     ]);
-    return { entities, facts, lore, arcs, size };
+    return { entities, facts, lore: [], arcs, size: { turns: Number(branch?.n ?? 0), chars: Number(branch?.chars ?? 0), loreChars: 0 }, loreRev, loreUnchanged: true };
   }
 
   putEmbedding(turnId: string, storyId: string, vector: Float32Array): Promise<void> {
