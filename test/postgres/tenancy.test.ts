@@ -72,6 +72,30 @@ describe('multi-tenancy on PostgreSQL', () => {
     expect(await store.getStory(s2.id)).not.toBeNull();
   });
 
+  it('the reads context assembly makes as an account (on the owner\'s connection, confined by their own condition) see only its stories', async () => {
+    await store.ensureAccount('r1');
+    await store.ensureAccount('r2');
+    const r1 = store.forAccount('r1');
+    const mine = await r1.createStory({ title: 'mine', premise: 'p' });
+    const theirs = await store.createStory({ accountId: 'r2', title: 'theirs', premise: 'p' });
+    const m = await addTurn(r1, mine.id, 'go', 'The lantern swings.', { entities: [{ name: 'Mira', kind: 'character' }] });
+    await r1.addLore(mine.id, { title: 'Lantern', body: 'Oil.', keywords: ['lantern'] });
+    const o = await addTurn(store, theirs.id, 'go', 'The lantern swings.', { entities: [{ name: 'Oren', kind: 'character' }] });
+    await store.addLore(theirs.id, { title: 'Secret', body: 'Hidden.', keywords: ['secret'] });
+    const own = await r1.storyMemory(mine.id, m.id);
+    expect(own.entities.map((e) => e.name)).toEqual(['Mira']);
+    expect(own.lore.map((l) => l.title)).toEqual(['Lantern']);
+    expect(own.size.turns).toBe(1);
+    // Another account's story reads as an empty one, whatever the caller asks for.
+    const other = await r1.storyMemory(theirs.id, o.id);
+    expect(other).toMatchObject({ entities: [], facts: [], lore: [], arcs: [], size: { turns: 0, chars: 0, loreChars: 0 } });
+    expect(await r1.getTurns(mine.id, [m.id, o.id])).toEqual([m]);
+    expect(await r1.getTurns(theirs.id, [o.id])).toEqual([]);
+    // The owner still reads every story.
+    expect((await store.getTurns(theirs.id, [o.id])).map((t) => t.id)).toEqual([o.id]);
+    expect((await store.storyMemory(theirs.id, o.id)).lore.map((l) => l.title)).toEqual(['Secret']);
+  });
+
   it('API keys are stored hashed, shown once, resolvable until revoked (also from a scoped store)', async () => {
     await store.createAccount({ id: 'k-acct', name: 'Keys Inc', tier: 'studio' });
     const { key, secret } = await store.createApiKey('k-acct', 'ci');

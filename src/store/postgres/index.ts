@@ -38,7 +38,7 @@ export class PostgresStore extends SqlStore {
     const db = new PgDb(pool, accountId, role);
     const ctx = sqlContext(db, pgDialect);
     const migrator = pgMigrator(pool);
-    super(ctx, { migrations: migrator, memory: new PgMemory(ctx, db, pgvector), ledger: new PgLedger(db), turns: new PgTurns(ctx), stories: new PgStories(ctx, db) });
+    super(ctx, { migrations: migrator, memory: new PgMemory(ctx, db, pgvector), ledger: new PgLedger(db), turns: new PgTurns(ctx, db), stories: new PgStories(ctx, db) });
     this.db = db;
     this.migrator = migrator;
   }

@@ -11,7 +11,7 @@ import { searchPassagesPg, searchTurnsPg } from './search.js';
  * The story's memory in one round trip: luna_story_memory (migrations 0012, 0014) returns each table's rows as
  * JSON, and the lore (null) only when its revision is not the caller's.
  */
-const STORY_MEMORY_SQL = 'SELECT * FROM luna_story_memory($1, $2, $3::bigint)';
+const STORY_MEMORY_SQL = 'SELECT * FROM luna_story_memory($1, $2, $3::bigint, $4::text)';
 
 /** PostgreSQL's own search: tsvector ranking (search.ts), and pgvector (or plain SQL) similarity. */
 export class PgMemory extends SqlMemory {
@@ -41,7 +41,8 @@ export class PgMemory extends SqlMemory {
   }
 
   override async storyMemory(storyId: string, headTurnId: string | null, opts: { knownLoreRev?: number } = {}): Promise<StoryMemory> {
-    const r = (await this.c.db.read((q) => q.get<Row>(STORY_MEMORY_SQL, [storyId, headTurnId, opts.knownLoreRev ?? null]), 'reading story memory'))!;
+    // Confined by the function itself (p_account), not by row-level security: see PgDb.asOwner.
+    const r = (await this.pg.asOwner((q) => q.get<Row>(STORY_MEMORY_SQL, [storyId, headTurnId, opts.knownLoreRev ?? null, this.pg.scope]), 'reading story memory'))!;
     const loreRev = Number(r.lore_rev ?? 0);
     const unchanged = r.lore === null;
     const rows = (v: unknown) => (v as Row[]).map((x) => ({ ...x, created_at: pgTimestamp(x.created_text as string) }));

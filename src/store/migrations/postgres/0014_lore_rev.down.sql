@@ -1,4 +1,4 @@
-DROP FUNCTION IF EXISTS luna_story_memory(text, text, bigint);
+DROP FUNCTION IF EXISTS luna_story_memory(text, text, bigint, text);
 -- As migration 0012 made it.
 CREATE FUNCTION luna_story_memory(p_story text, p_head text)
 RETURNS TABLE (entities json, facts json, lore json, arcs json, lore_chars bigint, turns integer, chars bigint)

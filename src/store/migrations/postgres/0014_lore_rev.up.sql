@@ -22,15 +22,21 @@ CREATE TRIGGER lore_rev_update AFTER UPDATE ON lore REFERENCING OLD TABLE AS old
 CREATE TRIGGER lore_rev_delete AFTER DELETE ON lore REFERENCING OLD TABLE AS old_lore FOR EACH STATEMENT EXECUTE FUNCTION luna_lore_rev_bump();
 
 -- The memory read (0012) with the caller's lore revision: when it is still the story's, lore and lore_chars come
--- back null (src/store/postgres/memory.ts). Also returns the revision.
+-- back null (src/store/postgres/memory.ts). Also returns the revision. p_account confines the read to that
+-- account's story, as luna_search_turns does: an account's store calls it on the owner's connection, one round
+-- trip where a transaction under row-level security took three (BEGIN and settings, the read, COMMIT). Every
+-- row it reads is the story's, so a story that is not the account's reads as an empty one.
 DROP FUNCTION luna_story_memory(text, text);
-CREATE FUNCTION luna_story_memory(p_story text, p_head text, p_lore_rev bigint DEFAULT NULL)
+CREATE FUNCTION luna_story_memory(p_story text, p_head text, p_lore_rev bigint DEFAULT NULL, p_account text DEFAULT NULL)
 RETURNS TABLE (entities json, facts json, lore json, arcs json, lore_chars bigint, turns integer, chars bigint, lore_rev bigint)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   rev bigint;
   same boolean;
 BEGIN
+  IF p_account IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = p_story AND s.account_id = p_account) THEN
+    p_story := NULL;
+  END IF;
   SELECT s.lore_rev INTO rev FROM stories s WHERE s.id = p_story;
   same := p_lore_rev IS NOT NULL AND rev IS NOT DISTINCT FROM p_lore_rev;
   RETURN QUERY SELECT
@@ -44,4 +50,4 @@ BEGIN
     (SELECT t.branch_chars FROM turns t WHERE t.id = p_head AND t.story_id = p_story),
     coalesce(rev, 0);
 END $$;
-GRANT EXECUTE ON FUNCTION luna_story_memory(text, text, bigint) TO luna_app;
+GRANT EXECUTE ON FUNCTION luna_story_memory(text, text, bigint, text) TO luna_app;
