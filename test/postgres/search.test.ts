@@ -156,6 +156,20 @@ describe('PostgreSQL turn search', () => {
     expect((await store.forAccount('s-import').searchTurns(st.id, bundle.turns[42]!.prose.split(' ').slice(0, 6).join(' '), 3)).length).toBe(3);
   });
 
+  it('finds a story\'s turns for a word inside the index, without reading the same word in other stories', async () => {
+    const turns = Array.from({ length: 400 }, (_, i) => ({ action: 'look', prose: i % 40 ? `The tide turns ${i}.` : `The quorbel gleams ${i}.` }));
+    const a = await store.importStory({ title: 'Twin', premise: 'p', turns });
+    for (let i = 0; i < 3; i++) await store.importStory({ title: 'Twin', premise: 'p', turns });
+    await c.query('ANALYZE turns');
+    expect((await c.query(`SELECT to_regclass('turns_story_tsv')::text AS s, to_regclass('turns_tsv')::text AS t`)).rows[0]).toEqual({ s: 'turns_story_tsv', t: null });
+    const plan = (await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM turns WHERE story_id = $1 AND tsv @@ plainto_tsquery('english', 'quorbel')`, [a.id])).rows[0]['QUERY PLAN'][0].Plan;
+    const find = (p: { 'Node Type': string; Plans?: unknown[] }): { 'Index Name': string; 'Actual Rows': number } | undefined =>
+      p['Node Type'] === 'Bitmap Index Scan' ? (p as never) : (p.Plans ?? []).map((x) => find(x as never)).find(Boolean);
+    // The story's 10 postings, not the 40 the word has in the database.
+    expect(find(plan)).toMatchObject({ 'Index Name': 'turns_story_tsv', 'Actual Rows': 10 });
+    expect((await store.searchTurns(a.id, 'quorbel', 100)).length).toBe(10);
+  });
+
   it('keeps the text index\'s pending list short after a bulk import, so a lookup reads a few pages', async () => {
     const st = await store.importStory(generateStory({ turns: 600, facts: [], seed: 3 }).bundle);
     const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM turns WHERE story_id = $1 AND tsv @@ plainto_tsquery('english', 'zephyrquill')`, [st.id])).rows[0]['QUERY PLAN'][0].Plan;
@@ -170,15 +184,15 @@ describe('PostgreSQL turn search', () => {
   it('migrates down and up: the counts and the read functions are dropped, then rebuilt from the turns already there', async () => {
     const st = await store.createStory({ title: 'Migrate', premise: 'p' });
     await addTurn(store, st.id, 'I read', 'The almanac names every tide.');
-    expect((await store.migrationStatus()).latest).toBe(14);
-    expect((await store.migrateDown(10)).sort()).toEqual([11, 12, 13, 14]);
+    expect((await store.migrationStatus()).latest).toBe(15);
+    expect((await store.migrateDown(10)).sort()).toEqual([11, 12, 13, 14, 15]);
     expect((await c.query(`SELECT to_regclass('story_lexemes') AS t, (SELECT count(*)::int FROM pg_trigger WHERE tgname LIKE 'turns_lexemes_%') AS n,
                                   (SELECT count(*)::int FROM pg_proc WHERE proname IN ('luna_story_lexemes_sync', 'luna_search_turns', 'luna_story_memory', 'luna_search_passages', 'luna_passage_turns')) AS f,
                                   (SELECT reloptions FROM pg_class WHERE relname = 'turns_tsv') AS o, to_regclass('turns_story_seq') AS i`)).rows[0])
       .toEqual({ t: null, n: 0, f: 0, o: null, i: null });
     // Turns written while the counts are gone are counted by the rebuild.
     await addTurn(store, st.id, 'I read', 'The almanac is wrong about the tide.');
-    expect(await store.migrateUp()).toEqual([11, 12, 13, 14]);
+    expect(await store.migrateUp()).toEqual([11, 12, 13, 14, 15]);
     expect(await df(st.id, 'almanac')).toBe(2);
     expect((await store.searchTurns(st.id, 'almanac', 5)).length).toBe(2);
     expect((await store.searchPassages(st.id, 'almanac', 5, 5)).turns.map((p) => p.turn.prose)).toHaveLength(2);
