@@ -3,7 +3,7 @@ import type { Entity, Fact, PipelineStore, Story, Turn } from '../store/types.js
 import { estimateTokens, truncateToTokens } from '../util/tokens.js';
 import type { ContextSection, CuratedContext } from './events.js';
 import { branchIndex, branchSet, currentFacts, entitiesInPlay, latestOnBranch, renderEntitySheet } from './memory.js';
-import { namedInAction, retrievePassages, searchPlan, searchQuery, type RetrieveInput, type SearchPlan } from './retrieval.js';
+import { FACT_TURNS_READ, factTurnsOf, namedInAction, retrievePassages, searchPlan, searchQuery, type RetrieveInput, type SearchPlan } from './retrieval.js';
 import { describeTrigger, matchLore, type LoreTrigger } from './lore-match.js';
 
 /**
@@ -200,15 +200,17 @@ export async function curateContext(input: CurateInput): Promise<Curated> {
 
 /**
  * The text search, started before the story's memory is read: its query is built with the entities this process
- * last read for the story (store.entitiesHint), all taken as visible (the branch is not known yet). Names rarely
+ * last read for the story (store.memoryHint), all taken as visible (the branch is not known yet). Names rarely
  * change between turns, so the query is almost always the one the fresh memory gives; retrievePassages checks,
- * and searches again when not (a name from another branch, a new alias).
+ * and searches again when not (a name from another branch, a new alias). The turns where the hinted facts of
+ * the named entities were recorded are read with it; a fact turn the hint did not know is read after.
  */
 function earlySearch(store: PipelineStore, storyId: string, action: string, plan: SearchPlan): RetrieveInput['early'] {
-  const hint = store.entitiesHint?.(storyId);
+  const hint = store.memoryHint?.(storyId);
   if (!hint) return undefined;
-  const { query } = searchQuery(hint, () => true, action);
-  const result = store.searchPassages(storyId, query, plan.limit, plan.read);
+  const { query, named } = searchQuery(hint.entities, () => true, action);
+  const factIds = [...factTurnsOf(named, hint.facts, () => true).keys()].slice(-FACT_TURNS_READ);
+  const result = store.searchPassages(storyId, query, plan.limit, plan.read, factIds);
   result.catch(() => undefined); // awaited only if used
   return { query, result };
 }

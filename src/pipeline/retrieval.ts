@@ -88,17 +88,12 @@ export function searchQuery(entities: Entity[], visible: (e: Entity) => boolean,
 export async function retrievePassages(input: RetrieveInput): Promise<Retrieved> {
   const { store, storyId, action, entities } = input;
   const { named, query } = searchQuery(entities, input.visible, action);
+  // The turns where the named entities' facts were established: read with the search.
+  const factTurns = factTurnsOf(named, input.facts, input.keep);
+  const factIds = [...factTurns.keys()].slice(-FACT_TURNS_READ);
   // A search started before the memory was read counts only if it asked the same query.
-  const searching = input.early?.query === query ? input.early.result : store.searchPassages(storyId, query, input.search.limit, input.search.read);
-  // The turns where the named entities' facts were established.
+  const searching = input.early?.query === query ? input.early.result : store.searchPassages(storyId, query, input.search.limit, input.search.read, factIds);
   const namedIds = new Set(named.map((n) => n.entity.id));
-  const factTurns = new Map<string, Fact[]>();
-  for (const f of input.facts) {
-    if (!namedIds.has(f.entityId) || f.turnId === null || !input.keep(f.turnId)) continue;
-    const list = factTurns.get(f.turnId);
-    if (list) list.push(f);
-    else factTurns.set(f.turnId, [f]);
-  }
   // Worked out while the search is out: it needs only the names.
   const ctx = scoreContext(action, named.map((n) => n.entity), entities.filter((e) => !namedIds.has(e.id) && input.visible(e)));
   const found = await searching;
@@ -109,7 +104,6 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
     bm25 = await store.searchTurns(storyId, query, limit);
   }
   const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, CANDIDATE_TURNS);
-  const factIds = [...factTurns.keys()].slice(-CANDIDATE_TURNS);
   const ids = [...new Set([...fused.map((h) => h.turnId), ...factIds])];
   if (!ids.length) return { passages: [], named, bm25Hits: bm25.length, query };
   // Fact turns and vector hits the search did not read, with their neighbours: one more read at most.
@@ -177,6 +171,22 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   passages.sort((a, b) => b.score - a.score || b.depth - a.depth);
   return { passages: passages.slice(0, input.maxPassages), named, bm25Hits: bm25.length, query };
 }
+
+/** The turns kept where facts of the named entities were recorded, each with those facts, in the facts' order. */
+export function factTurnsOf(named: Retrieved['named'], facts: readonly Fact[], keep: (turnId: string) => boolean): Map<string, Fact[]> {
+  const namedIds = new Set(named.map((n) => n.entity.id));
+  const out = new Map<string, Fact[]>();
+  for (const f of facts) {
+    if (!namedIds.has(f.entityId) || f.turnId === null || !keep(f.turnId)) continue;
+    const list = out.get(f.turnId);
+    if (list) list.push(f);
+    else out.set(f.turnId, [f]);
+  }
+  return out;
+}
+
+/** Fact turns read with a search: the newest of them, as many as the candidates. */
+export const FACT_TURNS_READ = CANDIDATE_TURNS;
 
 /** A name alone (3) is a passing mention: under the bar, unless the action asks about nothing but the name. */
 const MIN_SENTENCE = 4;

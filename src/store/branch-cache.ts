@@ -1,4 +1,4 @@
-import type { Entity, LoreEntry, Store, StoryMemory, Turn } from './types.js';
+import type { Entity, Fact, LoreEntry, Store, StoryMemory, Turn } from './types.js';
 
 /**
  * Memoises branch walks. A turn's parent never changes, so the ancestors of a turn are fixed for life:
@@ -11,8 +11,8 @@ const MAX_HEADS = 64;
 export function withBranchCache(store: Store): Store {
   const ids = new Map<string, string[]>();
   const sizes = new Map<string, { turns: number; chars: number }>();
-  /** Per story, the entities its last memory read returned: a hint (entitiesHint), checked by whoever uses it. */
-  const entities = new Map<string, Entity[]>();
+  /** Per story, the entities and facts its last memory read returned: a hint (memoryHint), checked by whoever uses it. */
+  const hints = new Map<string, { entities: Entity[]; facts: Fact[] }>();
   const lore = new Map<string, { rev: number; entries: LoreEntry[]; chars: number }>();
   const remember = <V>(map: Map<string, V>, key: string, value: V) => {
     map.delete(key);
@@ -80,7 +80,7 @@ export function withBranchCache(store: Store): Store {
   };
   const storyMemory = async (storyId: string, head: string | null) => {
     const memory = await readMemory(storyId, head);
-    remember(entities, storyId, memory.entities);
+    remember(hints, storyId, { entities: memory.entities, facts: memory.facts });
     return memory;
   };
 
@@ -98,12 +98,12 @@ export function withBranchCache(store: Store): Store {
       if (prop === 'historySize') return historySize;
       if (prop === 'storyMemory') return storyMemory;
       if (prop === 'getBranch') return getBranch;
-      if (prop === 'entitiesHint') return (storyId: string) => entities.get(storyId);
+      if (prop === 'memoryHint') return (storyId: string) => hints.get(storyId);
       if (prop === 'deleteStory') {
         return async (id: string) => {
           ids.clear();
           sizes.clear();
-          entities.delete(id);
+          hints.delete(id);
           lore.delete(id);
           return target.deleteStory(id);
         };

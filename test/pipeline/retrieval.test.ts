@@ -69,6 +69,35 @@ describe('passage retrieval on a real SQLite store', () => {
     expect(c.text).toContain('Bram Hale picks up the jade compass at the Ember Market. Later he seals it inside the cold chimney at Gravenmoor.');
   });
 
+  it('the turns where a named character\'s facts were recorded are read with the search, not after it', async () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-facts-'));
+    const inner = await openStore({ url: `sqlite:${path.join(d, 'f.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
+    const reads: string[][] = [];
+    const s = new Proxy(inner, {
+      get(t, p) {
+        const v = Reflect.get(t, p);
+        if (p === 'getPassageTurns') return (id: string, ids: string[]) => (reads.push(ids), t.getPassageTurns(id, ids));
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    try {
+      const b = bundle();
+      // A fact recorded at a turn the question's words do not find: it says "he", and not the question's words.
+      b.turns[40]!.prose += ' He counts his coins: nine crowns still due to the ferryman.';
+      const st = await s.importStory(b);
+      const branch = await s.getBranch(st.id, st.headTurnId);
+      await s.upsertEntities(st.id, branch[40]!.id, [], [{ entityName: 'Bram Hale', key: 'debt', value: 'nine crowns' }]);
+      const ask = () => curateContext({ store: s, story: st, headId: st.headTurnId, action: 'What is the debt of Bram Hale?', config });
+      await ask(); // the first read of the story: no hint yet, the fact turn is read with the search all the same
+      expect(reads).toEqual([]);
+      const c = await ask();
+      expect(reads).toEqual([]);
+      expect(c.context.retrieval.passages!.map((p) => p.turn)).toContain(41);
+    } finally {
+      await inner.close();
+    }
+  });
+
   it('when other branches hold every top hit, the search goes deeper for this branch\'s', async () => {
     const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-branch-'));
     const s = await openStore({ url: `sqlite:${path.join(d, 'b.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
@@ -132,7 +161,7 @@ describe('passage retrieval on a real SQLite store', () => {
       get(t, p) {
         const v = Reflect.get(t, p);
         if (p === 'searchTurns') return (id: string, q: string, n: number) => (queries.push(q), t.searchTurns(id, q, n));
-        if (p === 'searchPassages') return (id: string, q: string, n: number, r: number) => (queries.push(q), t.searchPassages(id, q, n, r));
+        if (p === 'searchPassages') return (id: string, q: string, n: number, r: number, also?: string[]) => (queries.push(q), t.searchPassages(id, q, n, r, also));
         return typeof v === 'function' ? v.bind(t) : v;
       },
     });

@@ -227,6 +227,9 @@ export function memoryContract({ store }: ContractContext): void {
       expect(found.turns).toEqual(await s.getPassageTurns(st.id, [hits[0]!.turnId]));
       expect((await s.searchPassages(st.id, 'zephyrquill', 10, 5)).turns.map((p) => p.turn.id)).toEqual(hits.map((h) => h.turnId));
       expect(await s.searchPassages(st.id, '  ?! ', 10, 5)).toEqual({ hits: [], turns: [] });
+      // Turns asked for beside the hits (where facts were recorded) come in the same read, when there are hits.
+      expect((await s.searchPassages(st.id, 'zephyrquill', 10, 0, [t3.id, o1!.id])).turns).toEqual(await s.getPassageTurns(st.id, [t3.id]));
+      expect(await s.searchPassages(st.id, 'nowhere', 10, 5, [t3.id])).toEqual({ hits: [], turns: [] });
       expect(await s.searchPassages(other.id, 'zephyrquill', 10, 5)).toEqual({ hits: [], turns: [] });
     });
 

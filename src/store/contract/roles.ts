@@ -87,10 +87,11 @@ export interface MemoryStore {
   /** Full-text search over action+prose of the story's turns (best first). */
   searchTurns(storyId: string, query: string, limit: number): Promise<SearchHit[]>;
   /**
-   * searchTurns, and the first `read` hits' turns as getPassageTurns reads them, together: one round trip on
-   * PostgreSQL, where context assembly otherwise waits for the search, then the turns, then their neighbours.
+   * searchTurns, and the first `read` hits' turns as getPassageTurns reads them (and the turns `also`, when
+   * there are hits), together: one round trip on PostgreSQL, where context assembly otherwise waits for the
+   * search, then the turns, then their neighbours.
    */
-  searchPassages(storyId: string, query: string, limit: number, read: number): Promise<PassageSearch>;
+  searchPassages(storyId: string, query: string, limit: number, read: number, also?: readonly string[]): Promise<PassageSearch>;
   /** The story's turns among `ids` (in that order), each with its parent's tail and its children's heads: one read. */
   getPassageTurns(storyId: string, ids: readonly string[]): Promise<PassageTurn[]>;
   putEmbedding(turnId: string, storyId: string, vector: Float32Array): Promise<void>;
@@ -105,10 +106,11 @@ export interface MemoryStore {
    */
   storyMemory(storyId: string, headTurnId: string | null, opts?: { knownLoreRev?: number }): Promise<StoryMemory>;
   /**
-   * The entities the story's last storyMemory read returned in this process, if any (src/store/branch-cache.ts):
-   * a hint that may be stale, so context assembly can start its search before the memory arrives and check after.
+   * The entities and facts the story's last storyMemory read returned in this process, if any
+   * (src/store/branch-cache.ts): a hint that may be stale, so context assembly can start its search before the
+   * memory arrives, and check after.
    */
-  entitiesHint?(storyId: string): Entity[] | undefined;
+  memoryHint?(storyId: string): { entities: Entity[]; facts: Fact[] } | undefined;
   /** Dreamer output: one image-generation prompt per turn (replaced on re-run). */
   saveImagePrompt(turnId: string, prompt: string): Promise<void>;
   getImagePrompts(turnIds: string[]): Promise<Record<string, string>>;
@@ -217,7 +219,7 @@ export type PipelineStore = QueueStore
   & Pick<StoryStore, 'getStory'>
   & Pick<TurnStore, 'getTurn' | 'getTurns' | 'getBranch' | 'getBranchIds' | 'commitTurn'>
   & Pick<MemoryStore, 'listEntities' | 'listFacts' | 'upsertEntities' | 'listLore' | 'addArcSummary' | 'listArcSummaries' | 'searchTurns' | 'searchPassages' | 'getPassageTurns'
-    | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'storyMemory' | 'entitiesHint' | 'saveImagePrompt' | 'getImagePrompts'>
+    | 'putEmbedding' | 'searchEmbeddings' | 'historySize' | 'storyMemory' | 'memoryHint' | 'saveImagePrompt' | 'getImagePrompts'>
   & Pick<MemoryEditStore, 'addProposals'>
   & Pick<ImageStore, 'replaceTurnImages'>
   & Pick<LedgerStore, 'recordCalls'>;

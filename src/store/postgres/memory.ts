@@ -27,9 +27,10 @@ export class PgMemory extends SqlMemory {
   }
 
   /** The search, its first hits' turns and their neighbours in one statement (search.ts). */
-  override async searchPassages(storyId: string, query: string, limit: number, read: number): Promise<PassageSearch> {
+  override async searchPassages(storyId: string, query: string, limit: number, read: number, also: readonly string[] = []): Promise<PassageSearch> {
     if (!searchTerms(query).length || limit <= 0) return { hits: [], turns: [] };
-    return this.pg.asOwner((q) => searchPassagesPg(this.c, q, storyId, query, Math.floor(limit), Math.max(0, Math.floor(read)), this.pg.scope), 'searching turns');
+    return this.pg.asOwner((q) => searchPassagesPg(this.c, q, storyId, query, Math.floor(limit), Math.max(0, Math.floor(read)), [...new Set(also)], this.pg.scope),
+      'searching turns');
   }
 
   /** As a function (migration 0013), for its cached plan. */

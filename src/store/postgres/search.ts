@@ -29,12 +29,14 @@ export async function searchTurnsPg(q: Executor, storyId: string, query: string,
  * are its k = 2 rows (rank as text). The turns are read by the hits' ids, which the search has already confined to
  * the account's story, so reading them on the owner's connection shows nothing the account may not see.
  */
-const SEARCH_PASSAGES_SQL = 'SELECT * FROM luna_search_passages($1, $2::text[], $3::boolean[], $4::integer, $5::text, $6::integer)';
+const SEARCH_PASSAGES_SQL = 'SELECT * FROM luna_search_passages($1, $2::text[], $3::boolean[], $4::integer, $5::text, $6::integer, $7::text[])';
 
-export async function searchPassagesPg(c: SqlContext, q: Executor, storyId: string, query: string, limit: number, read: number, account: string | null): Promise<PassageSearch> {
-  const rows = await q.all<Row>(SEARCH_PASSAGES_SQL, [storyId, ...searchItems(query), limit, account, read]);
+export async function searchPassagesPg(
+  c: SqlContext, q: Executor, storyId: string, query: string, limit: number, read: number, also: readonly string[], account: string | null,
+): Promise<PassageSearch> {
+  const rows = await q.all<Row>(SEARCH_PASSAGES_SQL, [storyId, ...searchItems(query), limit, account, read, also]);
   const hits = rows.filter((r) => Number(r.k) === 2).map((r) => ({ turnId: r.id as string, score: Number(r.edge) }));
-  return { hits, turns: toPassageTurns(c, storyId, hits.slice(0, read).map((h) => h.turnId), rows) };
+  return { hits, turns: hits.length ? toPassageTurns(c, storyId, [...hits.slice(0, read).map((h) => h.turnId), ...also], rows) : [] };
 }
 
 /** The function's items: each sanitized term, then each adjacent-word phrase, as the words and is-phrase arrays. */

@@ -61,9 +61,9 @@ export abstract class SqlMemory implements MemoryStore {
   abstract searchEmbeddings(storyId: string, vector: Float32Array, limit: number): Promise<SearchHit[]>;
 
   /** Two reads here; PostgreSQL answers both in one round trip (src/store/postgres/memory.ts). */
-  async searchPassages(storyId: string, query: string, limit: number, read: number): Promise<PassageSearch> {
+  async searchPassages(storyId: string, query: string, limit: number, read: number, also: readonly string[] = []): Promise<PassageSearch> {
     const hits = await this.searchTurns(storyId, query, limit);
-    return { hits, turns: await this.getPassageTurns(storyId, hits.slice(0, Math.max(0, read)).map((h) => h.turnId)) };
+    return { hits, turns: hits.length ? await this.getPassageTurns(storyId, [...hits.slice(0, Math.max(0, read)).map((h) => h.turnId), ...also]) : [] };
   }
 
   getPassageTurns(storyId: string, ids: readonly string[]): Promise<PassageTurn[]> {

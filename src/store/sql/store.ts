@@ -25,9 +25,9 @@ type RoleName = 'migrations' | 'accounts' | 'stories' | 'turns' | 'memory' | 'me
 
 /**
  * Which role answers each Store method: complete by type, so a method missing here does not compile.
- * entitiesHint is the branch cache's (src/store/branch-cache.ts): a bare store has no hint to give.
+ * memoryHint is the branch cache's (src/store/branch-cache.ts): a bare store has no hint to give.
  */
-const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close' | 'entitiesHint'>, RoleName> = {
+const METHODS: Record<Exclude<keyof Store, 'dialect' | 'close' | 'memoryHint'>, RoleName> = {
   migrationStatus: 'migrations', migrateUp: 'migrations', migrateDown: 'migrations', assertSchemaCurrent: 'migrations',
   ensureAccount: 'accounts', getAccount: 'accounts', listAccounts: 'accounts', createAccount: 'accounts', createApiKey: 'accounts',
   listApiKeys: 'accounts', revokeApiKey: 'accounts', resolveApiKey: 'accounts',
@@ -65,4 +65,4 @@ export abstract class SqlStore {
 }
 
 /** The role objects supply every Store method at construction (see METHODS); this declaration tells TypeScript so. */
-export interface SqlStore extends Omit<Store, 'dialect' | 'close' | 'entitiesHint'> {}
+export interface SqlStore extends Omit<Store, 'dialect' | 'close' | 'memoryHint'> {}

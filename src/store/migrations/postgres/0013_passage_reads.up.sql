@@ -24,8 +24,10 @@ END $$;
 GRANT EXECUTE ON FUNCTION luna_passage_turns(text, text[]) TO luna_app;
 
 -- The search (luna_search_turns, same arguments and confinement) and the passage turns of its first p_read hits
--- in one call; the hits follow as k = 2 rows, best first: id, and the rank as text in edge.
-CREATE FUNCTION luna_search_passages(p_story text, p_words text[], p_phrases boolean[], p_limit integer, p_account text, p_read integer)
+-- and of p_also (turns the caller will read whatever the search finds: where facts were recorded) in one call;
+-- the hits follow as k = 2 rows, best first: id, and the rank as text in edge.
+CREATE FUNCTION luna_search_passages(p_story text, p_words text[], p_phrases boolean[], p_limit integer, p_account text, p_read integer,
+                                     p_also text[] DEFAULT NULL)
 RETURNS TABLE (k integer, seq bigint, id text, story_id text, parent_id text, depth integer, action text, prose text, plan jsonb,
                created_at timestamptz, note text, ooc text, continued boolean, edited_at timestamptz, edge text, whole integer)
 LANGUAGE plpgsql STABLE AS $$
@@ -38,9 +40,9 @@ BEGIN
   IF ids IS NULL THEN
     RETURN;
   END IF;
-  RETURN QUERY SELECT * FROM luna_passage_turns(p_story, ids[1:greatest(p_read, 0)]);
+  RETURN QUERY SELECT * FROM luna_passage_turns(p_story, ids[1:greatest(p_read, 0)] || coalesce(p_also, '{}'));
   RETURN QUERY SELECT 2, u.o, u.id, NULL::text, NULL::text, NULL::integer, NULL::text, NULL::text, NULL::jsonb, NULL::timestamptz, NULL::text, NULL::text,
                       NULL::boolean, NULL::timestamptz, u.rk::text, 1
                  FROM unnest(ids, ranks) WITH ORDINALITY AS u(id, rk, o);
 END $$;
-GRANT EXECUTE ON FUNCTION luna_search_passages(text, text[], boolean[], integer, text, integer) TO luna_app;
+GRANT EXECUTE ON FUNCTION luna_search_passages(text, text[], boolean[], integer, text, integer, text[]) TO luna_app;

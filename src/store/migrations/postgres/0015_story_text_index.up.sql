@@ -16,6 +16,6 @@ BEGIN
     RAISE NOTICE 'luna: btree_gin is not available (%); the text index stays per word, not per story', SQLERRM;
     RETURN;
   END;
-  CREATE INDEX turns_story_tsv ON turns USING gin (story_id, tsv) WITH (gin_pending_list_limit = 64);
-  DROP INDEX turns_tsv;
+  CREATE INDEX IF NOT EXISTS turns_story_tsv ON turns USING gin (story_id, tsv) WITH (gin_pending_list_limit = 64);
+  DROP INDEX IF EXISTS turns_tsv;
 END $$;
