@@ -46,6 +46,26 @@ afterAll(async () => {
 
 const curate = (action: string) => curateContext({ store, story, headId: story.headTurnId, action, config });
 
+/** A store of its own in a temp dir, closed after `fn`; `spy` records the calls of one store method first. */
+async function withStore(fn: (s: Store) => Promise<void>, spy?: { method: 'getPassageTurns' | 'searchPassages'; calls: unknown[][] }): Promise<void> {
+  const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-own-'));
+  const inner = await openStore({ url: `sqlite:${path.join(d, 'own.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
+  const s = spy
+    ? new Proxy(inner, {
+      get(t, p) {
+        const v = Reflect.get(t, p);
+        if (p === spy.method) return (...args: unknown[]) => (spy.calls.push(args), (v as (...a: unknown[]) => unknown).apply(t, args));
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    })
+    : inner;
+  try {
+    await fn(s);
+  } finally {
+    await inner.close();
+  }
+}
+
 describe('passage retrieval on a real SQLite store', () => {
   it('an alias-only question pulls the passage that states the fact under the real name, not the passing mentions', async () => {
     const c = await curate('What did the Salt Widow hide?');
@@ -70,17 +90,8 @@ describe('passage retrieval on a real SQLite store', () => {
   });
 
   it('the turns where a named character\'s facts were recorded are read with the search, not after it', async () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-facts-'));
-    const inner = await openStore({ url: `sqlite:${path.join(d, 'f.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
-    const reads: string[][] = [];
-    const s = new Proxy(inner, {
-      get(t, p) {
-        const v = Reflect.get(t, p);
-        if (p === 'getPassageTurns') return (id: string, ids: string[]) => (reads.push(ids), t.getPassageTurns(id, ids));
-        return typeof v === 'function' ? v.bind(t) : v;
-      },
-    });
-    try {
+    const reads: unknown[][] = [];
+    await withStore(async (s) => {
       const b = bundle();
       // A fact recorded at a turn the question's words do not find: it says "he", and not the question's words.
       b.turns[40]!.prose += ' He counts his coins: nine crowns still due to the ferryman.';
@@ -93,15 +104,11 @@ describe('passage retrieval on a real SQLite store', () => {
       const c = await ask();
       expect(reads).toEqual([]);
       expect(c.context.retrieval.passages!.map((p) => p.turn)).toContain(41);
-    } finally {
-      await inner.close();
-    }
+    }, { method: 'getPassageTurns', calls: reads });
   });
 
   it('when other branches hold every top hit, the search goes deeper for this branch\'s', async () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-branch-'));
-    const s = await openStore({ url: `sqlite:${path.join(d, 'b.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
-    try {
+    await withStore(async (s) => {
       const st = await s.importStory(bundle());
       const branch = await s.getBranch(st.id, st.headTurnId);
       // Forty newer takes on a side branch say the same words as turn 13 (same score, newer): the first search's
@@ -118,15 +125,11 @@ describe('passage retrieval on a real SQLite store', () => {
       expect(c.text).toContain('[turn 13] Ilsa Carrow hides the brass key behind the rain barrel at Kestrel Tower.');
       expect(c.text).not.toContain('loose floorboard');
       expect(c.context.retrieval.bm25Hits).toBeGreaterThan(40);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('a referent at the end of a long previous turn comes whole, never a sentence cut in half', async () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-long-'));
-    const s = await openStore({ url: `sqlite:${path.join(d, 'l.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
-    try {
+    await withStore(async (s) => {
       const b = bundle();
       // The turn before is far longer than the edge read with a passage: its start is cut off mid-sentence.
       b.turns[20]!.prose = `${'Rain drums on the slate roofs of the harbour all night long. '.repeat(15)}Bram Hale picks up the jade compass at the Ember Market.`;
@@ -136,9 +139,7 @@ describe('passage retrieval on a real SQLite store', () => {
       expect(passage.why).toContain('continues the previous turn');
       const relevant = c.context.sections.find((x) => x.name === 'relevant')!.text;
       expect(relevant).toMatch(/\[turn 22\] (?:Rain drums on the slate roofs of the harbour all night long\. )?Bram Hale picks up the jade compass at the Ember Market\. Later he seals it/);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('a one-word question with no name finds the one turn that says it', async () => {
@@ -153,36 +154,24 @@ describe('passage retrieval on a real SQLite store', () => {
   });
 
   it('a search started on the last read\'s names is used when they still hold, and asked again when an alias changed', async () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'luna-retrieval-hint-'));
-    const inner = await openStore({ url: `sqlite:${path.join(d, 'h.db')}`, poolSize: 1 }, d, { autoMigrateSqlite: true });
-    const queries: string[] = [];
     // Records each text search the assembly asks, through the real (branch-cached) store.
-    const s = new Proxy(inner, {
-      get(t, p) {
-        const v = Reflect.get(t, p);
-        if (p === 'searchTurns') return (id: string, q: string, n: number) => (queries.push(q), t.searchTurns(id, q, n));
-        if (p === 'searchPassages') return (id: string, q: string, n: number, r: number, also?: string[]) => (queries.push(q), t.searchPassages(id, q, n, r, also));
-        return typeof v === 'function' ? v.bind(t) : v;
-      },
-    });
-    try {
+    const calls: unknown[][] = [];
+    const queries = () => calls.splice(0).map((c) => c[1]);
+    await withStore(async (s) => {
       const st = await s.importStory(bundle());
       const ask = (action: string) => curateContext({ store: s, story: st, headId: st.headTurnId, action, config });
       await ask('Where is the brass key?'); // no hint yet: one search, after the memory
-      queries.length = 0;
+      queries();
       await ask('Where is the brass key?');
-      expect(queries).toEqual(['Where is the brass key?']);
+      expect(queries()).toEqual(['Where is the brass key?']);
       // Bram gains an alias the hint does not know: the early search is wasted and the fresh names are searched.
       const bram = (await s.listEntities(st.id)).find((e) => e.name === 'Bram Hale')!;
       await s.editEntity(st.id, bram.id, { aliases: ['the Quiet Tinker'] });
-      queries.length = 0;
       const c = await ask('What did the Quiet Tinker seal away?');
-      expect(queries).toEqual(['What did the Quiet Tinker seal away?', 'What did the Quiet Tinker seal away? Bram Hale']);
+      expect(queries()).toEqual(['What did the Quiet Tinker seal away?', 'What did the Quiet Tinker seal away? Bram Hale']);
       expect(c.context.retrieval.named).toEqual([{ name: 'Bram Hale', via: 'the Quiet Tinker' }]);
       expect(c.text).toContain('Bram Hale picks up the jade compass at the Ember Market. Later he seals it inside the cold chimney at Gravenmoor.');
-    } finally {
-      await inner.close();
-    }
+    }, { method: 'searchPassages', calls });
   });
 
   it('luna context shows which passages were chosen and why', async () => {
