@@ -118,11 +118,7 @@ export abstract class SqlMemory implements MemoryStore {
   }
 
   historySize(storyId: string, headTurnId: string | null): Promise<{ turns: number; chars: number; loreChars: number }> {
-    return this.c.db.read(async (q) => {
-      const b = headTurnId === null ? undefined : await q.get(this.c.d.branchSizeSql, [headTurnId, storyId]);
-      const l = await q.get('SELECT coalesce(sum(length(title) + length(body)), 0) AS n FROM lore WHERE story_id = ?', [storyId]);
-      return { turns: Number(b?.n ?? 0), chars: Number(b?.chars ?? 0), loreChars: Number(l?.n ?? 0) };
-    }, 'measuring history');
+    return this.c.db.read(async (q) => ({ ...await branchSize(this.c, q, storyId, headTurnId), loreChars: await loreChars(q, storyId) }), 'measuring history');
   }
 
   /** The separate reads, run together: SQLite answers each in microseconds; PostgreSQL overrides it with one statement. */
@@ -130,17 +126,12 @@ export abstract class SqlMemory implements MemoryStore {
     // The revision before the lore: a write landing between the two makes the next read fetch again, where the
     // other order could keep an old list under the new number.
     const loreRev = Number((await this.c.db.get('SELECT lore_rev FROM stories WHERE id = ?', [storyId]))?.lore_rev ?? 0);
-    if (opts.knownLoreRev !== loreRev) {
-      const [entities, facts, lore, arcs, size] = await Promise.all([
-        this.listEntities(storyId), this.listFacts(storyId), this.listLore(storyId), this.listArcSummaries(storyId), this.historySize(storyId, headTurnId),
-      ]);
-      return { entities, facts, lore, arcs, size, loreRev };
-    }
-    const [entities, facts, arcs, branch] = await Promise.all([
-      this.listEntities(storyId), this.listFacts(storyId), this.listArcSummaries(storyId),
-      headTurnId === null ? undefined : this.c.db.get(this.c.d.branchSizeSql, [headTurnId, storyId]),
+    const unchanged = opts.knownLoreRev === loreRev;
+    const [entities, facts, lore, arcs, size] = await Promise.all([
+      this.listEntities(storyId), this.listFacts(storyId), unchanged ? [] : this.listLore(storyId), this.listArcSummaries(storyId),
+      unchanged ? this.c.db.read(async (q) => ({ ...await branchSize(this.c, q, storyId, headTurnId), loreChars: 0 })) : this.historySize(storyId, headTurnId),
     ]);
-    return { entities, facts, lore: [], arcs, size: { turns: Number(branch?.n ?? 0), chars: Number(branch?.chars ?? 0), loreChars: 0 }, loreRev, loreUnchanged: true };
+    return { entities, facts, lore, arcs, size, loreRev, ...(unchanged ? { loreUnchanged: true } : {}) };
   }
 
   putEmbedding(turnId: string, storyId: string, vector: Float32Array): Promise<void> {
@@ -168,4 +159,14 @@ export abstract class SqlMemory implements MemoryStore {
     for (const r of await this.c.db.all<Row>(`SELECT turn_id, prompt FROM image_prompts WHERE ${ids.sql}`, [ids.param])) out[r.turn_id as string] = r.prompt as string;
     return out;
   }
+}
+
+/** Turns on the branch ending at `head` and their action+prose characters (none for a null head). */
+async function branchSize(c: SqlContext, q: Executor, storyId: string, head: string | null): Promise<{ turns: number; chars: number }> {
+  const b = head === null ? undefined : await q.get(c.d.branchSizeSql, [head, storyId]);
+  return { turns: Number(b?.n ?? 0), chars: Number(b?.chars ?? 0) };
+}
+
+async function loreChars(q: Executor, storyId: string): Promise<number> {
+  return Number((await q.get('SELECT coalesce(sum(length(title) + length(body)), 0) AS n FROM lore WHERE story_id = ?', [storyId]))?.n ?? 0);
 }
