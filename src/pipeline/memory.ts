@@ -39,10 +39,51 @@ function isWordChar(c: string): boolean {
 }
 
 export function entityTerms(e: Entity): string[] {
-  const terms = [e.name, ...e.aliases];
-  // "Captain Maren Vale" is also met as "Maren": index the name's capitalised parts too.
-  for (const part of e.name.split(/\s+/)) if (part.length >= 3 && /^\p{Lu}/u.test(part) && !STOP_TITLES.has(part.toLowerCase())) terms.push(part);
-  return terms;
+  return [e.name, ...e.aliases, ...nameParts(e)];
+}
+
+/** "Captain Maren Vale" is also met as "Maren": the name's capitalised parts. */
+function nameParts(e: Entity): string[] {
+  return e.name.split(/\s+/).filter((part) => part.length >= 3 && /^\p{Lu}/u.test(part) && !STOP_TITLES.has(part.toLowerCase()));
+}
+
+/**
+ * The visible entities a (lower-cased) text names, each with the term that named it, in the entities' order.
+ * A full name or an alias names its entity; a part of a name only where it is not inside a full name or alias
+ * already matched: "Hestia Fairholt" names Hestia, not every Fairholt, while "the Fairholts" names them all.
+ */
+export function namedIn(entities: readonly Entity[], visible: (e: Entity) => boolean, textLower: string): Map<Entity, string> {
+  const whole = new Map<Entity, string>();
+  let rest = textLower;
+  for (const e of entities) {
+    if (!visible(e)) continue;
+    let term: string | undefined;
+    for (const t of [e.name, ...e.aliases]) {
+      if (!mentions(textLower, t)) continue;
+      term ??= t;
+      rest = blankMentions(rest, t);
+    }
+    if (term !== undefined) whole.set(e, term);
+  }
+  const out = new Map<Entity, string>();
+  for (const e of entities) {
+    if (!visible(e)) continue;
+    const term = whole.get(e) ?? nameParts(e).find((t) => mentions(rest, t));
+    if (term !== undefined) out.set(e, term);
+  }
+  return out;
+}
+
+/** The text with each whole-word mention of the term blanked out (same length). */
+function blankMentions(haystackLower: string, term: string): string {
+  const t = term.trim().toLowerCase();
+  let out = haystackLower;
+  for (let i = out.indexOf(t); t.length >= 2 && i >= 0; i = out.indexOf(t, i + 1)) {
+    const before = i === 0 ? ' ' : out[i - 1]!;
+    const after = out[i + t.length] ?? ' ';
+    if (!isWordChar(before) && !isWordChar(after)) out = out.slice(0, i) + ' '.repeat(t.length) + out.slice(i + t.length);
+  }
+  return out;
 }
 const STOP_TITLES = new Set(['the', 'captain', 'lord', 'lady', 'king', 'queen', 'sir', 'old', 'young', 'doctor', 'mister', 'miss']);
 
@@ -59,20 +100,17 @@ export interface ScoredEntity {
  * answers, so context assembly runs it while the search is out); the step it returns adds the passages.
  */
 export function entitiesInPlay(entities: Entity[], visible: (e: Entity) => boolean, texts: { action: string; recent: string }): (relevant: string) => ScoredEntity[] {
-  const a = texts.action.toLowerCase();
-  const r = texts.recent.toLowerCase();
+  const inAction = namedIn(entities, visible, texts.action.toLowerCase());
+  const inRecent = namedIn(entities, visible, texts.recent.toLowerCase());
   const seen: ScoredEntity[] = [];
-  const rest: { entity: Entity; terms: string[] }[] = [];
   for (const e of entities) {
-    if (!visible(e)) continue;
-    const terms = entityTerms(e);
-    if (terms.some((t) => mentions(a, t))) seen.push({ entity: e, score: 3, via: 'action' });
-    else if (terms.some((t) => mentions(r, t))) seen.push({ entity: e, score: 2, via: 'recent' });
-    else rest.push({ entity: e, terms });
+    if (inAction.has(e)) seen.push({ entity: e, score: 3, via: 'action' });
+    else if (inRecent.has(e)) seen.push({ entity: e, score: 2, via: 'recent' });
   }
   return (relevant) => {
-    const rel = relevant.toLowerCase();
-    const out = [...seen, ...rest.filter((x) => x.terms.some((t) => mentions(rel, t))).map((x): ScoredEntity => ({ entity: x.entity, score: 1, via: 'relevant' }))];
+    // Read against every visible entity, so a full name seen earlier still keeps its surname from naming others.
+    const inRelevant = namedIn(entities, visible, relevant.toLowerCase());
+    const out = [...seen, ...entities.filter((e) => inRelevant.has(e) && !inAction.has(e) && !inRecent.has(e)).map((e): ScoredEntity => ({ entity: e, score: 1, via: 'relevant' }))];
     return out.sort((x, y) => y.score - x.score);
   };
 }

@@ -1,6 +1,6 @@
 import type { Entity, EntityKind, NewEntity, NewFact } from '../store/types.js';
 import type { EntityUpdate } from './events.js';
-import { entityTerms, mentions } from './memory.js';
+import { entityTerms, namedIn } from './memory.js';
 import type { BeatPlan } from './plan.js';
 
 /**
@@ -34,7 +34,7 @@ export function resolveEntities(plan: BeatPlan, prose: string, known: Entity[], 
     return u;
   };
 
-  for (const e of known) if (visible(e) && entityTerms(e).some((t) => mentions(lowerProse, t))) ensure(e.name, e.kind);
+  for (const e of namedIn(known, visible, lowerProse).keys()) ensure(e.name, e.kind);
   for (const e of plan.entities) if (isName(e.name)) ensure(e.name, e.kind);
   const facts: NewFact[] = [];
   for (const f of plan.factChanges) {

@@ -1,5 +1,5 @@
 import type { Entity, Fact, PassageSearch, PipelineStore, ProseEdge, SearchHit } from '../store/types.js';
-import { entityTerms, fuseHits, mentions } from './memory.js';
+import { fuseHits, mentions, namedIn } from './memory.js';
 import { scoreContext, scoreSentence } from './sentence-score.js';
 
 /**
@@ -191,16 +191,9 @@ export const FACT_TURNS_READ = CANDIDATE_TURNS;
 /** A name alone (3) is a passing mention: under the bar, unless the action asks about nothing but the name. */
 const MIN_SENTENCE = 4;
 
-/** Entities the action names, by full name, a capitalised part of it, or an alias; and the term that matched. */
+/** Entities the action names, by full name, alias, or a capitalised part of a name (see namedIn); and the term that matched. */
 export function namedInAction(entities: Entity[], visible: (e: Entity) => boolean, action: string): Retrieved['named'] {
-  const lower = action.toLowerCase();
-  const out: Retrieved['named'] = [];
-  for (const e of entities) {
-    if (!visible(e)) continue;
-    const term = entityTerms(e).find((t) => mentions(lower, t));
-    if (term) out.push({ entity: e, via: term });
-  }
-  return out;
+  return [...namedIn(entities, visible, action.toLowerCase())].map(([entity, via]) => ({ entity, via }));
 }
 
 function bm25Bonus(rank: number | undefined): number {
