@@ -48,8 +48,14 @@ export interface Retrieved {
   query: string;
 }
 
-/** Candidate turns read per question: enough to reach past the passing mentions of a name. */
-const CANDIDATE_TURNS = 24;
+/**
+ * Candidate turns read per question: enough to reach past the passing mentions of a name. Measured on the recall
+ * bench's stories (600, 5,000 and 20,000 turns, several seeds): 14 to 24 recall the same, 12 loses 1-3% of the
+ * indirect questions; each 8 more cost ~0.4 ms of context assembly on PostgreSQL (reading and scoring them).
+ * With vector hits fused in, words and meaning share the candidates, so there are more.
+ */
+const CANDIDATE_TURNS = 16;
+const FUSED_CANDIDATE_TURNS = 24;
 const PRONOUN_START = /^(?:later|then|afterwards|there|so|and|but)?[,\s]*(?:she|he|they|it|her|his|their|its|this|that)\b/i;
 
 export interface SearchPlan {
@@ -57,22 +63,25 @@ export interface SearchPlan {
   limit: number;
   /** Of those, the first whose turns are read with the search (store.searchPassages). */
   read: number;
+  /** Hits on this branch kept as candidates (fused with the vector hits, when there are any). */
+  candidates: number;
 }
 
 /**
  * How deep the text search goes. With vector hits to fuse, a deep list (a turn ranked 50th by words may be first
- * by meaning). Without, only the best CANDIDATE_TURNS kept hits are read, so the search asks for those and the
+ * by meaning). Without, only the best `candidates` kept hits are read, so the search asks for those and the
  * recent turns it will skip; a branch that skips more searches again (retrievePassages). The top hits are the
  * same either way, but a smaller limit is cheaper: the search stops reading a common word's hits once the last
  * hit wanted outranks them ("Where is the iron key buried?": 85 ms for 72 hits at 10,000 turns, 3 ms for 27).
  * The turns of that many hits come with the search: the candidates are almost always among them.
  */
 export function searchPlan(opts: { vectors: boolean; skipped: number }): SearchPlan {
-  const read = CANDIDATE_TURNS + opts.skipped;
-  return { limit: opts.vectors ? CANDIDATE_TURNS * 3 : read, read };
+  const candidates = opts.vectors ? FUSED_CANDIDATE_TURNS : CANDIDATE_TURNS;
+  const read = candidates + opts.skipped;
+  return { limit: opts.vectors ? candidates * 3 : read, read, candidates };
 }
 /** The deepest a search goes again when the branch skipped too many of its hits. */
-const MAX_SEARCH_LIMIT = CANDIDATE_TURNS * 20;
+const MAX_SEARCH_LIMIT = 480;
 
 /**
  * The text search's query: the action, expanded with the other names and aliases of the entities it names
@@ -99,11 +108,11 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
   const found = await searching;
   let bm25 = found.hits;
   // Other branches' turns took the places of this branch's: ask deeper, until enough are kept or none are left.
-  for (let limit = input.search.limit; bm25.length >= limit && limit < MAX_SEARCH_LIMIT && bm25.filter((h) => input.keep(h.turnId)).length < CANDIDATE_TURNS;) {
+  for (let limit = input.search.limit; bm25.length >= limit && limit < MAX_SEARCH_LIMIT && bm25.filter((h) => input.keep(h.turnId)).length < input.search.candidates;) {
     limit = Math.min(MAX_SEARCH_LIMIT, limit * 4);
     bm25 = await store.searchTurns(storyId, query, limit);
   }
-  const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, CANDIDATE_TURNS);
+  const fused = fuseHits([bm25, input.vectorHits ?? []], input.keep, input.search.candidates);
   const ids = [...new Set([...fused.map((h) => h.turnId), ...factIds])];
   if (!ids.length) return { passages: [], named, bm25Hits: bm25.length, query };
   // Fact turns and vector hits the search did not read, with their neighbours: one more read at most.
@@ -185,8 +194,8 @@ export function factTurnsOf(named: Retrieved['named'], facts: readonly Fact[], k
   return out;
 }
 
-/** Fact turns read with a search: the newest of them, as many as the candidates. */
-export const FACT_TURNS_READ = CANDIDATE_TURNS;
+/** Fact turns read with a search: the newest of them. */
+export const FACT_TURNS_READ = 24;
 
 /** A name alone (3) is a passing mention: under the bar, unless the action asks about nothing but the name. */
 const MIN_SENTENCE = 4;
