@@ -10,6 +10,7 @@ import { runTurn } from '../src/pipeline/run-turn.js';
 import { withBranchCache } from '../src/store/branch-cache.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
+import { timeAssembly } from './assembly-timing.js';
 import { admin, PG_BASE } from './pg-admin.js';
 import { instantCallAgent, SAMPLE_PLAN, SAMPLE_PROSE } from './instant-models.js';
 import { generateStory } from './story-gen.js';
@@ -49,18 +50,12 @@ export async function run(): Promise<Record<string, unknown>> {
       const story = await store.importStory(gen.bundle);
       const importMs = performance.now() - t0;
       // The first calls pay each pooled connection's one-time costs (the text search dictionaries, PL/pgSQL
-      // compiling the read functions): reported apart, then the steady state as the recall bench measures it.
+      // compiling the read functions): reported apart, then cold and steady as the recall bench measures them.
       const c0 = performance.now();
       await curateContext({ store, story, headId: story.headTurnId, action: gen.facts[0]!.probe, config: config.context });
       const firstCallMs = performance.now() - c0;
-      for (let i = 1; i < 5; i++) await curateContext({ store, story, headId: story.headTurnId, action: gen.facts[i]!.probe, config: config.context });
-      const times: number[] = [];
-      for (let i = 0; i < 40; i++) {
-        const t = performance.now();
-        await curateContext({ store, story, headId: story.headTurnId, action: gen.facts[i % gen.facts.length]!.probe, config: config.context });
-        times.push(performance.now() - t);
-      }
-      assembly[name] = { p50Ms: pct(times, 0.5), p95Ms: pct(times, 0.95), firstCallMs: Math.round(firstCallMs), importMs: Math.round(importMs) };
+      const timing = await timeAssembly((i) => curateContext({ store, story, headId: story.headTurnId, action: gen.facts[i % gen.facts.length]!.probe, config: config.context }));
+      assembly[name] = { ...timing, firstCallMs: Math.round(firstCallMs), importMs: Math.round(importMs) };
     }
     await stores.sqlite.close();
     await stores.postgres.close();
@@ -118,11 +113,6 @@ async function worker(url: string, storyId: string): Promise<void> {
   }
   await store.close();
   process.stdin.destroy();
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return +s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(2);
 }
 
 if (process.argv[2] === WORKER_FLAG && path.resolve(process.argv[1] ?? '') === self) {
