@@ -1,6 +1,6 @@
 import type { Entity, Fact, PassageSearch, PipelineStore, ProseEdge, SearchHit } from '../store/types.js';
 import { fuseHits, mentions, namedIn } from './memory.js';
-import { scoreContext, scoreSentence } from './sentence-score.js';
+import { scoreContext, scoreSentence, type ScoreContext } from './sentence-score.js';
 
 /**
  * Passage retrieval for the Preprocessor: sentences around the matches rather than whole turns, so the budget
@@ -147,10 +147,11 @@ export async function retrievePassages(input: RetrieveInput): Promise<Retrieved>
       const passage: Passage = { turnId: turn.id, depth: turn.depth, text: run.map((i) => sentences[i]!).join(' '), score, why };
       passages.push(passage);
       if (run[0] === 0 && PRONOUN_START.test(sentences[0]!) && parentTail) needParent.push({ passage, tail: parentTail });
-      // Near the end of its turn, a strong passage may go on at the start of the next one.
-      const childId = run.at(-1)! >= sentences.length - 2 && score >= bar + 1 ? input.nextOnBranch?.(turn.id) : undefined;
+      // A strong passage may go on at the start of the next turn: from near the end of its own, or from further
+      // up when that start answers the question itself (the story told something else between the two halves).
+      const childId = score >= bar + 1 ? input.nextOnBranch?.(turn.id) : undefined;
       const head = childId === undefined ? undefined : children.find((c) => c.id === childId);
-      if (childId && head) needChild.push({ passage, childId, head });
+      if (childId && head && (run.at(-1)! >= sentences.length - 2 || answersQuestion(head, ctx))) needChild.push({ passage, childId, head });
     }
   }
   // A fact told across two turns: a pronoun's referent is the previous turn's last sentence, and a passage
@@ -203,6 +204,12 @@ const MIN_SENTENCE = 4;
 /** Entities the action names, by full name, alias, or a capitalised part of a name (see namedIn); and the term that matched. */
 export function namedInAction(entities: Entity[], visible: (e: Entity) => boolean, action: string): Retrieved['named'] {
   return [...namedIn(entities, visible, action.toLowerCase())].map(([entity, via]) => ({ entity, via }));
+}
+
+/** A turn's start that goes on from the one before (pronoun-led) and meets the question's words or names on its own. */
+function answersQuestion(head: ProseEdge, ctx: ScoreContext): boolean {
+  const first = edgeSentences(head, 'start')[0];
+  return first !== undefined && PRONOUN_START.test(first) && scoreSentence(first, ctx, []).score >= 2;
 }
 
 function bm25Bonus(rank: number | undefined): number {

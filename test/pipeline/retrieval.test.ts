@@ -142,6 +142,20 @@ describe('passage retrieval on a real SQLite store', () => {
     });
   });
 
+  it('a fact\'s second half comes with the first even when the story told something else between them', async () => {
+    await withStore(async (s) => {
+      const b = bundle();
+      b.turns[20]!.prose = `${FILLER} Bram Hale picks up the jade compass at the Ember Market. Fenwick buys bread and walks home in the rain. A peddler hawks lamp oil that nobody buys.`;
+      // Sealing is common: the next turn is no candidate of its own, newer turns that seal things outrank it.
+      for (let i = 30; i < 60; i++) b.turns[i]!.prose += ' The harbourmaster seals the ledger for the night.';
+      const st = await s.importStory(b);
+      const c = await curateContext({ store: s, story: st, headId: st.headTurnId, action: 'Where was the jade compass sealed away?', config });
+      expect(c.context.retrieval.passages!.map((p) => p.turn)).not.toContain(22);
+      expect(c.text).toContain('Bram Hale picks up the jade compass at the Ember Market. Later he seals it inside the cold chimney at Gravenmoor.');
+      expect(c.context.retrieval.passages!.find((p) => p.turn === 21)!.why).toContain('goes on in the next turn');
+    });
+  });
+
   it('a one-word question with no name finds the one turn that says it', async () => {
     const c = await curate('rumours?');
     expect(c.context.sections.find((s) => s.name === 'relevant')?.items ?? 0).toBeGreaterThan(0);
