@@ -74,6 +74,9 @@ export function generateRecallStory(opts: { turns: number; facts?: number; seed?
   const lo = 3;
   const hi = n - 12;
   const used = new Set<number>();
+  const count = opts.facts ?? recallFactCount(n);
+  // Each fact takes a turn and keeps its neighbours free: too short a story would search for a free turn forever.
+  if (hi - lo < 4 * count) throw new RangeError(`a recall story of ${n} turns is too short for ${count} planted facts (needs ${4 * count + 15})`);
   const freeTurn = (): number => {
     for (;;) {
       const t = lo + Math.floor(r() * (hi - lo));
@@ -83,7 +86,6 @@ export function generateRecallStory(opts: { turns: number; facts?: number; seed?
       }
     }
   };
-  const count = opts.facts ?? recallFactCount(n);
   const questions: RecallQuestion[] = [];
   const objects: string[] = [];
   for (let f = 0; f < count; f++) {
