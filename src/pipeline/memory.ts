@@ -47,31 +47,44 @@ function nameParts(e: Entity): string[] {
   return e.name.split(/\s+/).filter((part) => part.length >= 3 && /^\p{Lu}/u.test(part) && !STOP_TITLES.has(part.toLowerCase()));
 }
 
+/** What names an entity: its full name and aliases (`whole`), and the parts of its name. */
+export interface NameTerms {
+  whole: readonly string[];
+  parts: readonly string[];
+}
+
+export function nameTerms(e: Entity): NameTerms {
+  return { whole: [e.name, ...e.aliases], parts: nameParts(e) };
+}
+
 /**
- * The visible entities a (lower-cased) text names, each with the term that named it, in the entities' order.
- * A full name or an alias names its entity; a part of a name only where it is not inside a full name or alias
- * already matched: "Hestia Fairholt" names Hestia, not every Fairholt, while "the Fairholts" names them all.
+ * Which of `named` a (lower-cased) text names, each with the term that named it, in their order. A full name or
+ * an alias names its own; a part of a name only where it is not inside a full name or alias already matched:
+ * "Hestia Fairholt" names Hestia, not every Fairholt, while "ask Fairholt" names them all.
  */
-export function namedIn(entities: readonly Entity[], visible: (e: Entity) => boolean, textLower: string): Map<Entity, string> {
-  const whole = new Map<Entity, string>();
+export function namesIn<T>(textLower: string, named: readonly T[], termsOf: (x: T) => NameTerms): Map<T, string> {
+  const whole = new Map<T, string>();
   let rest = textLower;
-  for (const e of entities) {
-    if (!visible(e)) continue;
+  for (const x of named) {
     let term: string | undefined;
-    for (const t of [e.name, ...e.aliases]) {
+    for (const t of termsOf(x).whole) {
       if (!mentions(textLower, t)) continue;
       term ??= t;
       rest = blankMentions(rest, t);
     }
-    if (term !== undefined) whole.set(e, term);
+    if (term !== undefined) whole.set(x, term);
   }
-  const out = new Map<Entity, string>();
-  for (const e of entities) {
-    if (!visible(e)) continue;
-    const term = whole.get(e) ?? nameParts(e).find((t) => mentions(rest, t));
-    if (term !== undefined) out.set(e, term);
+  const out = new Map<T, string>();
+  for (const x of named) {
+    const term = whole.get(x) ?? termsOf(x).parts.find((t) => mentions(rest, t));
+    if (term !== undefined) out.set(x, term);
   }
   return out;
+}
+
+/** The visible entities a (lower-cased) text names, by the rule of namesIn. */
+export function namedIn(entities: readonly Entity[], visible: (e: Entity) => boolean, textLower: string): Map<Entity, string> {
+  return namesIn(textLower, entities.filter(visible), nameTerms);
 }
 
 /** The text with each whole-word mention of the term blanked out (same length). */

@@ -1,6 +1,6 @@
 import { searchPhrases, searchTerms } from '../store/fts-query.js';
 import type { Entity, Fact } from '../store/types.js';
-import { entityTerms, mentions } from './memory.js';
+import { entityTerms, nameTerms, namesIn, type NameTerms } from './memory.js';
 
 /**
  * How a sentence of a candidate turn is scored for passage retrieval (retrieval.ts): the question's words by
@@ -12,17 +12,17 @@ import { entityTerms, mentions } from './memory.js';
  * others the story knows (a sentence naming one of them relates it), and the question's other words as stems.
  */
 export function scoreContext(action: string, named: readonly Entity[], others: readonly Entity[]): ScoreContext {
-  const namedTerms = named.map((e) => ({ name: e.name, terms: entityTerms(e).map((t) => t.toLowerCase()) }));
-  const otherTerms = others.map((e) => ({ name: e.name, terms: entityTerms(e).map((t) => t.toLowerCase()) }));
+  const namedTerms = named.map(termsOf);
+  const otherTerms = others.map(termsOf);
   // A capitalised word of the action the story has no entity for is still a name ("Lune" before anyone recorded her).
   for (const w of properNouns(action)) {
-    if (!namedTerms.some((n) => n.terms.some((t) => t.split(/\s+/).includes(w))) && !otherTerms.some((o) => o.terms.includes(w))) namedTerms.push({ name: w, terms: [w] });
+    if (!namedTerms.some((n) => n.terms.some((t) => t.split(/\s+/).includes(w))) && !otherTerms.some((o) => o.terms.includes(w))) namedTerms.push({ name: w, terms: [w], whole: [w], parts: [] });
   }
   const nameWords = new Set(namedTerms.flatMap((n) => n.terms.flatMap((t) => t.split(/\s+/))));
   const queryStems = searchTerms(action).filter((t) => !nameWords.has(t)).map(stem);
 
   // Other entities by each word of their names, so a sentence is checked against the few its words could name.
-  const othersByWord = new Map<string, { name: string; terms: string[] }[]>();
+  const othersByWord = new Map<string, ScoredName[]>();
   for (const o of otherTerms) {
     for (const w of new Set(o.terms.flatMap((t) => t.match(WORD) ?? []))) {
       if (w.length < 3 || w === 'the') continue;
@@ -53,10 +53,18 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ZERO: SentenceScore = Object.freeze({ score: 0, why: Object.freeze([]) as readonly string[] });
 
 export interface SentenceScore { score: number; why: readonly string[] }
+/** An entity (or a bare capitalised word) as scoring matches it: every term lower-cased, and split as NameTerms. */
+export interface ScoredName extends NameTerms { name: string; terms: string[] }
+
+function termsOf(e: Entity): ScoredName {
+  const t = nameTerms(e);
+  const lower = (xs: readonly string[]) => xs.map((x) => x.toLowerCase());
+  return { name: e.name, terms: entityTerms(e).map((x) => x.toLowerCase()), whole: lower(t.whole), parts: lower(t.parts) };
+}
 export interface ScoreContext {
   queryStems: string[];
-  named: { name: string; terms: string[] }[];
-  othersByWord: Map<string, { name: string; terms: string[] }[]>;
+  named: ScoredName[];
+  othersByWord: Map<string, ScoredName[]>;
   namedWords: Set<string>;
   /** Adjacent content-word pairs of the action. */
   phrases: string[];
@@ -94,15 +102,15 @@ export function scoreSentence(sentence: string, ctx: ScoreContext, facts: readon
       why.push(`says "${phrase}"`);
     }
   }
-  const names = ctx.named.filter((n) => n.terms.some((t) => mentions(lower, t)));
+  // The named entities and the others the sentence's words could name, matched together: "Hestia Fairholt" names
+  // Hestia, and neither relates her to every other Fairholt nor names another Fairholt the action asked about.
+  const others = [...new Set(tokens.flatMap((w) => ctx.othersByWord.get(w) ?? []))];
+  const found = namesIn(lower, [...ctx.named, ...others], (x) => x);
+  const names = ctx.named.filter((n) => found.has(n));
   if (names.length) {
     score += 3;
     why.push(`names ${names.map((n) => n.name).join(', ')}`);
-    let related: { name: string } | undefined;
-    for (const w of tokens) {
-      related = ctx.othersByWord.get(w)?.find((o) => o.terms.some((t) => mentions(lower, t)));
-      if (related) break;
-    }
+    const related = others.find((o) => found.has(o));
     if (related) {
       score += 2;
       why.push(`relates to ${related.name}`);

@@ -3,6 +3,7 @@ import { entitiesInPlay, namedIn } from '../../src/pipeline/memory.js';
 import { beatPlanSchema } from '../../src/pipeline/plan.js';
 import { resolveEntities } from '../../src/pipeline/resolve.js';
 import { searchQuery } from '../../src/pipeline/retrieval.js';
+import { scoreContext, scoreSentence } from '../../src/pipeline/sentence-score.js';
 import type { Entity } from '../../src/store/types.js';
 
 /**
@@ -55,5 +56,16 @@ describe('namedIn', () => {
     const resolved = resolveEntities(plan, 'Hestia Fairholt laughed at the Hollow Widow.', all, everyone);
     expect(resolved.updates.map((u) => u.name)).toEqual(['Hestia Fairholt', 'Senna Fairholt']);
     expect(resolveEntities(plan, 'Hestia Fairholt laughed.', all, everyone).updates.map((u) => u.name)).toEqual(['Hestia Fairholt']);
+  });
+
+  it('scores a sentence for the entity it names and a real relation, not for a shared surname', () => {
+    const ctx = scoreContext('Who is blackmailing Hestia Fairholt?', [hestia], [senna, maren]);
+    const alone = scoreSentence('Later Hestia Fairholt admits she is being blackmailed.', ctx, []);
+    expect(alone.why.join('; ')).toContain('names Hestia Fairholt');
+    expect(alone.why.join('; ')).not.toContain('relates to');
+    // Another Fairholt named in full is a relation, and is not taken for Hestia.
+    expect(scoreSentence('Hestia Fairholt fears Senna Fairholt.', ctx, []).why).toContain('relates to Senna Fairholt');
+    expect(scoreSentence('Senna Fairholt laughs at the harbour.', ctx, []).why.join('; ')).not.toContain('names Hestia');
+    expect(scoreSentence('Hestia Fairholt and the captain, Maren, argue.', ctx, []).why).toContain('relates to Captain Maren Vale');
   });
 });
