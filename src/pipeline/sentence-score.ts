@@ -1,6 +1,6 @@
 import { searchPhrases, searchTerms } from '../store/fts-query.js';
 import type { Entity, Fact } from '../store/types.js';
-import { entityTerms, nameTerms, namesIn, type NameTerms } from './memory.js';
+import { nameTerms, namesIn, type NameTerms } from './memory.js';
 
 /**
  * How a sentence of a candidate turn is scored for passage retrieval (retrieval.ts): the question's words by
@@ -53,13 +53,14 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ZERO: SentenceScore = Object.freeze({ score: 0, why: Object.freeze([]) as readonly string[] });
 
 export interface SentenceScore { score: number; why: readonly string[] }
-/** An entity (or a bare capitalised word) as scoring matches it: every term lower-cased, and split as NameTerms. */
+/** An entity (or a bare capitalised word) as scoring matches it, lower-cased: `terms` is `whole` then `parts`. */
 export interface ScoredName extends NameTerms { name: string; terms: string[] }
 
 function termsOf(e: Entity): ScoredName {
-  const t = nameTerms(e);
-  const lower = (xs: readonly string[]) => xs.map((x) => x.toLowerCase());
-  return { name: e.name, terms: entityTerms(e).map((x) => x.toLowerCase()), whole: lower(t.whole), parts: lower(t.parts) };
+  const { whole, parts } = nameTerms(e);
+  const w = whole.map((x) => x.toLowerCase());
+  const p = parts.map((x) => x.toLowerCase());
+  return { name: e.name, whole: w, parts: p, terms: [...w, ...p] };
 }
 export interface ScoreContext {
   queryStems: string[];
