@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStory } from '../../bench/story-gen.js';
 import { prng } from '../../bench/prng.js';
 import type { PostgresStore } from '../../src/store/postgres/index.js';
+import { searchPhrases, searchTerms } from '../../src/store/fts-query.js';
 import { addTurn, chain } from '../store/fixtures.js';
 import { useMigratedDb } from './pg-helpers.js';
 
@@ -25,13 +26,26 @@ afterAll(async () => {
   await c?.end();
 });
 
-/** Every turn scored on every item, hits counted for the IDF: what the search must equal (terms only, no phrases). */
+/**
+ * Every turn scored on every item: what the search must equal. An item weighs ln((N+1)/df), a term's df its hits,
+ * a phrase's the hits of its rarest word (a bound known before it is searched, as the search weighs it).
+ */
 const EXHAUSTIVE = `
-  WITH q AS (SELECT w, plainto_tsquery('english', w) AS tq FROM unnest($2::text[]) AS w),
-       hits AS (SELECT q.w, t.id, t.seq FROM q JOIN turns t ON t.story_id = $1 AND t.tsv @@ q.tq),
+  WITH q AS (SELECT u.w, CASE WHEN u.ph THEN phraseto_tsquery('english', u.w) ELSE plainto_tsquery('english', u.w) END AS tq
+               FROM unnest($2::text[], $3::boolean[]) AS u(w, ph)),
        n AS (SELECT coalesce(max(depth), 1) AS n FROM turns WHERE story_id = $1),
-       idf AS (SELECT w, ln((greatest((SELECT n FROM n), count(*)) + 1.0) / count(*)) AS v FROM hits GROUP BY w)
-  SELECT h.id FROM hits h JOIN idf USING (w) GROUP BY h.id, h.seq ORDER BY round(sum(idf.v)::numeric, 9) DESC, h.seq DESC LIMIT $3`;
+       lex AS (SELECT l, count(*) AS n FROM turns t, unnest(tsvector_to_array(t.tsv)) AS l WHERE t.story_id = $1 GROUP BY l),
+       df AS (SELECT q.w, min(coalesce(lex.n, 0)) AS df
+                FROM q CROSS JOIN unnest(tsvector_to_array(to_tsvector('english', q.w))) AS ql(l) LEFT JOIN lex ON lex.l = ql.l GROUP BY q.w),
+       hits AS (SELECT q.w, t.id, t.seq FROM q JOIN turns t ON t.story_id = $1 AND t.tsv @@ q.tq),
+       idf AS (SELECT w, ln((greatest((SELECT n FROM n), df) + 1.0) / df) AS v FROM df WHERE df > 0)
+  SELECT h.id FROM hits h JOIN idf USING (w) GROUP BY h.id, h.seq ORDER BY round(sum(idf.v)::numeric, 9) DESC, h.seq DESC LIMIT $4`;
+
+/** The search's items for a query: its terms and adjacent-word phrases (src/store/fts-query.ts). */
+const items = (query: string) => {
+  const all = [...searchTerms(query).map((w) => [w, false] as const), ...searchPhrases(query).map((w) => [w, true] as const)];
+  return [all.map((x) => x[0]), all.map((x) => x[1])];
+};
 
 /** story_lexemes must always equal a recount from the turns themselves. */
 async function expectCountsExact(): Promise<void> {
@@ -61,7 +75,7 @@ describe('PostgreSQL turn search', () => {
     expect(await df(st.id, 'key')).toBe(41);
   });
 
-  it('ranks exactly as scoring every turn on every word would, for any limit (random stories and queries)', async () => {
+  it('ranks exactly as scoring every turn on every word and phrase would, for any limit (random stories and queries)', async () => {
     const r = prng(7);
     const vocab = ['amber', 'brass', 'cellar', 'dagger', 'ember', 'falcon', 'gate', 'harbor', 'ink', 'jetty', 'kettle', 'lantern'];
     // Zipf-like: the first words are in most turns, the last in a few.
@@ -75,16 +89,36 @@ describe('PostgreSQL turn search', () => {
     let checked = 0;
     for (let k = 0; k < 60; k++) {
       const terms = [...new Set(Array.from({ length: 1 + Math.floor(r() * 5) }, queryWord))];
-      // Commas keep the words apart, so the query has no phrases (the reference has none).
-      const query = terms.join(', ');
-      for (const limit of [1, 5, 24, 72]) {
-        const want = (await c.query(EXHAUSTIVE, [st.id, terms, limit])).rows.map((x) => x.id);
-        expect((await store.searchTurns(st.id, query, limit)).map((h) => h.turnId), `${query} / ${limit}`).toEqual(want);
-        checked++;
+      // With commas the words stay apart; with spaces, each adjacent pair is a phrase item too.
+      for (const query of [terms.join(', '), terms.join(' ')]) {
+        for (const limit of [1, 5, 24, 72]) {
+          const want = (await c.query(EXHAUSTIVE, [st.id, ...items(query), limit])).rows.map((x) => x.id);
+          expect((await store.searchTurns(st.id, query, limit)).map((h) => h.turnId), `${query} / ${limit}`).toEqual(want);
+          checked++;
+        }
       }
     }
-    expect(checked).toBe(240);
+    expect(checked).toBe(480);
     await expectCountsExact();
+  });
+
+  it('reads only the rare words\' hits when they prove the answer, not a place name\'s hundreds', async () => {
+    // 600 turns: the Hollow Library in 60, the strongroom's password in 6 (3 of them at the library).
+    const prose = (i: number) =>
+      i % 100 === 7 ? `The password to the ${i % 200 === 7 ? 'Hollow Library ' : ''}strongroom is ember ${i}.`
+      : i % 10 === 3 ? `We pass the Hollow Library again, ${i}.` : `The road goes on, ${i}.`;
+    const st = await store.importStory({ title: 'Vault', premise: 'p', turns: Array.from({ length: 600 }, (_, i) => ({ action: 'walk', prose: prose(i) })) });
+    const query = 'What is the password to the Hollow Library strongroom?';
+    await c.query('BEGIN');
+    try {
+      const got = (await c.query('SELECT turn_id FROM luna_search_turns($1, $2, $3, 5)', [st.id, ...items(query)])).rows.map((x) => x.turn_id);
+      const fetched = Number((await c.query(`SELECT pg_stat_get_xact_tuples_fetched('turns'::regclass) AS n`)).rows[0].n);
+      expect(got).toEqual((await c.query(EXHAUSTIVE, [st.id, ...items(query), 5])).rows.map((x) => x.id));
+      // The password and strongroom turns (6 each, and the 3 phrase hits): every item read would be ~200.
+      expect(fetched).toBeLessThan(40);
+    } finally {
+      await c.query('ROLLBACK');
+    }
   });
 
   it('an edited turn is found by its new words only, and the counts follow the edit', async () => {
@@ -184,15 +218,15 @@ describe('PostgreSQL turn search', () => {
   it('migrates down and up: the counts and the read functions are dropped, then rebuilt from the turns already there', async () => {
     const st = await store.createStory({ title: 'Migrate', premise: 'p' });
     await addTurn(store, st.id, 'I read', 'The almanac names every tide.');
-    expect((await store.migrationStatus()).latest).toBe(15);
-    expect((await store.migrateDown(10)).sort()).toEqual([11, 12, 13, 14, 15]);
+    expect((await store.migrationStatus()).latest).toBe(16);
+    expect((await store.migrateDown(10)).sort()).toEqual([11, 12, 13, 14, 15, 16]);
     expect((await c.query(`SELECT to_regclass('story_lexemes') AS t, (SELECT count(*)::int FROM pg_trigger WHERE tgname LIKE 'turns_lexemes_%') AS n,
                                   (SELECT count(*)::int FROM pg_proc WHERE proname IN ('luna_story_lexemes_sync', 'luna_search_turns', 'luna_story_memory', 'luna_search_passages', 'luna_passage_turns')) AS f,
                                   (SELECT reloptions FROM pg_class WHERE relname = 'turns_tsv') AS o, to_regclass('turns_story_seq') AS i`)).rows[0])
       .toEqual({ t: null, n: 0, f: 0, o: null, i: null });
     // Turns written while the counts are gone are counted by the rebuild.
     await addTurn(store, st.id, 'I read', 'The almanac is wrong about the tide.');
-    expect(await store.migrateUp()).toEqual([11, 12, 13, 14, 15]);
+    expect(await store.migrateUp()).toEqual([11, 12, 13, 14, 15, 16]);
     expect(await df(st.id, 'almanac')).toBe(2);
     expect((await store.searchTurns(st.id, 'almanac', 5)).length).toBe(2);
     expect((await store.searchPassages(st.id, 'almanac', 5, 5)).turns.map((p) => p.turn.prose)).toHaveLength(2);

@@ -11,9 +11,9 @@ import { toPassageTurns } from '../sql/passages.js';
  * ln((N+1)/df), N the story's deepest turn: like BM25 without term frequency, so a rare word or a phrase
  * outweighs a common one. Ties go to the newest turn.
  *
- * The search runs on the server as luna_search_turns (migration 0012): document frequencies from story_lexemes
- * (migration 0011, kept by triggers), then items searched rarest first (MaxScore), so a common word's thousands of
- * hits are never read when rarer words decide the answer. One call: the client once made two to four round
+ * The search runs on the server as luna_search_turns (migrations 0012, 0016): document frequencies from
+ * story_lexemes (migration 0011, kept by triggers; a phrase counts as its rarest word), then items searched rarest
+ * first (MaxScore), so a common word's thousands of hits are never read when rarer words decide the answer. One call: the client once made two to four round
  * trips, each statement parsed and planned again, and at 10,000 turns that was most of a search's time.
  */
 const SEARCH_SQL = 'SELECT turn_id, rank FROM luna_search_turns($1, $2::text[], $3::boolean[], $4::integer, $5::text)';
