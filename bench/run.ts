@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readMachine } from './machine.js';
 
 /**
  * `npm run bench [names…]`: runs every bench/<name>.ts module exporting `run()` and writes
@@ -12,7 +13,7 @@ const outDir = path.join(root, 'bench', 'results');
 
 const wanted = process.argv.slice(2);
 const modules = readdirSync(here)
-  .filter((f) => f.endsWith('.js') && !['run.js', 'story-gen.js', 'recall-gen.js', 'instant-models.js', 'prng.js', 'pg-admin.js'].includes(f))
+  .filter((f) => f.endsWith('.js') && !['run.js', 'story-gen.js', 'recall-gen.js', 'instant-models.js', 'prng.js', 'pg-admin.js', 'machine.js', 'assembly-timing.js'].includes(f))
   .map((f) => f.replace(/\.js$/, ''))
   .filter((n) => !wanted.length || wanted.includes(n))
   .sort();
@@ -26,10 +27,13 @@ for (const name of modules) {
   process.stderr.write(`bench ${name}…\n`);
   const t0 = performance.now();
   try {
+    const before = readMachine();
     const result = await mod.run();
-    const record = { bench: name, at: new Date().toISOString(), seconds: +((performance.now() - t0) / 1000).toFixed(1), ...result };
+    // Read again after: a run can straddle a change in the machine's speed.
+    const machine = { before, afterCalibrationMs: readMachine().calibrationMs };
+    const record = { bench: name, at: new Date().toISOString(), seconds: +((performance.now() - t0) / 1000).toFixed(1), machine, ...result };
     writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
-    summary.push(`## ${name}`, '', '```json', JSON.stringify(result, null, 2), '```', '');
+    summary.push(`## ${name}`, '', '```json', JSON.stringify({ machine, ...result }, null, 2), '```', '');
     process.stderr.write(`bench ${name}: done in ${record.seconds}s\n`);
   } catch (err) {
     failed++;
