@@ -14,6 +14,8 @@ export interface EntityRecord {
 export interface EntityPlan {
   inserts: EntityRecord[];
   updates: EntityRecord[];
+  /** Existing entities the write named (changed or not). */
+  matched: string[];
   facts: { entityId: string; key: string; value: string; removed: boolean; origin?: NewFact['origin'] }[];
 }
 
@@ -40,6 +42,7 @@ export function planEntityUpsert(existing: EntityRecord[], incoming: NewEntity[]
 
   const inserted = new Set<string>();
   const touched = new Set<string>();
+  const matched = new Set<string>();
   for (const n of incoming) {
     const name = n.name.trim();
     if (!name) continue;
@@ -68,6 +71,7 @@ export function planEntityUpsert(existing: EntityRecord[], incoming: NewEntity[]
       index(e);
       continue;
     }
+    if (!inserted.has(target.id)) matched.add(target.id);
     const before = JSON.stringify(target);
     target.aliases = dedupeAliases([...target.aliases, name, ...(n.aliases ?? [])], target.name);
     if (target.kind === 'other' && n.kind !== 'other') target.kind = n.kind;
@@ -92,6 +96,7 @@ export function planEntityUpsert(existing: EntityRecord[], incoming: NewEntity[]
   return {
     inserts: all.filter((e) => inserted.has(e.id)),
     updates: all.filter((e) => touched.has(e.id)),
+    matched: [...matched],
     facts: planned,
   };
 }

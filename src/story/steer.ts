@@ -43,7 +43,8 @@ export function jobsAfterEdit(config: LunaConfig): { kind: JobKind }[] {
 /**
  * Replaces the prose of a turn (`ref`: an id, a unique prefix; undefined = the head). The search index follows
  * in the same transaction; the turn's embedding and the facts the Dreamer read from its prose are dropped and
- * re-queued (`forgotten`: how many facts went); the plan's entities and facts stay, since an edit does not
+ * re-queued (`forgotten`: how many facts went), and so are the entities the Dreamer found only there
+ * (`entitiesForgotten`); the plan's entities and facts stay, since an edit does not
  * change the plan (docs/play.md).
  */
 export async function editProse(store: Store, config: LunaConfig, story: Story, ref: string | undefined, prose: string, flag = '--text'): Promise<EditOutcome> {
@@ -51,10 +52,10 @@ export async function editProse(store: Store, config: LunaConfig, story: Story, 
   const text = checkText(prose, 'new prose', MAX_PROSE_CHARS, flag);
   if (!text) throw new UsageError('the new prose is empty', { hint: `give the text with ${flag} or on stdin; to drop the turn, use --undo` });
   // The same words again: nothing to re-derive, and no picture worth paying for twice.
-  if (text === turn.prose.replace(/\r\n?/g, '\n').trim()) return { turn, previous: turn.prose, unchanged: true, forgotten: 0, proposalsDropped: 0, rereading: false };
+  if (text === turn.prose.replace(/\r\n?/g, '\n').trim()) return { turn, previous: turn.prose, unchanged: true, forgotten: 0, entitiesForgotten: 0, proposalsDropped: 0, rereading: false };
   const jobs = jobsAfterEdit(config);
   const edited = await store.editTurnProse(story.id, turn.id, text, jobs);
-  return { turn: edited.turn, previous: turn.prose, unchanged: false, forgotten: edited.factsForgotten, proposalsDropped: edited.proposalsDropped,
+  return { turn: edited.turn, previous: turn.prose, unchanged: false, forgotten: edited.factsForgotten, entitiesForgotten: edited.entitiesForgotten, proposalsDropped: edited.proposalsDropped,
     rereading: jobs.some((j) => j.kind === 'extract-facts') };
 }
 
@@ -65,6 +66,8 @@ export interface EditOutcome {
   unchanged: boolean;
   /** Facts the Dreamer had read from the old prose, now forgotten. */
   forgotten: number;
+  /** Entities the Dreamer had found only in the old prose, now forgotten. */
+  entitiesForgotten: number;
   /** Review-mode proposals from the old prose, dropped. */
   proposalsDropped: number;
   /** An extract-facts job reads the new prose. */
@@ -75,6 +78,7 @@ export interface EditOutcome {
 export function editConsequences(o: EditOutcome): string {
   const parts: string[] = [];
   if (o.forgotten) parts.push(`${o.forgotten} fact${o.forgotten === 1 ? '' : 's'} read from the old prose forgotten`);
+  if (o.entitiesForgotten) parts.push(`${o.entitiesForgotten} ${o.entitiesForgotten === 1 ? 'entity' : 'entities'} found only there forgotten`);
   if (o.proposalsDropped) parts.push(`${o.proposalsDropped} pending proposal${o.proposalsDropped === 1 ? '' : 's'} from it dropped`);
   if (o.rereading) parts.push('the Dreamer reads the new prose');
   return parts.join('; ');

@@ -87,6 +87,27 @@ export function steeringContract({ store }: ContractContext): void {
       expect((await s.listJobs({ storyId: st.id })).filter((j) => j.turnId === t2!.id).map((j) => j.kind).sort()).toEqual(['extract-facts', 'image-prompt']);
     });
 
+    it('an edit forgets the entities the Dreamer found only in the old prose, and keeps every other', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'Strangers', premise: 'p' });
+      const [t1, t2, t3] = await chain(s, st.id, 3, 'walk');
+      const person = (name: string) => ({ name, kind: 'character' as const });
+      // The Dreamer reads five people from turn 2's prose; Pell's one fact is its own, Sable's the player's.
+      await s.upsertEntities(st.id, t2!.id, ['Orrin', 'Pell', 'Quill', 'Rook', 'Sable'].map(person), [{ entityName: 'Pell', key: 'carries', value: 'a lamp' }], { origin: 'dreamer' });
+      await s.upsertEntities(st.id, t2!.id, [], [{ entityName: 'Sable', key: 'owes', value: 'ten crowns' }], { origin: 'player' });
+      // A later turn's plan names Quill; the player corrects Rook.
+      await s.upsertEntities(st.id, t3!.id, [person('Quill')], [], { origin: 'plan' });
+      const rook = (await s.listEntities(st.id)).find((e) => e.name === 'Rook')!;
+      await s.editEntity(st.id, rook.id, { description: 'a tall stranger' });
+      // Not this turn's Dreamer: one found at turn 1, and the plan's own at turn 2.
+      await s.upsertEntities(st.id, t1!.id, [person('Tamsin')], [], { origin: 'dreamer' });
+      await s.upsertEntities(st.id, t2!.id, [person('Ulla')], [], { origin: 'plan' });
+      expect(await s.editTurnProse(st.id, t2!.id, 'Nobody is here.', [{ kind: 'extract-facts' }])).toMatchObject({ factsForgotten: 1, entitiesForgotten: 2 });
+      expect((await s.listEntities(st.id)).map((e) => e.name).sort()).toEqual(['Quill', 'Rook', 'Sable', 'Tamsin', 'Ulla']);
+      // Edited again: nothing more of the Dreamer's is left there.
+      expect(await s.editTurnProse(st.id, t2!.id, 'Still nobody.', [])).toMatchObject({ factsForgotten: 0, entitiesForgotten: 0 });
+    });
+
     it('a story file carries the Author\'s Note and each turn\'s steering, both ways', async () => {
       const s = store();
       const st = await s.importStory({

@@ -15,7 +15,7 @@ export async function run(ref: string, opts: TurnFlags, g: GlobalOptions): Promi
     const { turn, previous } = outcome;
     if (g.json) {
       return printJson({ turn: { id: turn.id, storyId: turn.storyId, depth: turn.depth, action: turn.action, prose: turn.prose, editedAt: turn.editedAt },
-        unchanged: outcome.unchanged, previousChars: previous.length, factsForgotten: outcome.forgotten, proposalsDropped: outcome.proposalsDropped,
+        unchanged: outcome.unchanged, previousChars: previous.length, factsForgotten: outcome.forgotten, entitiesForgotten: outcome.entitiesForgotten, proposalsDropped: outcome.proposalsDropped,
         factsRereadQueued: outcome.rereading });
     }
     if (outcome.unchanged) return void process.stdout.write(`turn ${turn.depth} (${turn.id}) unchanged: the new prose is the same; nothing re-derived\n`);

@@ -68,6 +68,8 @@ export interface EditedTurn {
   turn: Turn;
   /** Facts the Dreamer read from the old prose (origin 'dreamer' at this turn). */
   factsForgotten: number;
+  /** Entities the Dreamer first found in the old prose, with no fact left and not since named by a plan or the player. */
+  entitiesForgotten: number;
   /** Its pending review-mode proposals from the Dreamer. */
   proposalsDropped: number;
 }

@@ -36,8 +36,10 @@ export const COPY_TABLES: CopyTable[] = [
       ['note', T], ['ooc', T], ['continued', 'bool'], ['edited_at', TS], ['line', T], ['branch_chars', 'bigint']],
   },
   {
-    table: 'entities', select: 'SELECT e.id, s.account_id, e.story_id, e.name, e.kind, e.aliases, e.description, e.first_turn_id, e.created_at FROM entities e JOIN stories s ON s.id = e.story_id ORDER BY e.seq',
-    cols: [['id', T], ['account_id', T], ['story_id', T], ['name', T], ['kind', T], ['aliases', 'jsonb'], ['description', T], ['first_turn_id', T], ['created_at', TS]],
+    table: 'entities', select: `SELECT e.id, s.account_id, e.story_id, e.name, e.kind, e.aliases, e.description, e.first_turn_id, e.created_at, e.origin
+      FROM entities e JOIN stories s ON s.id = e.story_id ORDER BY e.seq`,
+    cols: [['id', T], ['account_id', T], ['story_id', T], ['name', T], ['kind', T], ['aliases', 'jsonb'], ['description', T], ['first_turn_id', T], ['created_at', TS],
+      ['origin', T]],
   },
   {
     table: 'facts', select: `SELECT f.id, s.account_id, f.story_id, f.entity_id, f.key, f.value, f.turn_id, f.depth, f.created_at, f.origin, f.source_turn_id, f.removed

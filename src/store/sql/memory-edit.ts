@@ -55,7 +55,8 @@ export class SqlMemoryEdit implements MemoryEditStore {
       // A renamed entity keeps its old name as an alias, so earlier prose still finds it.
       const base = patch.aliases ?? (name !== cur.name ? [...cur.aliases, cur.name] : cur.aliases);
       const aliases = dedupe(base, name);
-      await q.run('UPDATE entities SET name = ?, kind = ?, description = ?, aliases = ? WHERE id = ?',
+      // Corrected by the player: theirs from now on (an edit of the prose it was read from keeps it).
+      await q.run(`UPDATE entities SET name = ?, kind = ?, description = ?, aliases = ?, origin = 'player' WHERE id = ?`,
         [name, patch.kind ?? cur.kind, patch.description ?? cur.description, JSON.stringify(aliases), entityId]);
       return this.c.rows.toEntity((await q.get('SELECT * FROM entities WHERE id = ?', [entityId]))!);
     }, 'editing entity');
@@ -80,7 +81,7 @@ export class SqlMemoryEdit implements MemoryEditStore {
       }
       await q.run('UPDATE facts SET entity_id = ? WHERE entity_id = ?', [intoId, fromId]);
       await q.run('DELETE FROM entities WHERE id = ?', [fromId]);
-      await q.run('UPDATE entities SET aliases = ?, kind = ?, description = ?, first_turn_id = ? WHERE id = ?', [JSON.stringify(aliases), kind, description, first, intoId]);
+      await q.run(`UPDATE entities SET aliases = ?, kind = ?, description = ?, first_turn_id = ?, origin = 'player' WHERE id = ?`, [JSON.stringify(aliases), kind, description, first, intoId]);
       return this.c.rows.toEntity((await q.get('SELECT * FROM entities WHERE id = ?', [intoId]))!);
     }, 'merging entities');
   }

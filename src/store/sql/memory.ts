@@ -27,13 +27,19 @@ export async function upsertEntitiesIn(
   const now = nowIso();
   const acct = c.d.tenantRows ? [accountId] : [];
   const turnId = turn?.id ?? null;
+  const origin = meta.origin ?? (turn ? 'plan' : 'import');
   await q.insertMany('entities', withAccount(c, [['id', 'text']], [['story_id', 'text'], ['name', 'text'], ['kind', 'text'], ['aliases', 'jsonb'],
-    ['description', 'text'], ['first_turn_id', 'text'], ['created_at', 'timestamptz']]),
-  plan.inserts.map((e) => [e.id, ...acct, storyId, e.name, e.kind, JSON.stringify(e.aliases), e.description, turnId, now]));
+    ['description', 'text'], ['first_turn_id', 'text'], ['created_at', 'timestamptz'], ['origin', 'text']]),
+  plan.inserts.map((e) => [e.id, ...acct, storyId, e.name, e.kind, JSON.stringify(e.aliases), e.description, turnId, now, origin]));
   for (const e of plan.updates) {
     await q.run('UPDATE entities SET kind = ?, aliases = ?, description = ? WHERE id = ?', [e.kind, JSON.stringify(e.aliases), e.description, e.id]);
   }
-  const origin = meta.origin ?? (turn ? 'plan' : 'import');
+  // An entity only the Dreamer had found is no longer only its own once anything else names it: an edit of the
+  // prose it was read from must not forget it (editTurnProseIn).
+  if (origin !== 'dreamer' && plan.matched.length) {
+    const ids = c.d.inList('id', plan.matched);
+    await q.run(`UPDATE entities SET origin = ? WHERE origin = 'dreamer' AND ${ids.sql}`, [origin, ids.param]);
+  }
   const source = meta.sourceTurnId === undefined ? turnId : meta.sourceTurnId;
   await q.insertMany('facts', withAccount(c, [['id', 'text']], [['story_id', 'text'], ['entity_id', 'text'], ['key', 'text'], ['value', 'text'],
     ['turn_id', 'text'], ['depth', 'int'], ['created_at', 'timestamptz'], ['origin', 'text'], ['source_turn_id', 'text'], ['removed', 'bool']]),
