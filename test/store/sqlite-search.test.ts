@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMON_MATCHES } from '../../src/store/sqlite/memory.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store, Story } from '../../src/store/types.js';
+import { addTurn } from './fixtures.js';
 
 /**
  * SQLite ranks only the rare terms and phrases (summed IDF from their own posting lists) and adds a common
@@ -57,6 +58,24 @@ describe('SQLite search: rare terms ranked, common ones by recency', () => {
     expect(new Set(hits.map((h) => h.turnId)).size).toBe(10);
     expect((await depthsOf('brass lantern', 10)).slice(0, 2)).toEqual([31, many]);
     expect([...hits].sort((a, b) => b.score - a.score)).toEqual(hits);
+  });
+
+  it('answers the same from a process that has already met the common words, as the story grows', async () => {
+    // This store has searched "lantern" and "road" above and remembers them common; a new one has not.
+    const queries = ['lantern road', 'brass lantern', 'lantern widow', 'Where is the brass compass under the lantern?', 'road step 12'];
+    const fresh = await openSqliteStore(path.join(dir, 'luna.db'));
+    try {
+      for (const q of queries) expect(await store.searchTurns(story.id, q, 8), q).toEqual(await fresh.searchTurns(story.id, q, 8));
+      await addTurn(store, story.id, 'I stop', 'The lantern gutters; the brass compass spins.');
+      const again = await openSqliteStore(path.join(dir, 'luna.db'));
+      try {
+        for (const q of queries) expect(await store.searchTurns(story.id, q, 8), q).toEqual(await again.searchTurns(story.id, q, 8));
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('never returns another story\'s turns', async () => {
