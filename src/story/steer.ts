@@ -43,9 +43,9 @@ export function jobsAfterEdit(config: LunaConfig): { kind: JobKind }[] {
 /**
  * Replaces the prose of a turn (`ref`: an id, a unique prefix; undefined = the head). The search index follows
  * in the same transaction; the turn's embedding and the facts the Dreamer read from its prose are dropped and
- * re-queued (`forgotten`: how many facts went), and so are the entities the Dreamer found only there
- * (`entitiesForgotten`); the plan's entities and facts stay, since an edit does not
- * change the plan (docs/play.md).
+ * re-queued (`forgotten`: how many facts went), the entities the Dreamer found only there dropped
+ * (`entitiesForgotten`; its re-read finds them again if they are still there); the plan's entities and facts
+ * stay, since an edit does not change the plan (docs/play.md).
  */
 export async function editProse(store: Store, config: LunaConfig, story: Story, ref: string | undefined, prose: string, flag = '--text'): Promise<EditOutcome> {
   const turn = await turnAt(store, story, ref);

@@ -20,8 +20,9 @@ export function setAuthorNoteIn(c: SqlContext, storyId: string, note: string): P
  * Replaces a turn's prose in one transaction. The search index follows by itself (SQLite's FTS trigger on
  * prose, PostgreSQL's generated tsvector). What was derived from the old prose goes: the turn's embedding,
  * its saved image prompt, the facts the Dreamer read from it (origin 'dreamer' at this turn: older values of
- * those keys are current again), the entities it found there and nothing else kept, and its pending proposals; the plan's facts stay, since an edit does not change the plan. `jobs`
- * (a new embedding, fact extraction, image prompt) are queued; the dialect fixes what it keeps per branch.
+ * those keys are current again), the entities it found there that nothing else kept, and its pending
+ * proposals; the plan's entities and facts stay, since an edit does not change the plan. `jobs` (a new
+ * embedding, fact extraction, image prompt) are queued; the dialect fixes what it keeps per branch.
  */
 export function editTurnProseIn(c: SqlContext, storyId: string, turnId: string, prose: string, jobs: { kind: JobKind; payload?: Record<string, unknown> }[]): Promise<EditedTurn> {
   return c.db.transaction(async (q) => {
