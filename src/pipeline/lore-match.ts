@@ -218,12 +218,29 @@ export function loreRoll(seed: string, entryId: string): number {
 interface KeyIndex {
   byWord: Map<string, number[]>;
   always: number[];
+  /** The enabled constant entries. */
+  constant: number[];
+}
+
+/**
+ * Built once per lore array: the story's memory read hands out the same array until the lore's revision moves
+ * (and entries are never changed in place; the matchers are cached per entry too). Building it was 40% of a
+ * match over 5,000 entries.
+ */
+const indexes = new WeakMap<readonly LoreEntry[], KeyIndex>();
+
+function indexFor(lore: readonly LoreEntry[]): KeyIndex {
+  let index = indexes.get(lore);
+  if (!index) indexes.set(lore, (index = buildIndex(lore)));
+  return index;
 }
 
 function buildIndex(lore: readonly LoreEntry[]): KeyIndex {
   const byWord = new Map<string, number[]>();
   const always: number[] = [];
+  const constant: number[] = [];
   lore.forEach((entry, i) => {
+    if (entry.enabled && entry.constant) constant.push(i);
     if (!entry.enabled || entry.constant) return;
     const firsts = new Set<string>();
     let scanAlways = false;
@@ -239,7 +256,7 @@ function buildIndex(lore: readonly LoreEntry[]): KeyIndex {
       else byWord.set(w, [i]);
     }
   });
-  return { byWord, always };
+  return { byWord, always, constant };
 }
 
 /** The first word of a lower-case key; plain ASCII is read by hand (the Unicode regex dominated index building). */
@@ -262,7 +279,7 @@ function candidates(index: KeyIndex, texts: readonly Haystack[]): number[] {
 }
 
 export function matchLore(lore: readonly LoreEntry[], input: LoreMatchInput): LoreMatch {
-  const index = buildIndex(lore);
+  const index = indexFor(lore);
   const action = haystack(input.action);
   const context = haystack(input.context);
   // Everything scanned so far, piece by piece: each piece's words are computed once, never the whole again.
@@ -288,7 +305,7 @@ export function matchLore(lore: readonly LoreEntry[], input: LoreMatchInput): Lo
   };
 
   let fresh: LoreTrigger[] = [];
-  for (const entry of lore) if (entry.enabled && entry.constant && admit({ entry, via: 'constant', step: 0 })) fresh.push(triggered.at(-1)!);
+  for (const i of index.constant) if (admit({ entry: lore[i]!, via: 'constant', step: 0 })) fresh.push(triggered.at(-1)!);
   for (const i of candidates(index, [action, context])) {
     const entry = lore[i]!;
     if (done.has(entry.id)) continue;

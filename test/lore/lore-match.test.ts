@@ -45,6 +45,16 @@ describe('lore matching like World Info', () => {
     expect(titles(run(lore, 'Korvin opens the gate'))).toEqual(['Rules', 'Korvin']);
   });
 
+  it('indexes a lore array once and a new one (a new revision) anew: the same answers either way', () => {
+    const first = [entry({ title: 'Gate', keywords: ['gate'] }), entry({ title: 'Rules', constant: true }), entry({ title: 'rx', keywords: ['/ferr(y|ies)/i'] })];
+    expect(titles(run(first, 'I open the gate by the ferry'))).toEqual(['Rules', 'Gate', 'rx']);
+    expect(titles(run(first, 'I open the gate by the ferry'))).toEqual(['Rules', 'Gate', 'rx']);
+    // The next revision: the gate entry disabled, a constant one off, a new key; the old array still answers as before.
+    const next = [{ ...first[0]!, enabled: false }, { ...first[1]!, constant: false }, first[2]!, entry({ title: 'Ferry', keywords: ['ferry'] })];
+    expect(titles(run(next, 'I open the gate by the ferry'))).toEqual(['rx', 'Ferry']);
+    expect(titles(run(first, 'I open the gate by the ferry'))).toEqual(['Rules', 'Gate', 'rx']);
+  });
+
   it('recurses through entry text, bounded, honouring exclude and prevent recursion', () => {
     const a = entry({ title: 'Chapel', keywords: ['chapel'], body: 'Its bell was cast by the Guild.' });
     const b = entry({ title: 'Guild', keywords: ['guild'], body: 'The Guild answers to the Tidewarden.' });
