@@ -10,7 +10,7 @@ import { ENTITY_KINDS, type Entity, type EntityKind, type EntityPatch, type Fact
  * through writeDreamerMemory as origin 'player', so it keeps history and provenance like any other writer.
  */
 export type MemoryOpsStore = Pick<Store, 'getBranch' | 'listEntities' | 'listFacts' | 'upsertEntities' | 'addProposals' | 'editEntity' | 'mergeEntities'
-  | 'listProposals' | 'decideProposals'>;
+  | 'removeEntity' | 'listProposals' | 'decideProposals'>;
 
 
 /** One row of a fact's history as shown: the turn numbers are positions on the current branch (0 = the whole story). */
@@ -138,9 +138,18 @@ export async function removeFact(store: MemoryOpsStore, story: Story, entity: En
 
 /** Checks and applies an entity edit; nothing given is a usage error. */
 export async function editEntity(store: MemoryOpsStore, story: Story, entity: Entity, patch: EntityPatch): Promise<Entity> {
+  if (patch.name !== undefined && !patch.name.trim()) throw new UsageError('the new entity name is empty', { hint: 'give --name a name, or leave it out' });
+  const p = entityFields(patch);
+  if (!Object.keys(p).length) throw new UsageError('nothing to change', { hint: 'give --name, --kind, --summary or --alias' });
+  return store.editEntity(story.id, entity.id, p);
+}
+
+/** The checked fields of a new or edited entity: a name, a kind of ENTITY_KINDS, trimmed text. */
+function entityFields(patch: EntityPatch): EntityPatch {
   const p: EntityPatch = {};
   if (patch.name !== undefined) {
-    if (!patch.name.trim()) throw new UsageError('the new entity name is empty', { hint: 'give --name a name, or leave it out' });
+    if (!patch.name.trim()) throw new UsageError('the entity name is empty', { hint: 'give it a name, e.g. "Maren Vale"' });
+    if (patch.name.trim().length > 200) throw new UsageError(`the entity name is ${patch.name.trim().length} characters long; 200 at most`, { hint: 'use the name the story uses' });
     p.name = patch.name.trim();
   }
   if (patch.kind !== undefined) {
@@ -149,8 +158,27 @@ export async function editEntity(store: MemoryOpsStore, story: Story, entity: En
   }
   if (patch.description !== undefined) p.description = patch.description.trim();
   if (patch.aliases !== undefined) p.aliases = patch.aliases.map((a) => a.trim()).filter(Boolean);
-  if (!Object.keys(p).length) throw new UsageError('nothing to change', { hint: 'give --name, --kind, --summary or --alias' });
-  return store.editEntity(story.id, entity.id, p);
+  return p;
+}
+
+/**
+ * Adds an entity the story has missed, for the whole story (every branch), as the player's. A name or alias
+ * the story already has is a usage error: the entity is there to edit.
+ */
+export async function addEntity(store: MemoryOpsStore, story: Story, fields: EntityPatch & { name: string }): Promise<Entity> {
+  const p = entityFields({ kind: 'other', ...fields });
+  const all = await store.listEntities(story.id);
+  const names = [p.name!, ...(p.aliases ?? [])].map((n) => n.toLowerCase());
+  const clash = all.find((e) => [e.name, ...e.aliases].some((n) => names.includes(n.toLowerCase())));
+  if (clash) throw new UsageError(`story ${story.id} already has "${clash.name}"`, { hint: `change it with: luna entity edit ${story.id} "${clash.name}" …` });
+  await store.upsertEntities(story.id, null, [{ name: p.name!, kind: p.kind!, description: p.description ?? '', aliases: p.aliases ?? [] }], [], { origin: 'player' });
+  return findEntity(store, story, p.name!);
+}
+
+/** Removes an entity and its facts with their history; returns how many fact rows went. */
+export async function removeEntity(store: MemoryOpsStore, story: Story, ref: string): Promise<{ entity: Entity; factsRemoved: number }> {
+  const entity = await findEntity(store, story, ref);
+  return { entity, factsRemoved: await store.removeEntity(story.id, entity.id) };
 }
 
 export async function mergeEntities(store: MemoryOpsStore, story: Story, fromRef: string, intoRef: string): Promise<Entity> {

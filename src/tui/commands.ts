@@ -12,7 +12,7 @@ export const SLASH_COMMANDS = {
   context: 'what the next turn will see: sections and token counts (/context ACTION for that action)',
   memory: 'entity sheets with current facts, and arc summaries',
   lore: 'the lore and what triggers it now; /lore add Title: text, /lore on|off|rm N',
-  entity: 'the entities; /entity NAME shows one with its facts and their history',
+  entity: 'the entities; /entity NAME shows one with its facts and their history; /entity add|rm NAME',
   fact: 'correct memory: /fact ENTITY KEY VALUE, /fact rm ENTITY KEY',
   review: 'memory changes waiting for review; /review accept|reject N… | all',
   cost: "this session's and this story's spend per agent",

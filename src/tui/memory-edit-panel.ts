@@ -1,15 +1,26 @@
 import { UsageError } from '../errors.js';
-import { decideProposals, entityListing, entitySheet, findEntity, pendingProposals, removeFact, setFact } from '../memory/ops.js';
-import { entitySheetLines, factRowText, turnLabel } from '../memory/render.js';
+import { addEntity, decideProposals, entityListing, entitySheet, findEntity, pendingProposals, removeEntity, removeFact, setFact } from '../memory/ops.js';
+import { entityHeader, entitySheetLines, factRowText, turnLabel } from '../memory/render.js';
 import type { Entity, Store, Story } from '../store/types.js';
 import type { PanelText } from './views.js';
 
 /**
- * Seeing and correcting memory in play (docs/memory.md): `/entity [NAME]`, `/fact ENTITY KEY VALUE`,
+ * Seeing and correcting memory in play (docs/memory.md): `/entity [NAME]`, `/entity add|rm NAME`, `/fact ENTITY KEY VALUE`,
  * `/fact rm ENTITY KEY`, `/review` with `/review accept|reject N… | all`. Names with spaces may be quoted
  * or typed as they are: the longest leading words that name an entity are taken as the entity.
  */
 export const FACT_USAGE = '/fact ENTITY KEY VALUE, /fact rm ENTITY KEY';
+export const ENTITY_USAGE = '/entity NAME shows its sheet; /entity add NAME, /entity rm NAME';
+
+/** `/entity add NAME` or `/entity rm NAME` (null: not one of those, the panel shows); returns the notice. */
+export async function entityCommand(store: Store, story: Story, args: string[]): Promise<string | null> {
+  const [verb, ...rest] = splitWords(args);
+  const name = rest.join(' ');
+  if ((verb !== 'add' && verb !== 'rm') || !name) return null;
+  if (verb === 'add') return `added ${entityHeader(await addEntity(store, story, { name, kind: 'other' }))}; luna entity edit sets its kind and aliases`;
+  const { entity, factsRemoved } = await removeEntity(store, story, name);
+  return `removed ${entity.name} and its ${factsRemoved} fact row${factsRemoved === 1 ? '' : 's'}`;
+}
 export const REVIEW_USAGE = '/review, /review accept N… | all, /review reject N… | all';
 
 /** Words of a command line; "double quotes" keep spaces. */
@@ -39,7 +50,7 @@ export async function entityPanel(store: Store, story: Story, args: string[]): P
   }
   const list = await entityListing(store, story);
   const lines = list.length ? list.map((e) => `  ${e.name} [${e.kind}]${e.aliases.length ? ` aka ${e.aliases.join(', ')}` : ''} — ${e.facts} fact${e.facts === 1 ? '' : 's'}`) : ['no entities yet'];
-  lines.push('', '/entity NAME shows one with its facts and their history');
+  lines.push('', ENTITY_USAGE);
   return { title: `entities of "${story.title}" (${list.length})`, lines };
 }
 

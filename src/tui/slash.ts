@@ -10,7 +10,7 @@ import { listBranches } from '../story/branches.js';
 import { imagePanel } from './image-panel.js';
 import { imageStoreFor } from '../images/store.js';
 import { loreCommand, lorePanel } from './lore-panel.js';
-import { entityPanel, factCommand, reviewCommand, reviewPanel } from './memory-edit-panel.js';
+import { entityCommand, entityPanel, factCommand, reviewCommand, reviewPanel } from './memory-edit-panel.js';
 import { branchPanel, contextPanel, costPanel, exportStory, jobsPanel, memoryPanel, takesPanel } from './views.js';
 import { listTakes, setAuthorNote } from '../story/steer.js';
 import { MAX_INPUT_CHARS } from './input-edit.js';
@@ -105,8 +105,16 @@ export async function runSlash(name: SlashName, args: string[], ctx: SlashContex
           ctx.restore(`/lore ${args.join(' ')}`); // a typo in "/lore add …" must not lose the text
           throw err;
         }
-      case 'entity':
-        return dispatch({ type: 'overlay', overlay: await entityPanel(store, fresh, args) });
+      case 'entity': {
+        let done: string | null;
+        try {
+          done = await entityCommand(store, fresh, args);
+        } catch (err) {
+          ctx.restore(`/entity ${args.join(' ')}`);
+          throw err;
+        }
+        return done === null ? dispatch({ type: 'overlay', overlay: await entityPanel(store, fresh, args) }) : info(done);
+      }
       case 'fact':
       case 'review':
         if (name === 'review' && !args.length) return dispatch({ type: 'overlay', overlay: await reviewPanel(store, fresh) });

@@ -66,4 +66,21 @@ describe('memory corrections over HTTP', () => {
     expect((await f.req('PUT', `/v1/stories/${story}/entities/Maren/facts/mood`, { key: f.keys.b, body: { value: 'x' } })).status).toBe(404);
     expect((await f.req('GET', `/v1/stories/${story}/facts`, { key: f.keys.b })).status).toBe(404);
   }, 60_000);
+
+  it('adds an entity and removes one with its facts; a name taken, a bad kind and another account are refused', async () => {
+    const add = await f.req('POST', `/v1/stories/${story}/entities`, { body: { name: 'Orrin Vale', kind: 'character', summary: "The keeper's brother", aliases: ['the ferryman'] } });
+    expect(add.status, await add.clone().text()).toBe(201);
+    expect(await add.json()).toMatchObject({ name: 'Orrin Vale', kind: 'character', aliases: ['the ferryman'], firstTurnId: null });
+    const taken = await f.req('POST', `/v1/stories/${story}/entities`, { body: { name: 'Gull', aliases: ['The Ferryman'] } });
+    expect([taken.status, (await taken.json()).error.message]).toEqual([400, expect.stringContaining('already has "Orrin Vale"')]);
+    expect((await f.req('POST', `/v1/stories/${story}/entities`, { body: { name: 'Gull', kind: 'dragon' } })).status).toBe(400);
+    expect((await f.req('POST', `/v1/stories/${story}/entities`, { body: {} })).status).toBe(400);
+    expect((await f.req('POST', `/v1/stories/${story}/entities`, { key: f.keys.b, body: { name: 'Gull' } })).status).toBe(404);
+    await f.req('PUT', `/v1/stories/${story}/entities/the%20ferryman/facts/owes`, { body: { value: 'ten crowns' } });
+    expect((await f.req('DELETE', `/v1/stories/${story}/entities/Orrin%20Vale`, { key: f.keys.b })).status).toBe(404);
+    const rm = await f.req('DELETE', `/v1/stories/${story}/entities/Orrin%20Vale`);
+    expect(await rm.json()).toMatchObject({ name: 'Orrin Vale', factsRemoved: 1 });
+    expect((await f.req('GET', `/v1/stories/${story}/entities/Orrin%20Vale`)).status).toBe(404);
+    expect((await f.req('DELETE', `/v1/stories/${story}/entities/Orrin%20Vale`)).status).toBe(404);
+  }, 60_000);
 });

@@ -100,6 +100,31 @@ describe('luna entity and luna fact', () => {
       expect(r.stderr).toMatch(/^hint: /m);
     }
   }, 180_000);
+
+  it('adds an entity the story missed and removes one with its facts; the context follows', async () => {
+    const story = await importStory();
+    const added = JSON.parse((await ok(['entity', 'add', story, 'Orrin Vale', '--kind', 'character', '--summary', "The keeper's brother", '--alias', 'the ferryman', '--json'])).stdout);
+    expect(added).toMatchObject({ name: 'Orrin Vale', kind: 'character', description: "The keeper's brother", aliases: ['the ferryman'], firstTurnId: null });
+    await ok(['fact', 'set', story, 'the ferryman', 'owes', 'ten crowns']);
+    // The models read the new sheet when the action names him.
+    expect((await ok(['context', story, '--action', 'I ask the ferryman about the debt', '--full'])).stdout).toContain('owes: ten crowns');
+    for (const [args, code, msg] of [
+      [['entity', 'add', story, 'the keeper'], 2, /^luna: story \S+ already has "Maren"/m],
+      [['entity', 'add', story, 'Wick', '--kind', 'dragon'], 2, /^luna: --kind must be one of/m],
+      [['entity', 'add', story, ' '], 2, /^luna: the entity name is empty/m],
+      [['entity', 'rm', story, 'Nobody'], 4, /^luna: no entity "Nobody" in story/m],
+    ] as [string[], number, RegExp][]) {
+      const r = await luna(args, { home });
+      // One line and a hint.
+      expect([r.exitCode, r.stderr.trim().split('\n').length], `${args.join(' ')}: ${r.stderr}`).toEqual([code, 2]);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).toMatch(/^hint: /m);
+    }
+    const rm = await ok(['entity', 'rm', story, 'Orrin Vale']);
+    expect(rm.stdout).toBe('removed Orrin Vale and its 1 fact row (history included)');
+    expect(JSON.parse((await ok(['entity', 'list', story, '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['Maren', 'Stranger']);
+    expect((await ok(['context', story, '--action', 'I ask the ferryman about the debt', '--full'])).stdout).not.toContain('ten crowns');
+  }, 180_000);
 });
 
 describe('luna memory review', () => {

@@ -49,6 +49,27 @@ describe('/entity, /fact, /review', () => {
     expect(facts.map((f) => [f.value, f.origin, f.removed])).toEqual([['rusty', 'import', false], ['reforged, gleaming', 'player', false], ['', 'player', true]]);
   });
 
+  it('/entity add NAME adds one the story missed, /entity rm NAME removes it; a name taken hands the line back', async () => {
+    const { fx, story } = await setup();
+    const app = renderApp(fx, { kind: 'open', id: story.id });
+    await app.waitFor((f) => f.includes('LUNA · The Lighthouse'), 'the story screen');
+    await app.type('/entity add Orrin Vale');
+    await app.press(KEY.enter);
+    await app.waitFor((f) => f.includes('added Orrin Vale [other]'), 'the add notice');
+    await app.type('/entity add the keeper');
+    await app.press(KEY.enter);
+    await app.waitFor((f) => f.includes('already has "Captain Mira"') && /› \/entity add the keeper/.test(f), 'the error, with the line handed back');
+    await app.press(KEY.ctrlC);
+    await app.type('/entity rm Gull');
+    await app.press(KEY.enter);
+    await app.waitFor((f) => f.includes('removed Gull and its 0 fact rows'), 'the removal notice');
+    expect((await fx.store.listEntities(story.id)).map((e) => [e.name, e.firstTurnId])).toEqual([['Captain Mira', null], ['Orrin Vale', null]]);
+    // A bare /entity still lists them.
+    await app.type('/entity');
+    await app.press(KEY.enter);
+    await app.waitFor((f) => f.includes('entities of "The Lighthouse" (2)') && f.includes('/entity add NAME, /entity rm NAME'), 'the list');
+  });
+
   it('/review lists queued changes and accepts or rejects them by number', async () => {
     const { fx, story } = await setup();
     await fx.store.addProposals(story.id, story.headTurnId, 'dreamer', [{ op: 'fact', entity: 'Gull', key: 'owner', value: 'Mira' }, { op: 'entity', name: 'Tern', kind: 'item' }]);

@@ -60,6 +60,25 @@ export function memoryEditContract({ store }: ContractContext): void {
       expect((await s.listEntities(st.id)).map((e) => e.name)).toEqual(['Mira']);
     });
 
+    it('removes an entity with every row of its facts, and only that one', async () => {
+      const s = store();
+      const st = await s.createStory({ title: 'T', premise: 'P' });
+      const other = await s.createStory({ title: 'O', premise: 'P' });
+      await addTurn(s, st.id, 'a', 'x', {
+        entities: [{ name: 'Mira', kind: 'character' }, { name: 'Gull', kind: 'item' }],
+        facts: [{ entityName: 'Gull', key: 'owner', value: 'Mira' }, { entityName: 'Mira', key: 'rank', value: 'captain' }],
+      });
+      const [mira, gull] = await s.listEntities(st.id);
+      await s.upsertEntities(st.id, null, [], [{ entityName: 'Gull', key: 'owner', value: 'nobody', removed: true }], { origin: 'player' });
+      expect(await s.removeEntity(st.id, gull!.id)).toBe(2);
+      expect((await s.listEntities(st.id)).map((e) => e.name)).toEqual(['Mira']);
+      expect((await s.listFacts(st.id)).map((f) => [f.entityId, f.key])).toEqual([[mira!.id, 'rank']]);
+      await expect(s.removeEntity(st.id, gull!.id)).rejects.toBeInstanceOf(NotFoundError);
+      // Another story's id for the entity is no way in.
+      await expect(s.removeEntity(other.id, mira!.id)).rejects.toBeInstanceOf(NotFoundError);
+      expect((await s.listEntities(st.id)).map((e) => e.name)).toEqual(['Mira']);
+    });
+
     it('queues proposals with a turn commit, and accepts or rejects them all or nothing', async () => {
       const s = store();
       const st = await s.createStory({ title: 'T', premise: 'P' });

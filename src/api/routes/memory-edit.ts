@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { UsageError } from '../../errors.js';
-import { decideProposals, editEntity, entitySheet, factLines, findEntity, mergeEntities, parseTurnNumber, pendingProposals, removeFact, setFact } from '../../memory/ops.js';
+import { addEntity, decideProposals, editEntity, entitySheet, factLines, findEntity, mergeEntities, parseTurnNumber, pendingProposals, removeEntity, removeFact, setFact } from '../../memory/ops.js';
 import type { EntityKind } from '../../store/types.js';
 import { callerOf, loadStory } from '../auth.js';
 import { errors } from '../schemas.js';
@@ -27,6 +27,42 @@ export function registerMemoryEditRoutes(app: FastifyInstance, _ctx: ApiContext)
       const caller = callerOf(req);
       const story = await loadStory(caller, req.params.id);
       return entitySheet(caller.store, story, await findEntity(caller.store, story, req.params.entity));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { name: string; kind?: string; summary?: string; aliases?: string[] } }>(
+    '/v1/stories/:id/entities',
+    {
+      schema: {
+        summary: 'Add an entity the story has missed, for the whole story (a name or alias it has already is a 400)', tags: ['memory'], params: storyP,
+        body: {
+          type: 'object', properties: { name: { type: 'string', maxLength: 200 }, kind: { type: 'string' }, summary: { type: 'string', maxLength: 4000 }, aliases: strings },
+          required: ['name'], additionalProperties: false,
+        },
+        response: { 201: obj, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const caller = callerOf(req);
+      const story = await loadStory(caller, req.params.id);
+      const b = req.body;
+      return reply.status(201).send(await addEntity(caller.store, story, { name: b.name, kind: b.kind as EntityKind | undefined, description: b.summary, aliases: b.aliases }));
+    },
+  );
+
+  app.delete<{ Params: { id: string; entity: string } }>(
+    '/v1/stories/:id/entities/:entity',
+    {
+      schema: {
+        summary: 'Remove an entity and its facts, their history too (merge it instead to keep its facts)', tags: ['memory'], params: entityP,
+        response: { 200: { type: 'object', properties: { removed: { type: 'string' }, name: { type: 'string' }, factsRemoved: { type: 'integer' } } }, ...errors },
+      },
+    },
+    async (req) => {
+      const caller = callerOf(req);
+      const story = await loadStory(caller, req.params.id);
+      const { entity, factsRemoved } = await removeEntity(caller.store, story, req.params.entity);
+      return { removed: entity.id, name: entity.name, factsRemoved };
     },
   );
 

@@ -136,6 +136,8 @@ export interface MemoryEditStore {
   editEntity(storyId: string, entityId: string, patch: EntityPatch): Promise<Entity>;
   /** Moves `fromId`'s name, aliases and facts onto `intoId` and removes it, in one transaction. */
   mergeEntities(storyId: string, fromId: string, intoId: string): Promise<Entity>;
+  /** Removes an entity with its facts (their history too), in one transaction; returns how many fact rows went. */
+  removeEntity(storyId: string, entityId: string): Promise<number>;
   /** Queues changes as pending proposals made at `turnId` (the turn they apply from when accepted). */
   addProposals(storyId: string, turnId: string | null, origin: FactOrigin, changes: MemoryChange[]): Promise<MemoryProposal[]>;
   listProposals(storyId: string, filter?: { state?: MemoryProposal['state'] }): Promise<MemoryProposal[]>;

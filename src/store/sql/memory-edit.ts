@@ -86,6 +86,16 @@ export class SqlMemoryEdit implements MemoryEditStore {
     }, 'merging entities');
   }
 
+  removeEntity(storyId: string, entityId: string): Promise<number> {
+    return this.c.db.transaction(async (q) => {
+      await requireStory(this.c, q, storyId, true);
+      await this.entity(q, storyId, entityId);
+      const facts = await q.run('DELETE FROM facts WHERE entity_id = ?', [entityId]);
+      await q.run('DELETE FROM entities WHERE id = ?', [entityId]);
+      return facts;
+    }, 'removing entity');
+  }
+
   addProposals(storyId: string, turnId: string | null, origin: FactOrigin, changes: MemoryChange[]): Promise<MemoryProposal[]> {
     return this.c.db.transaction(async (q) => {
       const story = await requireStory(this.c, q, storyId, true);
