@@ -88,8 +88,16 @@ export async function entityListing(store: MemoryOpsStore, story: Story): Promis
   return entities.map((e) => ({ ...e, facts: lines.filter((l) => l.entityId === e.id).length }));
 }
 
-export async function entitySheet(store: MemoryOpsStore, story: Story, entity: Entity): Promise<{ entity: Entity; facts: FactLine[] }> {
-  return { entity, facts: await factLines(store, story, { entity, history: true }) };
+export interface EntitySheet {
+  entity: Entity;
+  /** The turn that introduced it, as a number on the current branch; 0 for the whole story, null off this branch. */
+  firstTurn: number | null;
+  facts: FactLine[];
+}
+
+export async function entitySheet(store: MemoryOpsStore, story: Story, entity: Entity): Promise<EntitySheet> {
+  const [view, facts] = await Promise.all([branchView(store, story), factLines(store, story, { entity, history: true })]);
+  return { entity, firstTurn: entity.firstTurnId === null ? 0 : (view.depthOf.get(entity.firstTurnId) ?? null), facts };
 }
 
 /** The turn a change applies from: `from` is a turn number on the current branch (0 = the whole story); default the head. */

@@ -20,9 +20,20 @@ export function entityHeader(e: Entity): string {
   return terminalLine(`${e.name} [${e.kind}]${aka}`);
 }
 
-/** The sheet: header, summary, then each key's current value with its older values indented beneath. */
-export function entitySheetLines(e: Entity, facts: FactLine[]): string[] {
-  const lines = [entityHeader(e)];
+/** Who recorded the entity, and where: "found by the Dreamer in turn 12", "added or corrected by the player". */
+export function entityOriginText(e: Entity, firstTurn: number | null): string {
+  const at = firstTurn === null ? 'on another branch' : firstTurn === 0 ? 'for the whole story' : `in ${turnLabel(firstTurn)}`;
+  switch (e.origin ?? 'plan') {
+    case 'dreamer': return `found by the Dreamer ${at}`;
+    case 'player': return 'added or corrected by the player';
+    case 'import': return 'from the story file';
+    case 'plan': return `named by the plan ${at}`;
+  }
+}
+
+/** The sheet: header, who recorded it, summary, then each key's current value with its older values indented beneath. */
+export function entitySheetLines(e: Entity, facts: FactLine[], firstTurn: number | null): string[] {
+  const lines = [entityHeader(e), `  (${entityOriginText(e, firstTurn)})`];
   if (e.description) lines.push(`  ${terminalLine(e.description)}`);
   if (!facts.length) lines.push('  no facts yet');
   for (const f of facts) {

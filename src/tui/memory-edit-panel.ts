@@ -46,7 +46,7 @@ export async function entityPanel(store: Store, story: Story, args: string[]): P
   const name = splitWords(args).join(' ');
   if (name) {
     const sheet = await entitySheet(store, story, await findEntity(store, story, name));
-    return { title: `${sheet.entity.name} in "${story.title}"`, lines: [...entitySheetLines(sheet.entity, sheet.facts), '', `${FACT_USAGE}; luna entity edit for names, kinds and aliases`] };
+    return { title: `${sheet.entity.name} in "${story.title}"`, lines: [...entitySheetLines(sheet.entity, sheet.facts, sheet.firstTurn), '', `${FACT_USAGE}; luna entity edit for names, kinds and aliases`] };
   }
   const list = await entityListing(store, story);
   const lines = list.length ? list.map((e) => `  ${e.name} [${e.kind}]${e.aliases.length ? ` aka ${e.aliases.join(', ')}` : ''} — ${e.facts} fact${e.facts === 1 ? '' : 's'}`) : ['no entities yet'];

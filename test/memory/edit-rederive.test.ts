@@ -1,5 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { drainJobs } from '../../src/pipeline/dreamer.js';
+import { entitySheet, findEntity } from '../../src/memory/ops.js';
+import { entityOriginText } from '../../src/memory/render.js';
 import { editProse } from '../../src/story/steer.js';
 import { pipelineFixture, planJson, type PipelineFixture } from '../helpers/pipeline-fixture.js';
 
@@ -26,6 +28,12 @@ it('the entities the Dreamer read from the old prose go with it, the plan\'s sta
   await drainJobs(fx.session.deps, { workerId: 't', once: true });
   const names = async () => (await fx!.store.listEntities(story.id)).map((e) => e.name).sort();
   expect(await names()).toEqual(['Heron Keeper', 'Maren', 'Wick', 'the Stranger']);
+  const sheetOf = async (name: string) => {
+    const st = (await fx!.store.getStory(story.id))!;
+    const sheet = await entitySheet(fx!.store, st, await findEntity(fx!.store, st, name));
+    return entityOriginText(sheet.entity, sheet.firstTurn);
+  };
+  expect([await sheetOf('Wick'), await sheetOf('Maren')]).toEqual(['found by the Dreamer in turn 1', 'named by the plan in turn 1']);
 
   const outcome = await editProse(fx.store, fx.loaded.config, (await fx.store.getStory(story.id))!, turnId, 'Maren rows on alone; old Wick waves from the shore.');
   expect(outcome).toMatchObject({ forgotten: 1, entitiesForgotten: 2, rereading: true });

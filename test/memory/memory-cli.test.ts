@@ -106,6 +106,10 @@ describe('luna entity and luna fact', () => {
     const added = JSON.parse((await ok(['entity', 'add', story, 'Orrin Vale', '--kind', 'character', '--summary', "The keeper's brother", '--alias', 'the ferryman', '--json'])).stdout);
     expect(added).toMatchObject({ name: 'Orrin Vale', kind: 'character', description: "The keeper's brother", aliases: ['the ferryman'], firstTurnId: null });
     await ok(['fact', 'set', story, 'the ferryman', 'owes', 'ten crowns']);
+    // Each sheet says who recorded the entity.
+    expect((await ok(['entity', 'show', story, 'Orrin Vale'])).stdout.split('\n').slice(0, 3)).toEqual(
+      ['Orrin Vale [character] (aka the ferryman)', '  (added or corrected by the player)', "  The keeper's brother"]);
+    expect((await ok(['entity', 'show', story, 'Maren'])).stdout).toContain('Maren [character] (aka the keeper)\n  (from the story file)\n');
     // The models read the new sheet when the action names him.
     expect((await ok(['context', story, '--action', 'I ask the ferryman about the debt', '--full'])).stdout).toContain('owes: ten crowns');
     for (const [args, code, msg] of [

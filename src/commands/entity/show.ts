@@ -9,6 +9,6 @@ export async function run(storyRef: string, name: string, g: GlobalOptions): Pro
     const story = await findStory(store, storyRef);
     const sheet = await entitySheet(store, story, await findEntity(store, story, name));
     if (g.json) return printJson(sheet);
-    process.stdout.write(`${entitySheetLines(sheet.entity, sheet.facts).join('\n')}\n`);
+    process.stdout.write(`${entitySheetLines(sheet.entity, sheet.facts, sheet.firstTurn).join('\n')}\n`);
   });
 }

@@ -87,6 +87,11 @@ export interface Entity {
   /** Turn that introduced it; null for entities from an import's sheet or lore. */
   firstTurnId: string | null;
   createdAt: string;
+  /**
+   * Who recorded it (migration 0017): the plan, the Dreamer (from the prose), the player, or an import; a plan
+   * naming a Dreamer's entity makes it the plan's, a player's edit the player's. Set on every entity a store reads.
+   */
+  origin?: FactOrigin;
 }
 
 export interface Fact {

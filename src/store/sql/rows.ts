@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../contract/ledger.js';
 import type { BurstInstance, Job } from '../contract/ops.js';
-import type { Account, ApiKey, ArcSummary, Entity, EntityKind, Fact, LoreEntry, MemoryChange, MemoryProposal, Story, Turn } from '../contract/records.js';
+import type { Account, ApiKey, ArcSummary, Entity, EntityKind, Fact, FactOrigin, LoreEntry, MemoryChange, MemoryProposal, Story, Turn } from '../contract/records.js';
 import type { SqlDialect } from './dialect.js';
 import type { Row } from './executor.js';
 
@@ -35,7 +35,7 @@ export function rowMappers(d: Pick<SqlDialect, 'json'>) {
 
     toEntity: (r: Row): Entity => ({
       id: s(r.id), storyId: s(r.story_id), name: s(r.name), kind: s(r.kind) as EntityKind, aliases: strings(r.aliases),
-      description: s(r.description), firstTurnId: sn(r.first_turn_id), createdAt: s(r.created_at),
+      description: s(r.description), firstTurnId: sn(r.first_turn_id), createdAt: s(r.created_at), origin: s(r.origin ?? 'plan') as FactOrigin,
     }),
 
     toFact: (r: Row): Fact => ({
