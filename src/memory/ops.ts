@@ -174,7 +174,7 @@ function entityFields(patch: EntityPatch): EntityPatch {
  * the story already has is a usage error: the entity is there to edit.
  */
 export async function addEntity(store: MemoryOpsStore, story: Story, fields: EntityPatch & { name: string }): Promise<Entity> {
-  const p = entityFields({ kind: 'other', ...fields });
+  const p = entityFields({ ...fields, kind: fields.kind ?? 'other' });
   const all = await store.listEntities(story.id);
   const names = [p.name!, ...(p.aliases ?? [])].map((n) => n.toLowerCase());
   const clash = all.find((e) => [e.name, ...e.aliases].some((n) => names.includes(n.toLowerCase())));

@@ -75,6 +75,8 @@ describe('memory corrections over HTTP', () => {
     expect([taken.status, (await taken.json()).error.message]).toEqual([400, expect.stringContaining('already has "Orrin Vale"')]);
     expect((await f.req('POST', `/v1/stories/${story}/entities`, { body: { name: 'Gull', kind: 'dragon' } })).status).toBe(400);
     expect((await f.req('POST', `/v1/stories/${story}/entities`, { body: {} })).status).toBe(400);
+    const plain = await f.req('POST', `/v1/stories/${story}/entities`, { body: { name: 'Lantern' } });
+    expect([plain.status, await plain.json()]).toEqual([201, expect.objectContaining({ name: 'Lantern', kind: 'other', aliases: [], origin: 'player' })]);
     expect((await f.req('POST', `/v1/stories/${story}/entities`, { key: f.keys.b, body: { name: 'Gull' } })).status).toBe(404);
     await f.req('PUT', `/v1/stories/${story}/entities/the%20ferryman/facts/owes`, { body: { value: 'ten crowns' } });
     expect((await f.req('DELETE', `/v1/stories/${story}/entities/Orrin%20Vale`, { key: f.keys.b })).status).toBe(404);
