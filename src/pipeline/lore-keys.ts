@@ -1,4 +1,5 @@
 import type { LoreEntry } from '../store/types.js';
+import { hasWholeWord } from './memory.js';
 
 /**
  * One lore key against one text (lore-match.ts runs them): `/regex/flags` keys with their own flags, plain keys
@@ -123,17 +124,5 @@ export function matcherFor(entry: LoreEntry, key: string): Matcher {
 
 function contains(text: string, term: string, whole: boolean): boolean {
   if (term.length < (whole ? 2 : 1)) return false;
-  if (!whole) return text.includes(term);
-  for (let from = 0; ;) {
-    const i = text.indexOf(term, from);
-    if (i < 0) return false;
-    const before = i === 0 ? ' ' : text[i - 1]!;
-    const after = text[i + term.length] ?? ' ';
-    if (!isWordChar(before) && !isWordChar(after)) return true;
-    from = i + 1;
-  }
-}
-
-function isWordChar(c: string): boolean {
-  return /[\p{L}\p{N}_]/u.test(c);
+  return whole ? hasWholeWord(text, term) : text.includes(term);
 }

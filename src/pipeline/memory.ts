@@ -22,13 +22,16 @@ export function branchIndex(ids: readonly string[]): Map<string, number> {
 
 export function mentions(haystackLower: string, term: string): boolean {
   const t = term.trim().toLowerCase();
-  if (t.length < 2) return false;
-  let from = 0;
-  for (;;) {
-    const i = haystackLower.indexOf(t, from);
+  return t.length >= 2 && hasWholeWord(haystackLower, t);
+}
+
+/** Whether `term` occurs in `text` with no letter, digit or underscore on either side (the caller sets the case). */
+export function hasWholeWord(text: string, term: string): boolean {
+  for (let from = 0; ;) {
+    const i = text.indexOf(term, from);
     if (i < 0) return false;
-    const before = i === 0 ? ' ' : haystackLower[i - 1]!;
-    const after = haystackLower[i + t.length] ?? ' ';
+    const before = i === 0 ? ' ' : text[i - 1]!;
+    const after = text[i + term.length] ?? ' ';
     if (!isWordChar(before) && !isWordChar(after)) return true;
     from = i + 1;
   }
