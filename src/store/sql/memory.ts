@@ -20,7 +20,8 @@ export async function upsertEntitiesIn(
   meta: FactWriteMeta = {},
 ): Promise<void> {
   if (entities.length === 0 && facts.length === 0) return;
-  const existing = (await q.all('SELECT id, name, kind, aliases, description FROM entities WHERE story_id = ? ORDER BY seq', [storyId])).map(
+  const rows = await q.all('SELECT id, name, kind, aliases, description, origin FROM entities WHERE story_id = ? ORDER BY seq', [storyId]);
+  const existing = rows.map(
     (r): EntityRecord => ({ id: r.id as string, name: r.name as string, kind: r.kind as EntityKind, aliases: c.d.json<string[]>(r.aliases, []), description: r.description as string }),
   );
   const plan = planEntityUpsert(existing, entities, facts, storyId);
@@ -36,9 +37,11 @@ export async function upsertEntitiesIn(
   }
   // An entity only the Dreamer had found is no longer only its own once anything else names it: an edit of the
   // prose it was read from must not forget it (editTurnProseIn).
-  if (origin !== 'dreamer' && plan.matched.length) {
-    const ids = c.d.inList('id', plan.matched);
-    await q.run(`UPDATE entities SET origin = ? WHERE origin = 'dreamer' AND ${ids.sql}`, [origin, ids.param]);
+  const dreamt = new Set(rows.filter((r) => r.origin === 'dreamer').map((r) => r.id as string));
+  const named = origin === 'dreamer' ? [] : plan.matched.filter((id) => dreamt.has(id));
+  if (named.length) {
+    const ids = c.d.inList('id', named);
+    await q.run(`UPDATE entities SET origin = ? WHERE ${ids.sql}`, [origin, ids.param]);
   }
   const source = meta.sourceTurnId === undefined ? turnId : meta.sourceTurnId;
   await q.insertMany('facts', withAccount(c, [['id', 'text']], [['story_id', 'text'], ['entity_id', 'text'], ['key', 'text'], ['value', 'text'],
