@@ -1,6 +1,7 @@
 import { terminalLine, terminalText } from '../util/terminal-text.js';
 import { ExitCode, LunaError, isAbortError, redactSecrets } from '../errors.js';
 import { describeFsError, fsFailureKind } from '../util/fs-errors.js';
+import type { Command } from 'commander';
 import { buildProgram } from './program.js';
 
 /** The only place that prints errors and chooses the exit code. */
@@ -12,15 +13,33 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (err) {
+    const code = (err as { code?: unknown })?.code;
+    // commander printed the usage error; the hint says where the right form is.
+    if (typeof code === 'string' && code.startsWith('commander.') && !NOT_ERRORS.has(code)) process.stderr.write(`hint: ${usageHint(program, argv)}\n`);
     return reportError(err, { debug, json });
   }
+}
+
+const NOT_ERRORS = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
+
+/** "luna entity add --help shows its arguments and options", for the deepest command the words name. */
+function usageHint(program: Command, argv: string[]): string {
+  const path: string[] = [];
+  let cmd = program;
+  for (const word of argv.slice(2)) {
+    const next = word.startsWith('-') ? undefined : cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!next) continue;
+    path.push(next.name());
+    cmd = next;
+  }
+  return path.length ? `luna ${path.join(' ')} --help shows its arguments and options` : 'luna --help lists the commands';
 }
 
 export function reportError(err: unknown, opts: { debug: boolean; json: boolean }): number {
   const e = err as { code?: string; exitCode?: number; message?: string };
   // commander's own exits (help, version, usage errors) have already printed their text.
   if (typeof e?.code === 'string' && e.code.startsWith('commander.')) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+    if (NOT_ERRORS.has(e.code)) return ExitCode.ok;
     return ExitCode.usage;
   }
   let code: number = ExitCode.failure;

@@ -139,6 +139,11 @@ describe('luna as a user runs it', () => {
     const usage = await luna(['story', 'nope'], { home: h });
     expect(usage.exitCode).toBe(2);
     expect(usage.stderr).toMatch(/^luna: unknown command 'nope'/m);
+    expect(usage.stderr).toMatch(/^hint: luna story --help shows its arguments and options$/m);
+    // A missing argument or option value names the command whose help has the right form, option values skipped.
+    const missing = await luna(['--home', h, 'entity', 'add'], { home: h });
+    expect([missing.exitCode, missing.stderr]).toEqual([2, "luna: missing required argument 'story'\nhint: luna entity add --help shows its arguments and options"]);
+    expect((await luna(['--bogus'], { home: h })).stderr).toMatch(/^hint: luna --help lists the commands$/m);
     // Help never reads the config, so it still works while luna.yaml is broken.
     const help = await luna(['--help'], { home: h });
     expect(help.exitCode).toBe(0);
