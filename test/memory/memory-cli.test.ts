@@ -110,6 +110,7 @@ describe('luna entity and luna fact', () => {
     expect((await ok(['entity', 'show', story, 'Orrin Vale'])).stdout.split('\n').slice(0, 3)).toEqual(
       ['Orrin Vale [character] (aka the ferryman)', '  (added or corrected by the player)', "  The keeper's brother"]);
     expect((await ok(['entity', 'show', story, 'Maren'])).stdout).toContain('Maren [character] (aka the keeper)\n  (from the story file)\n');
+    expect((await ok(['entity', 'list', story])).stdout).toMatch(/Orrin Vale .*│\s+1 │ player +│ The keeper's brother/);
     // The models read the new sheet when the action names him.
     expect((await ok(['context', story, '--action', 'I ask the ferryman about the debt', '--full'])).stdout).toContain('owes: ten crowns');
     for (const [args, code, msg] of [
