@@ -2,6 +2,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { writeDreamerMemory } from '../pipeline/dreamer-memory.js';
 import { factRowsByKey } from '../pipeline/memory.js';
 import { describeChange } from '../store/memory-changes.js';
+import { hasTerminalControls } from '../util/terminal-text.js';
 import { ENTITY_KINDS, type Entity, type EntityKind, type EntityPatch, type Fact, type FactOrigin, type MemoryProposal, type Store, type Story, type Turn } from '../store/types.js';
 
 /**
@@ -121,6 +122,7 @@ function checkKey(key: string): string {
   const k = key.trim();
   if (!k) throw new UsageError('the fact key is empty', { hint: 'e.g. luna fact set STORY Mira sword "broken"' });
   if (k.length > 64) throw new UsageError(`the fact key is ${k.length} characters long; 64 at most`, { hint: 'use a short key such as "sword" or "home"' });
+  if (hasTerminalControls(k) || /[\r\n\t]/.test(k)) throw new UsageError('the fact key holds a line break or a control character', { hint: 'use a short plain word such as "sword"' });
   return k;
 }
 
@@ -128,6 +130,7 @@ function checkKey(key: string): string {
 export async function setFact(store: MemoryOpsStore, story: Story, entity: Entity, key: string, value: string, from?: number): Promise<FactLine> {
   const k = checkKey(key);
   const v = value.trim();
+  if (hasTerminalControls(v)) throw new UsageError('the fact value holds control characters', { hint: 'use plain text' });
   if (!v) throw new UsageError('the fact value is empty', { hint: `remove a fact with: luna fact rm ${story.id} "${entity.name}" ${k}` });
   const at = await applyTurn(store, story, from);
   await writeDreamerMemory(store, story.id, at.turnId, [{ op: 'fact', entity: entity.name, key: k, value: v }], { review: false, origin: 'player', sourceTurnId: at.head });
@@ -154,6 +157,14 @@ export async function editEntity(store: MemoryOpsStore, story: Story, entity: En
 
 /** The checked fields of a new or edited entity: a name, a kind of ENTITY_KINDS, trimmed text. */
 function entityFields(patch: EntityPatch): EntityPatch {
+  // Names are shown on every screen and sent to every model: a terminal escape in one would act on the screen.
+  const names = [patch.name, ...(patch.aliases ?? [])].filter((t): t is string => t !== undefined);
+  if (names.some((t) => hasTerminalControls(t) || /[\r\n\t]/.test(t.trim()))) {
+    throw new UsageError('an entity name or alias holds a line break or a control character', { hint: 'use plain text on one line' });
+  }
+  if (patch.description !== undefined && hasTerminalControls(patch.description)) {
+    throw new UsageError('the summary holds control characters', { hint: 'use plain text (line breaks and tabs are fine)' });
+  }
   const p: EntityPatch = {};
   if (patch.name !== undefined) {
     if (!patch.name.trim()) throw new UsageError('the entity name is empty', { hint: 'give it a name, e.g. "Maren Vale"' });

@@ -87,6 +87,7 @@ describe('luna entity and luna fact', () => {
       [['entity', 'show', 'nostory', 'Maren'], 4, /^luna: no story "nostory"/m],
       [['fact', 'set', story, '', 'k', 'v'], 2, /^luna: the entity name is empty/m],
       [['fact', 'set', story, 'Maren', ' ', 'v'], 2, /^luna: the fact key is empty/m],
+      [['fact', 'set', story, 'Maren', 'sword', 'red\u001b]0;owned\u0007'], 2, /^luna: the fact value holds control characters/m],
       [['fact', 'set', story, 'Maren', 'k', 'v', '--from', '9'], 4, /^luna: no turn 9 on the current branch/m],
       [['fact', 'rm', story, 'Maren', 'nothing'], 4, /^luna: Maren has no fact "nothing"/m],
       [['entity', 'edit', story, 'Maren'], 2, /^luna: nothing to change/m],
@@ -117,6 +118,9 @@ describe('luna entity and luna fact', () => {
       [['entity', 'add', story, 'the keeper'], 2, /^luna: story \S+ already has "Maren"/m],
       [['entity', 'add', story, 'Wick', '--kind', 'dragon'], 2, /^luna: --kind must be one of/m],
       [['entity', 'add', story, ' '], 2, /^luna: the entity name is empty/m],
+      [['entity', 'add', story, 'Red\u001b[2Jhead'], 2, /^luna: an entity name or alias holds a line break or a control character/m],
+      [['entity', 'edit', story, 'Maren', '--alias', 'two\nlines'], 2, /^luna: an entity name or alias holds a line break/m],
+      [['entity', 'edit', story, 'Maren', '--summary', 'bell\u0007'], 2, /^luna: the summary holds control characters/m],
       [['entity', 'rm', story, 'Nobody'], 4, /^luna: no entity "Nobody" in story/m],
     ] as [string[], number, RegExp][]) {
       const r = await luna(args, { home });
