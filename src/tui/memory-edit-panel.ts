@@ -49,7 +49,10 @@ export async function entityPanel(store: Store, story: Story, args: string[]): P
     return { title: `${sheet.entity.name} in "${story.title}"`, lines: [...entitySheetLines(sheet.entity, sheet.facts, sheet.firstTurn), '', `${FACT_USAGE}; luna entity edit for names, kinds and aliases`] };
   }
   const list = await entityListing(store, story);
-  const lines = list.length ? list.map((e) => `  ${e.name} [${e.kind}]${e.aliases.length ? ` aka ${e.aliases.join(', ')}` : ''} — ${e.facts} fact${e.facts === 1 ? '' : 's'}`) : ['no entities yet'];
+  // Who recorded each one, as `luna entity list` shows it: a Dreamer's entity is an inference from the prose.
+  const lines = list.length
+    ? list.map((e) => `  ${e.name} [${e.kind}]${e.aliases.length ? ` aka ${e.aliases.join(', ')}` : ''} — ${e.facts} fact${e.facts === 1 ? '' : 's'} · ${e.origin ?? 'plan'}`)
+    : ['no entities yet'];
   lines.push('', ENTITY_USAGE);
   return { title: `entities of "${story.title}" (${list.length})`, lines };
 }

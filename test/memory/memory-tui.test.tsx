@@ -68,6 +68,9 @@ describe('/entity, /fact, /review', () => {
     await app.type('/entity');
     await app.press(KEY.enter);
     await app.waitFor((f) => f.includes('entities of "The Lighthouse" (2)') && f.includes('/entity add NAME, /entity rm NAME'), 'the list');
+    // Each says who recorded it: the story file's, the player's.
+    expect(app.frame()).toMatch(/Captain Mira \[character\] aka the keeper — 1 fact · import/);
+    expect(app.frame()).toMatch(/Orrin Vale \[other\] — 0 facts · player/);
   });
 
   it('/review lists queued changes and accepts or rejects them by number', async () => {
