@@ -58,8 +58,8 @@ export async function findEntity(store: Pick<Store, 'listEntities'>, story: Stor
 }
 
 /** The fact lines of the story at its head (current values only unless `history`), optionally for one entity. */
-export async function factLines(store: MemoryOpsStore, story: Story, opts: { entity?: Entity; history?: boolean } = {}): Promise<FactLine[]> {
-  const [view, entities, facts] = await Promise.all([branchView(store, story), store.listEntities(story.id), store.listFacts(story.id)]);
+export async function factLines(store: MemoryOpsStore, story: Story, opts: { entity?: Entity; history?: boolean; view?: Promise<BranchView> } = {}): Promise<FactLine[]> {
+  const [view, entities, facts] = await Promise.all([opts.view ?? branchView(store, story), store.listEntities(story.id), store.listFacts(story.id)]);
   const names = new Map(entities.map((e) => [e.id, e.name]));
   const row = (f: Fact): FactRow => ({
     entity: names.get(f.entityId) ?? f.entityId, entityId: f.entityId, key: f.key, value: f.value, removed: f.removed, origin: f.origin,
@@ -97,7 +97,9 @@ export interface EntitySheet {
 }
 
 export async function entitySheet(store: MemoryOpsStore, story: Story, entity: Entity): Promise<EntitySheet> {
-  const [view, facts] = await Promise.all([branchView(store, story), factLines(store, story, { entity, history: true })]);
+  // One walk of the branch for both (on a long story it is the biggest read here).
+  const reading = branchView(store, story);
+  const [view, facts] = await Promise.all([reading, factLines(store, story, { entity, history: true, view: reading })]);
   return { entity, firstTurn: entity.firstTurnId === null ? 0 : (view.depthOf.get(entity.firstTurnId) ?? null), facts };
 }
 
